@@ -1,0 +1,91 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Caller, Ctx } from '../context.ts';
+import { DomainError } from '../core/errors.ts';
+import { authenticateSession, authenticateToken } from '../auth/auth.service.ts';
+import { projectResolver, requireRole } from '../auth/permissions.ts';
+import type { Role } from '../projects/projects.table.ts';
+
+export const SESSION_COOKIE = 'loupe_session';
+
+/**
+ * Who may call a route. Every route declares one in `config.access`; the route-by-role test
+ * harness reads them to check 401/403/404 on every route.
+ * - `public`: anyone.
+ * - `user`: any signed-in user; the service checks object-level rights itself.
+ * - `admin`: administrators only.
+ * - `{ project: 'taskId', minRole }`: the path parameter names an object whose project the
+ *   caller must belong to with at least `minRole` (404 when not a member, 403 when below).
+ */
+export type Access = 'public' | 'user' | 'admin' | { project: string; minRole: Role };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    caller: Caller | null;
+    /** Set for project-scoped routes once the caller's role has been checked. */
+    projectAccess: { projectId: string; role: Role } | null;
+  }
+}
+
+/** The caller of a route that requires sign-in (the hooks guarantee it is set). */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new DomainError('unauthenticated', 'Sign in or send an API token');
+  return request.caller;
+}
+
+export function registerAccess(app: FastifyInstance, ctx: Ctx) {
+  app.decorateRequest('caller', null);
+  app.decorateRequest('projectAccess', null);
+
+  // Authentication runs before body parsing, so an anonymous caller never gets a body parsed.
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config?.access;
+    if (!access) return; // 404 handler and static files
+    const header = request.headers.authorization;
+    if (header?.toLowerCase().startsWith('bearer ')) {
+      request.caller = await authenticateToken(ctx, header.slice(7).trim());
+      if (!request.caller) throw new DomainError('unauthenticated', 'The API token is unknown or revoked');
+    } else {
+      const session = request.cookies?.[SESSION_COOKIE];
+      if (session) request.caller = await authenticateSession(ctx, session);
+    }
+    if (access === 'public') return;
+    if (!request.caller) throw new DomainError('unauthenticated', 'Sign in or send an API token');
+    if (access === 'admin' && !request.caller.isAdmin) throw new DomainError('forbidden', 'Only administrators may do this');
+  });
+
+  // The project check runs before the body is validated, so a caller without access learns
+  // nothing from validation messages either.
+  app.addHook('preValidation', async (request) => {
+    const access = request.routeOptions.config?.access;
+    if (!access || typeof access === 'string') return;
+    const id = (request.params as Record<string, string>)[access.project] ?? '';
+    const projectId = await projectResolver(access.project)(ctx.db, id);
+    const role = await requireRole(ctx.db, request.caller!, projectId, access.minRole);
+    request.projectAccess = { projectId: projectId!, role };
+  });
+}
+
+/** Every route's declared access, for the route-by-role harness and the OpenAPI descriptions. */
+export function collectAccess(app: FastifyInstance) {
+  const registry = new Map<string, Access>();
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access;
+    if (!access) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      const url = route.url.replace(/:(\w+)/g, '{$1}');
+      registry.set(`${method} ${url}`, access);
+      if (route.schema && typeof access !== 'string') {
+        const note = `Requires the ${access.minRole} role or higher in the project of \`${access.project}\`.`;
+        route.schema.description = route.schema.description ? `${route.schema.description}\n\n${note}` : note;
+      } else if (route.schema && access === 'admin') {
+        route.schema.description = route.schema.description ? `${route.schema.description}\n\nAdministrators only.` : 'Administrators only.';
+      }
+    }
+  });
+  return registry;
+}

@@ -1,0 +1,151 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { sql } from 'drizzle-orm';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Ctx } from '../context.ts';
+import type { Database } from '../db/client.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { DomainError } from '../core/errors.ts';
+import type { JobQueue } from '../jobs/jobs.ts';
+import { collectAccess, registerAccess, type Access } from './access.ts';
+import { registerIdempotency } from './idempotency.ts';
+import { problem, sendProblem, toProblem } from './problem.ts';
+import { moduleRoutes } from './modules.ts';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface AppDeps {
+  database: Database;
+  jobs: JobQueue;
+  clock?: Clock;
+  /** pino options, or false for silence (tests). */
+  logger?: boolean | Record<string, unknown>;
+  /** Largest JSON body in bytes (imports have their own, larger limit). */
+  bodyLimit?: number;
+  /** Folder of the built web app; served at `/` when it exists. */
+  webRoot?: string;
+}
+
+export interface BuiltApp {
+  app: App;
+  ctx: Ctx;
+  /** `METHOD /path/{param}` → the route's declared access. */
+  access: Map<string, Access>;
+}
+
+const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/**
+ * The HTTP application: plugins (auth, problem+json, OpenAPI, idempotency) and every module's
+ * routes. No socket is opened here: tests call `app.inject()`, `src/main/server.ts` listens.
+ */
+export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
+  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs };
+  const fastify = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    ajv: undefined,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  fastify.setValidatorCompiler(validatorCompiler);
+  fastify.setSerializerCompiler(serializerCompiler);
+  const app = fastify.withTypeProvider<ZodTypeProvider>() as App;
+  const access = collectAccess(app);
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Loupe API',
+        version: '1',
+        description: 'Tasks, assignments and review for AI data. Errors are RFC 9457 problem+json with a stable `code`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token' },
+          session: { type: 'apiKey', in: 'cookie', name: 'loupe_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  registerAccess(app, ctx);
+  registerIdempotency(app, ctx);
+
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
+
+  const webRoot = deps.webRoot ?? defaultWebRoot;
+  const hasWeb = existsSync(`${webRoot}/index.html`);
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, setHeaders: (res) => securityHeaders(res) });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const isApi = path.startsWith('/api/') || path.startsWith('/v1/') || path === '/api';
+    if (!isApi && hasWeb && request.method === 'GET') {
+      securityHeaders(reply);
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return sendProblem(reply, problem('not_found', `No route ${request.method} ${path}`));
+  });
+
+  app.get('/healthz', {
+    config: { access: 'public' },
+    schema: { tags: ['health'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/readyz', {
+    config: { access: 'public' },
+    schema: { tags: ['health'], summary: 'Readiness: the database answers', response: { 200: z.object({ status: z.literal('ready') }) } },
+  }, async () => {
+    try {
+      await ctx.db.execute(sql`select 1`);
+    } catch {
+      throw new DomainError('not_ready', 'The database does not answer');
+    }
+    return { status: 'ready' as const };
+  });
+
+  app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  for (const register of moduleRoutes) await register(app, ctx);
+
+  await app.ready();
+  return { app, ctx, access };
+}
+
+/** A strict Content-Security-Policy for the web app: no inline script, no framing, no plugins. */
+function securityHeaders(res: { setHeader(name: string, value: string): unknown } | { header(name: string, value: string): unknown }) {
+  const set = (name: string, value: string) => ('header' in res ? res.header(name, value) : res.setHeader(name, value));
+  set(
+    'content-security-policy',
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  );
+  set('x-content-type-options', 'nosniff');
+  set('referrer-policy', 'no-referrer');
+}

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { and, eq, lt } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Ctx } from '../context.ts';
+import { DomainError } from '../core/errors.ts';
+import { idempotencyKeys } from './idempotency.table.ts';
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+const WAIT_FOR_IN_FLIGHT_MS = 30_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency?: { userId: string; key: string };
+  }
+}
+
+/**
+ * `Idempotency-Key` on POST: the first request with a key reserves it (an insert that only one
+ * of many parallel requests can win), runs, and stores its 2xx answer; retries with the same key
+ * get that answer back (`Idempotent-Replayed: true`), and parallel retries wait for it rather
+ * than running twice. A failed first attempt frees the key so the client can try again. The
+ * same key with a different body is refused (422 `idempotency_key_reused`). Keys live 24 hours.
+ */
+export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    const key = request.headers['idempotency-key'];
+    if (request.method !== 'POST' || typeof key !== 'string' || !request.caller) return;
+    if (key.length === 0 || key.length > 200) throw new DomainError('invalid_request', 'Idempotency-Key must be 1 to 200 characters');
+    const userId = request.caller.userId;
+    const fingerprint = createHash('sha256')
+      .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+      .digest('hex');
+    const deadline = Date.now() + WAIT_FOR_IN_FLIGHT_MS;
+    for (;;) {
+      const [reserved] = await ctx.db
+        .insert(idempotencyKeys)
+        .values({ userId, key, method: request.method, path: request.url, fingerprint, createdAt: ctx.clock.now() })
+        .onConflictDoNothing()
+        .returning({ key: idempotencyKeys.key });
+      if (reserved) {
+        request.idempotency = { userId, key };
+        return;
+      }
+      const [existing] = await ctx.db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+      if (!existing) continue; // freed by a failed first attempt: try to reserve again
+      if (existing.fingerprint !== fingerprint) {
+        throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used for a different request');
+      }
+      if (existing.status !== null) {
+        return reply
+          .code(existing.status)
+          .header('idempotent-replayed', 'true')
+          .type('application/json')
+          .serializer((p: unknown) => p as string)
+          .send(JSON.stringify(existing.body));
+      }
+      if (Date.now() > deadline) {
+        throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still running');
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const reservation = request.idempotency;
+    if (!reservation) return payload;
+    request.idempotency = undefined;
+    const where = and(eq(idempotencyKeys.userId, reservation.userId), eq(idempotencyKeys.key, reservation.key));
+    if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
+      let body: unknown = null;
+      try {
+        body = payload ? JSON.parse(payload) : null;
+      } catch {
+        body = payload;
+      }
+      await ctx.db.update(idempotencyKeys).set({ status: reply.statusCode, body }).where(where);
+    } else {
+      await ctx.db.delete(idempotencyKeys).where(where);
+    }
+    return payload;
+  });
+}
+
+export async function purgeIdempotencyKeys(ctx: Ctx) {
+  await ctx.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(ctx.clock.now().getTime() - IDEMPOTENCY_TTL_MS)));
+}

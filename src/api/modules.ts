@@ -1,0 +1,8 @@
+import type { Ctx } from '../context.ts';
+import type { App } from './app.ts';
+import { authRoutes } from '../auth/auth.routes.ts';
+import { projectRoutes } from '../projects/projects.routes.ts';
+import { auditRoutes } from '../audit/audit.routes.ts';
+
+/** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes];

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import type { App } from '../api/app.ts';
+import type { Ctx } from '../context.ts';
+import { callerOf, SESSION_COOKIE } from '../api/access.ts';
+import { notFound } from '../core/errors.ts';
+import { listMyProjects } from '../projects/projects.service.ts';
+import * as auth from './auth.service.ts';
+import { createdTokenOut, createTokenBody, createUserBody, loginBody, meOut, tokenOut, userOut } from './auth.schema.ts';
+
+const userParams = z.object({ userId: z.string() });
+const tags = ['auth'];
+
+export async function authRoutes(app: App, ctx: Ctx) {
+  app.post('/api/v1/auth/login', {
+    config: { access: 'public' },
+    schema: {
+      tags,
+      summary: 'Sign in with email and password; sets an httpOnly session cookie',
+      body: loginBody,
+      response: { 200: z.object({ user: userOut, expiresAt: z.date() }) },
+    },
+  }, async (request, reply) => {
+    const result = await auth.login(ctx, { ...request.body, address: request.ip });
+    reply.setCookie(SESSION_COOKIE, result.sessionToken, {
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      secure: request.protocol === 'https',
+      expires: result.expiresAt,
+    });
+    return { user: result.user, expiresAt: result.expiresAt };
+  });
+
+  app.post('/api/v1/auth/logout', {
+    config: { access: 'public' },
+    schema: { tags, summary: 'Sign out: ends the session', response: { 204: z.null() } },
+  }, async (request, reply) => {
+    const session = request.cookies[SESSION_COOKIE];
+    if (session) await auth.logout(ctx, session);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send(null);
+  });
+
+  app.get('/api/v1/me', {
+    config: { access: 'user' },
+    schema: { tags, summary: 'The signed-in user and their projects', response: { 200: meOut } },
+  }, async (request) => {
+    const caller = callerOf(request);
+    const user = await auth.getUser(ctx.db, caller.userId);
+    if (!user) throw notFound('User');
+    return { ...user, projects: await listMyProjects(ctx, caller) };
+  });
+
+  app.patch('/api/v1/me', {
+    config: { access: 'user' },
+    schema: {
+      tags,
+      summary: 'Change your name or password',
+      body: z.object({ name: z.string().trim().min(1).max(200).optional(), password: z.string().min(8).max(1024).optional() }),
+      response: { 200: userOut },
+    },
+  }, async (request) => auth.updateSelf(ctx, callerOf(request), request.body));
+
+  app.post('/api/v1/users', {
+    config: { access: 'admin' },
+    schema: { tags, summary: 'Create a user (sign-up is closed)', body: createUserBody, response: { 201: userOut } },
+  }, async (request, reply) => reply.code(201).send(await auth.createUser(ctx, callerOf(request), request.body)));
+
+  app.post('/api/v1/users/:userId/tokens', {
+    config: { access: 'user' },
+    schema: {
+      tags,
+      summary: 'Issue an API token (administrators, or users for themselves). The token is shown once.',
+      params: userParams,
+      body: createTokenBody,
+      response: { 201: createdTokenOut },
+    },
+  }, async (request, reply) =>
+    reply.code(201).send(await auth.createToken(ctx, callerOf(request), request.params.userId, request.body.name)));
+
+  app.get('/api/v1/users/:userId/tokens', {
+    config: { access: 'user' },
+    schema: { tags, summary: 'List a user’s tokens (never the tokens themselves)', params: userParams, response: { 200: z.object({ data: z.array(tokenOut) }) } },
+  }, async (request) => ({ data: await auth.listTokens(ctx, callerOf(request), request.params.userId) }));
+
+  app.delete('/api/v1/users/:userId/tokens/:tokenId', {
+    config: { access: 'user' },
+    schema: { tags, summary: 'Revoke a token', params: userParams.extend({ tokenId: z.string() }), response: { 200: tokenOut } },
+  }, async (request) => auth.revokeToken(ctx, callerOf(request), request.params.userId, request.params.tokenId));
+}

@@ -1,0 +1,284 @@
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Caller, Ctx } from '../context.ts';
+import type { Db } from '../db/client.ts';
+import { DomainError, forbidden, notFound } from '../core/errors.ts';
+import { isId, newId } from '../core/ids.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { apiTokens, loginFailures, sessions, users } from './auth.table.ts';
+import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
+import { digestToken, generateToken } from './tokens.ts';
+
+export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+/** Failed logins allowed per address and email within the window before 429. */
+export const LOGIN_MAX_FAILURES = 10;
+export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+
+const publicUser = (u: typeof users.$inferSelect) => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  isAdmin: u.isAdmin,
+  createdAt: u.createdAt,
+});
+
+/** Creates a user. Admin only: sign-up is closed. Refuses a taken email with 409 `email_taken`. */
+export async function createUser(
+  ctx: Ctx,
+  caller: Caller | null,
+  input: { email: string; name: string; password?: string; isAdmin?: boolean },
+) {
+  if (caller && !caller.isAdmin) throw forbidden('Only administrators create users');
+  const passwordHash = input.password ? await hashPassword(input.password) : null;
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(users)
+      .values({
+        id: newId(),
+        email: input.email.toLowerCase(),
+        name: input.name,
+        passwordHash,
+        isAdmin: input.isAdmin ?? false,
+        createdAt: ctx.clock.now(),
+      })
+      .onConflictDoNothing({ target: users.email })
+      .returning();
+    if (!row) throw new DomainError('email_taken', 'A user with this email already exists');
+    await recordAudit(tx, {
+      projectId: null,
+      actorId: caller?.userId ?? null,
+      action: 'user.create',
+      subjectKind: 'user',
+      subjectId: row.id,
+      after: { email: row.email, name: row.name, isAdmin: row.isAdmin },
+    });
+    return publicUser(row);
+  });
+}
+
+export async function getUser(db: Db, id: string) {
+  if (!isId(id)) return null;
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row ? publicUser(row) : null;
+}
+
+/** Finds users named by id or by email (as assignee lists and member routes accept both). */
+export async function resolveUserRefs(db: Db, refs: string[]): Promise<Map<string, string>> {
+  const ids = refs.filter(isId);
+  const emails = refs.filter((r) => !isId(r)).map((r) => r.toLowerCase());
+  const found = new Map<string, string>();
+  if (ids.length) {
+    const rows = await db.select({ id: users.id }).from(users).where(sql`${users.id} = any(${ids}::uuid[])`);
+    for (const r of rows) found.set(r.id, r.id);
+  }
+  if (emails.length) {
+    const rows = await db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(sql`${users.email} = any(${emails}::text[])`);
+    for (const r of rows) found.set(r.email, r.id);
+  }
+  return new Map(refs.map((r) => [r, found.get(isId(r) ? r : r.toLowerCase())]).filter(([, v]) => v) as [string, string][]);
+}
+
+/** Issues an API token for a user (admin, or the user for themself). The token is returned once. */
+export async function createToken(ctx: Ctx, caller: Caller, userId: string, name: string, presetToken?: string) {
+  if (!caller.isAdmin && caller.userId !== userId) throw notFound('User');
+  const target = await getUser(ctx.db, userId);
+  if (!target) throw notFound('User');
+  const token = presetToken ?? generateToken();
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(apiTokens)
+      .values({
+        id: newId(),
+        userId,
+        name,
+        tokenHash: digestToken(token),
+        prefix: token.slice(0, 8),
+        createdAt: ctx.clock.now(),
+      })
+      .returning();
+    await recordAudit(tx, {
+      projectId: null,
+      actorId: caller.userId,
+      action: 'token.create',
+      subjectKind: 'token',
+      subjectId: row!.id,
+      after: { userId, name, prefix: row!.prefix },
+    });
+    return { ...tokenView(row!), token };
+  });
+}
+
+const tokenView = (t: typeof apiTokens.$inferSelect) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  createdAt: t.createdAt,
+  lastUsedAt: t.lastUsedAt,
+  revokedAt: t.revokedAt,
+});
+
+export async function listTokens(ctx: Ctx, caller: Caller, userId: string) {
+  if (!caller.isAdmin && caller.userId !== userId) throw notFound('User');
+  const rows = await ctx.db.select().from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(apiTokens.id);
+  return rows.map(tokenView);
+}
+
+/** Revokes a token; it stops working at once. Revoking twice is harmless. */
+export async function revokeToken(ctx: Ctx, caller: Caller, userId: string, tokenId: string) {
+  if (!caller.isAdmin && caller.userId !== userId) throw notFound('User');
+  if (!isId(tokenId)) throw notFound('Token');
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: sql`coalesce(${apiTokens.revokedAt}, ${ctx.clock.now()})` })
+      .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.userId, userId)))
+      .returning();
+    if (!row) throw notFound('Token');
+    await recordAudit(tx, {
+      projectId: null,
+      actorId: caller.userId,
+      action: 'token.revoke',
+      subjectKind: 'token',
+      subjectId: row.id,
+      after: { revokedAt: row.revokedAt },
+    });
+    return tokenView(row);
+  });
+}
+
+/** Resolves a bearer token to its user; null when unknown or revoked. */
+export async function authenticateToken(ctx: Ctx, token: string): Promise<Caller | null> {
+  const [row] = await ctx.db
+    .select({ userId: users.id, isAdmin: users.isAdmin, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, digestToken(token)), isNull(apiTokens.revokedAt)));
+  if (!row) return null;
+  // Touch last-used at most once a minute: a write per request would make every GET a write.
+  const now = ctx.clock.now();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
+    await ctx.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
+  }
+  return { userId: row.userId, isAdmin: row.isAdmin };
+}
+
+export async function authenticateSession(ctx: Ctx, sessionToken: string): Promise<Caller | null> {
+  const [row] = await ctx.db
+    .select({ userId: users.id, isAdmin: users.isAdmin })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, digestToken(sessionToken)), gt(sessions.expiresAt, ctx.clock.now())));
+  return row ?? null;
+}
+
+/**
+ * Password login. Failures answer the same `invalid_credentials` whether or not the email exists
+ * (and take the same time: an unknown email still costs one argon2 verification). More than
+ * LOGIN_MAX_FAILURES failures for one address and email within the window answer `rate_limited`.
+ */
+export async function login(ctx: Ctx, input: { email: string; password: string; address: string }) {
+  const key = `${input.address}|${input.email.toLowerCase()}`;
+  const now = ctx.clock.now();
+  const [failure] = await ctx.db.select().from(loginFailures).where(eq(loginFailures.key, key));
+  const windowOpen = failure && now.getTime() - failure.windowStartedAt.getTime() < LOGIN_WINDOW_MS;
+  if (windowOpen && failure.failures >= LOGIN_MAX_FAILURES) {
+    const retryAfter = Math.ceil((failure.windowStartedAt.getTime() + LOGIN_WINDOW_MS - now.getTime()) / 1000);
+    throw new DomainError('rate_limited', 'Too many failed sign-in attempts; try again later', { retryAfter });
+  }
+  const [user] = await ctx.db.select().from(users).where(eq(users.email, input.email.toLowerCase()));
+  const ok = user?.passwordHash
+    ? await verifyPassword(user.passwordHash, input.password)
+    : (await verifyPassword(await decoyHash(), input.password), false);
+  if (!ok || !user) {
+    await ctx.db
+      .insert(loginFailures)
+      .values({ key, failures: 1, windowStartedAt: now })
+      .onConflictDoUpdate({
+        target: loginFailures.key,
+        set: {
+          failures: sql`case when ${loginFailures.windowStartedAt} > ${new Date(now.getTime() - LOGIN_WINDOW_MS)} then ${loginFailures.failures} + 1 else 1 end`,
+          windowStartedAt: sql`case when ${loginFailures.windowStartedAt} > ${new Date(now.getTime() - LOGIN_WINDOW_MS)} then ${loginFailures.windowStartedAt} else ${now} end`,
+        },
+      });
+    throw new DomainError('invalid_credentials', 'Email or password is wrong');
+  }
+  const sessionToken = generateToken();
+  await ctx.db.transaction(async (tx) => {
+    await tx.delete(loginFailures).where(eq(loginFailures.key, key));
+    const id = newId();
+    await tx.insert(sessions).values({
+      id,
+      userId: user.id,
+      tokenHash: digestToken(sessionToken),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+    });
+    await recordAudit(tx, { projectId: null, actorId: user.id, action: 'session.create', subjectKind: 'session', subjectId: id });
+  });
+  return { sessionToken, user: publicUser(user), expiresAt: new Date(now.getTime() + SESSION_TTL_MS) };
+}
+
+/** Changes the caller's own name or password. */
+export async function updateSelf(ctx: Ctx, caller: Caller, input: { name?: string; password?: string }) {
+  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(users)
+      .set({ ...(input.name ? { name: input.name } : {}), ...(passwordHash ? { passwordHash } : {}) })
+      .where(eq(users.id, caller.userId))
+      .returning();
+    if (!row) throw notFound('User');
+    await recordAudit(tx, {
+      projectId: null,
+      actorId: caller.userId,
+      action: 'user.update',
+      subjectKind: 'user',
+      subjectId: row.id,
+      after: { ...(input.name ? { name: input.name } : {}), ...(passwordHash ? { password: '(changed)' } : {}) },
+    });
+    return publicUser(row);
+  });
+}
+
+export async function logout(ctx: Ctx, sessionToken: string) {
+  await ctx.db.delete(sessions).where(eq(sessions.tokenHash, digestToken(sessionToken)));
+}
+
+/** Removes expired sessions and login-failure windows. Run by the `maintenance.purge` job. */
+export async function purgeExpiredAuth(ctx: Ctx) {
+  const now = ctx.clock.now();
+  await ctx.db.delete(sessions).where(sql`${sessions.expiresAt} <= ${now}`);
+  await ctx.db
+    .delete(loginFailures)
+    .where(sql`${loginFailures.windowStartedAt} <= ${new Date(now.getTime() - LOGIN_WINDOW_MS)}`);
+}
+
+/**
+ * First start: when there is no user at all, create the administrator `admin@localhost`. Its API
+ * token is `LOUPE_ADMIN_TOKEN` when set, otherwise a generated one that is returned (and printed
+ * once by the caller). Safe to call on every start and from several processes at once.
+ */
+export async function bootstrapAdmin(
+  ctx: Ctx,
+  preset: { token?: string; password?: string } = {},
+): Promise<{ created: boolean; token?: string }> {
+  const presetToken = preset.token;
+  const [{ n }] = (await ctx.db.select({ n: sql<number>`count(*)` }).from(users)) as [{ n: number }];
+  if (Number(n) > 0) return { created: false };
+  const token = presetToken ?? generateToken();
+  try {
+    const admin = await createUser(ctx, null, {
+      email: 'admin@localhost',
+      name: 'Administrator',
+      isAdmin: true,
+      password: preset.password,
+    });
+    await createToken(ctx, { userId: admin.id, isAdmin: true }, admin.id, 'bootstrap', token);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'email_taken') return { created: false };
+    throw error;
+  }
+  return { created: true, token: presetToken ? undefined : token };
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { DomainError } from './errors.ts';
+
+/** `?limit=` (default 50, max 500) and an opaque `?cursor=`, shared by every list route. */
+export const pageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(2000).optional(),
+});
+export type PageQuery = z.infer<typeof pageQuery>;
+
+/** The list envelope: `{ data, nextCursor }`, `nextCursor` null on the last page. */
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+/**
+ * Cursors are the keyset position of the last row served (the sort key values and the id),
+ * base64url-encoded JSON: opaque to callers, cheap to decode, and never an OFFSET.
+ */
+export function encodeCursor(position: readonly unknown[]): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): unknown[] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === arity) return value;
+  } catch {
+    // fall through to the refusal below
+  }
+  throw new DomainError('invalid_cursor', 'The cursor is not one this list issued');
+}
+
+/**
+ * Takes `limit + 1` rows fetched by the caller and turns them into a page: the extra row only
+ * tells whether there is a next page.
+ */
+export function toPage<T>(rows: T[], limit: number, position: (row: T) => unknown[]) {
+  const hasMore = rows.length > limit;
+  const data = hasMore ? rows.slice(0, limit) : rows;
+  const last = data[data.length - 1];
+  return { data, nextCursor: hasMore && last ? encodeCursor(position(last)) : null };
+}
+
+/** `?sort=field` or `-field`, restricted to the fields a list allows. */
+export function parseSort<F extends string>(value: string | undefined, allowed: readonly F[], fallback: F) {
+  if (!value) return { field: fallback, desc: false };
+  const desc = value.startsWith('-');
+  const field = (desc ? value.slice(1) : value) as F;
+  if (!allowed.includes(field)) {
+    throw new DomainError('invalid_request', `Cannot sort by "${value}"`, { allowed });
+  }
+  return { field, desc };
+}

@@ -1,0 +1,110 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import pg from 'pg';
+import lockfile from 'proper-lockfile';
+import * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+/** A database handle or a transaction: anything that can run a query. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * An open transaction. Functions that lock rows (`FOR UPDATE`) take `Tx`, not `Db`, so the
+ * compiler refuses a call outside a transaction.
+ */
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** Present on the embedded database; pg-boss and snapshots need the raw handle. */
+  pglite?: PGlite;
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface DbConfig {
+  /** `postgres://…`: use a PostgreSQL server. Wins over `dataDir`. */
+  databaseUrl?: string;
+  /** PGlite data directory, or `memory://` for an in-memory database. */
+  dataDir?: string;
+  /** A PGlite data directory dump to start from (tests load a migrated snapshot). */
+  loadDataDir?: Blob | File;
+  poolSize?: number;
+}
+
+/**
+ * int8 (count(*), sums) and numeric come back as strings from node-postgres and as numbers
+ * from PGlite. Normalize here, once, so every module sees numbers on both drivers. Values
+ * above 2^53 do not occur in our counters.
+ */
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === 20 || oid === 1700) return (v: string) => (v === null ? null : Number(v));
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+export class DataDirLockedError extends Error {
+  constructor(dir: string) {
+    super(
+      `Another Loupe process is using the data directory ${dir}. ` +
+        'PGlite allows one process per directory: stop the other process, or set LOUPE_DATA_DIR to another directory, ' +
+        'or set DATABASE_URL to share a PostgreSQL server between processes.',
+    );
+    this.name = 'DataDirLockedError';
+  }
+}
+
+/**
+ * Opens the database: PostgreSQL when `databaseUrl` is given, PGlite otherwise. A PGlite data
+ * directory is locked for the life of the process: PGlite takes no lock itself, and two
+ * processes on one directory silently lose writes, so a second process is refused.
+ */
+export async function openDb(config: DbConfig = {}): Promise<Database> {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: config.poolSize ?? 20,
+      types: pgTypes,
+    });
+    // An idle client that loses its connection (server restart, pg_terminate_backend) must not crash us.
+    pool.on('error', () => {});
+    const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+    return { db, kind: 'postgres', pool, close: () => pool.end() };
+  }
+
+  const dataDir = config.dataDir ?? './.loupe/data';
+  let release: (() => Promise<void>) | undefined;
+  if (!dataDir.startsWith('memory://')) {
+    const dir = resolve(dataDir);
+    mkdirSync(dir, { recursive: true });
+    try {
+      // The lock is refreshed every few seconds; one left by a killed process goes stale after 10 s.
+      release = await lockfile.lock(dir, {
+        stale: 10_000,
+        update: 2_000,
+        retries: { retries: 6, minTimeout: 1_000, maxTimeout: 2_000 },
+        lockfilePath: `${dir}.lock`,
+        onCompromised: () => {},
+      });
+    } catch {
+      throw new DataDirLockedError(dir);
+    }
+  }
+  const pglite = await PGlite.create(dataDir, config.loadDataDir ? { loadDataDir: config.loadDataDir } : {});
+  const db = drizzlePglite({ client: pglite, schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'pglite',
+    pglite,
+    close: async () => {
+      await pglite.close();
+      await release?.();
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/**
+ * Every module's tables, gathered for Drizzle's typed queries and for drizzle-kit, which
+ * generates the SQL migrations in ./migrations from this file (`npm run db:generate`).
+ */
+export * from '../auth/auth.table.ts';
+export * from '../projects/projects.table.ts';
+export * from '../audit/audit.table.ts';
+export * from '../api/idempotency.table.ts';

@@ -1,0 +1,5 @@
+import type { JobDefinition } from './jobs.ts';
+import { purgeExpiredJob } from './maintenance.job.ts';
+
+/** Every job the workers run. A module with background work adds its definitions here. */
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob];

@@ -1,0 +1,67 @@
+import { performance } from 'node:perf_hooks';
+import { buildApp } from '../api/app.ts';
+import { bootstrapAdmin } from '../auth/auth.service.ts';
+import { openDb, DataDirLockedError } from '../db/client.ts';
+import { runMigrations } from '../db/migrate.ts';
+import { jobDefinitions } from '../jobs/definitions.ts';
+import { PgBossQueue } from '../jobs/jobs.ts';
+import { readConfig } from './config.ts';
+
+/** Composition root of the server: database, migrations, jobs, HTTP. */
+async function main() {
+  const started = performance.now();
+  const config = readConfig();
+  let database;
+  try {
+    database = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      console.error(`loupe: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  await runMigrations(database);
+  const jobs = new PgBossQueue(database);
+  const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit });
+  await jobs.start(ctx, jobDefinitions, { work: true, schedule: true });
+
+  const admin = await bootstrapAdmin(ctx, { token: config.adminToken, password: config.adminPassword });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const where = database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
+  console.log(`\nLoupe is running at ${url}  (database: ${where}; ready in ${Math.round(performance.now() - started)} ms)`);
+  console.log(`API docs: ${url}/api/docs`);
+  if (admin.created) {
+    console.log('\nFirst start: created the administrator admin@localhost.');
+    if (admin.token) console.log(`Its API token (shown once, keep it): ${admin.token}`);
+    else console.log('Its API token is the value of LOUPE_ADMIN_TOKEN.');
+    console.log(
+      config.adminPassword
+        ? 'Sign in to the web app as admin@localhost with the password in LOUPE_ADMIN_PASSWORD.'
+        : `Sign in to the web app with that token, then set a password (PATCH /api/v1/me).`,
+    );
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: finishing requests and jobs');
+    const force = setTimeout(() => process.exit(1), 20_000);
+    force.unref();
+    await app.close(); // stops accepting, waits for in-flight requests
+    await jobs.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
