@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, forbidden, notFound } from '../core/errors.ts';
@@ -67,14 +67,14 @@ export async function resolveUserRefs(db: Db, refs: string[]): Promise<Map<strin
   const emails = refs.filter((r) => !isId(r)).map((r) => r.toLowerCase());
   const found = new Map<string, string>();
   if (ids.length) {
-    const rows = await db.select({ id: users.id }).from(users).where(sql`${users.id} = any(${ids}::uuid[])`);
+    const rows = await db.select({ id: users.id }).from(users).where(inArray(users.id, ids));
     for (const r of rows) found.set(r.id, r.id);
   }
   if (emails.length) {
     const rows = await db
       .select({ id: users.id, email: users.email })
       .from(users)
-      .where(sql`${users.email} = any(${emails}::text[])`);
+      .where(inArray(users.email, emails));
     for (const r of rows) found.set(r.email, r.id);
   }
   return new Map(refs.map((r) => [r, found.get(isId(r) ? r : r.toLowerCase())]).filter(([, v]) => v) as [string, string][]);

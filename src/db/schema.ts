@@ -6,3 +6,5 @@ export * from '../auth/auth.table.ts';
 export * from '../projects/projects.table.ts';
 export * from '../audit/audit.table.ts';
 export * from '../api/idempotency.table.ts';
+export * from '../datasets/datasets.table.ts';
+export * from '../recipes/recipes.table.ts';
