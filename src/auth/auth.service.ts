@@ -263,8 +263,10 @@ export async function purgeExpiredAuth(ctx: Ctx) {
 export async function bootstrapAdmin(
   ctx: Ctx,
   preset: { token?: string; password?: string } = {},
-): Promise<{ created: boolean; token?: string }> {
+): Promise<{ created: boolean; token?: string; password?: string }> {
   const presetToken = preset.token;
+  // Without LOUPE_ADMIN_PASSWORD a password is generated and printed once, so the web app can be used at once.
+  const password = preset.password ?? generateToken().slice(3, 23);
   const [{ n }] = (await ctx.db.select({ n: sql<number>`count(*)` }).from(users)) as [{ n: number }];
   if (Number(n) > 0) return { created: false };
   const token = presetToken ?? generateToken();
@@ -273,12 +275,12 @@ export async function bootstrapAdmin(
       email: 'admin@localhost',
       name: 'Administrator',
       isAdmin: true,
-      password: preset.password,
+      password,
     });
     await createToken(ctx, { userId: admin.id, isAdmin: true }, admin.id, 'bootstrap', token);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'email_taken') return { created: false };
     throw error;
   }
-  return { created: true, token: presetToken ? undefined : token };
+  return { created: true, token: presetToken ? undefined : token, password: preset.password ? undefined : password };
 }

@@ -39,9 +39,9 @@ async function main() {
     if (admin.token) console.log(`Its API token (shown once, keep it): ${admin.token}`);
     else console.log('Its API token is the value of LOUPE_ADMIN_TOKEN.');
     console.log(
-      config.adminPassword
-        ? 'Sign in to the web app as admin@localhost with the password in LOUPE_ADMIN_PASSWORD.'
-        : `Sign in to the web app with that token, then set a password (PATCH /api/v1/me).`,
+      admin.password
+        ? `Sign in to the web app at ${url} as admin@localhost with the password ${admin.password} (shown once; change it under your account).`
+        : `Sign in to the web app at ${url} as admin@localhost with the password in LOUPE_ADMIN_PASSWORD.`,
     );
   }
 
