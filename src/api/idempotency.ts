@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
@@ -7,6 +7,8 @@ import { idempotencyKeys } from './idempotency.table.ts';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const WAIT_FOR_IN_FLIGHT_MS = 30_000;
+/** An in-flight reservation older than this belongs to a request whose process died. */
+const ABANDONED_AFTER_MS = 120_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -56,6 +58,13 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
           .type('application/json')
           .serializer((p: unknown) => p as string)
           .send(JSON.stringify(existing.body));
+      }
+      if (ctx.clock.now().getTime() - existing.createdAt.getTime() > ABANDONED_AFTER_MS) {
+        // The first attempt died with its process (a reply would have stored or freed the key).
+        await ctx.db.delete(idempotencyKeys).where(
+          and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.status), eq(idempotencyKeys.createdAt, existing.createdAt)),
+        );
+        continue;
       }
       if (Date.now() > deadline) {
         throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still running');

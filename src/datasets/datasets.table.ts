@@ -14,6 +14,8 @@ export const datasets = pgTable(
     name: text('name').notNull(),
     /** Maintained on write (imports, deletes): lists never count items. */
     itemCount: integer('item_count').notNull().default(0),
+    /** The `seq` the next imported item gets: imports lock the dataset row and advance it. */
+    nextSeq: bigint('next_seq', { mode: 'number' }).notNull().default(1),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },

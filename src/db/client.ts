@@ -88,7 +88,7 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
       release = await lockfile.lock(dir, {
         stale: 10_000,
         update: 2_000,
-        retries: { retries: 6, minTimeout: 1_000, maxTimeout: 2_000 },
+        retries: { retries: 3, minTimeout: 1_000, maxTimeout: 2_000 },
         lockfilePath: `${dir}.lock`,
         onCompromised: () => {},
       });

@@ -8,3 +8,7 @@ export * from '../audit/audit.table.ts';
 export * from '../api/idempotency.table.ts';
 export * from '../datasets/datasets.table.ts';
 export * from '../recipes/recipes.table.ts';
+export * from '../tasks/tasks.table.ts';
+export * from '../tasks/task-items.table.ts';
+export * from '../assignments/assignments.table.ts';
+export * from '../annotations/annotations.table.ts';

@@ -32,18 +32,22 @@ async function main() {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const where = database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
-  console.log(`\nLoupe is running at ${url}  (database: ${where}; ready in ${Math.round(performance.now() - started)} ms)`);
-  console.log(`API docs: ${url}/api/docs`);
+  const lines = [
+    '',
+    `Loupe is running at ${url}  (database: ${where}; ready in ${Math.round(performance.now() - started)} ms)`,
+    `API docs: ${url}/api/docs`,
+  ];
   if (admin.created) {
-    console.log('\nFirst start: created the administrator admin@localhost.');
-    if (admin.token) console.log(`Its API token (shown once, keep it): ${admin.token}`);
-    else console.log('Its API token is the value of LOUPE_ADMIN_TOKEN.');
-    console.log(
+    lines.push('', 'First start: created the administrator admin@localhost.');
+    lines.push(admin.token ? `Its API token (shown once, keep it): ${admin.token}` : 'Its API token is the value of LOUPE_ADMIN_TOKEN.');
+    lines.push(
       admin.password
         ? `Sign in to the web app at ${url} as admin@localhost with the password ${admin.password} (shown once; change it under your account).`
         : `Sign in to the web app at ${url} as admin@localhost with the password in LOUPE_ADMIN_PASSWORD.`,
     );
   }
+  // One write, so a reader of the output sees the whole banner at once.
+  console.log(lines.join('\n'));
 
   let stopping = false;
   const shutdown = async (signal: string) => {

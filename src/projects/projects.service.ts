@@ -116,15 +116,20 @@ async function resolveOneUser(db: Db, ref: string) {
 }
 
 /**
- * Locks the project's owner rows and refuses a change that would leave no owner (409
- * `last_owner`). Locking makes two concurrent removals of the last two owners serialize.
+ * Membership changes of one project run one at a time: they lock the project row first, so two
+ * owners removing each other at once cannot both see "another owner remains" (and the order of
+ * locks is always the same, so they cannot deadlock).
  */
+async function lockMembership(tx: Tx, projectId: string) {
+  await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, projectId)).for('update');
+}
+
+/** Refuses a change that would leave the project without an owner (409 `last_owner`). Call under `lockMembership`. */
 async function assertOwnerRemains(tx: Tx, projectId: string, leavingUserId: string) {
   const owners = await tx
     .select({ userId: projectMembers.userId })
     .from(projectMembers)
-    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')))
-    .for('update');
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, 'owner')));
   if (owners.length === 1 && owners[0]!.userId === leavingUserId) {
     throw new DomainError('last_owner', 'A project keeps at least one owner: make someone else owner first');
   }
@@ -138,11 +143,11 @@ export async function putMember(ctx: Ctx, caller: Caller, projectId: string, use
   const callerRole = await requireRole(ctx.db, caller, projectId, 'manager', 'Project');
   const userId = await resolveOneUser(ctx.db, userRef);
   return ctx.db.transaction(async (tx) => {
+    await lockMembership(tx, projectId);
     const [existing] = await tx
       .select()
       .from(projectMembers)
-      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)))
-      .for('update');
+      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
     if ((role === 'owner' || existing?.role === 'owner') && callerRole !== 'owner') {
       throw new DomainError('forbidden', 'Only owners make or unmake owners');
     }
@@ -174,11 +179,11 @@ export async function removeMember(ctx: Ctx, caller: Caller, projectId: string, 
   const callerRole = await requireRole(ctx.db, caller, projectId, 'manager', 'Project');
   const userId = await resolveOneUser(ctx.db, userRef);
   await ctx.db.transaction(async (tx) => {
+    await lockMembership(tx, projectId);
     const [existing] = await tx
       .select()
       .from(projectMembers)
-      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)))
-      .for('update');
+      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
     if (!existing) throw notFound('Member');
     if (existing.role === 'owner') {
       if (callerRole !== 'owner') throw new DomainError('forbidden', 'Only owners remove owners');

@@ -1,0 +1,1 @@
+ALTER TABLE "datasets" ADD COLUMN "next_seq" bigint DEFAULT 1 NOT NULL;

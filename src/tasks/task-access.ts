@@ -1,0 +1,76 @@
+import { and, eq, inArray, or } from 'drizzle-orm';
+import type { Caller } from '../context.ts';
+import type { Db } from '../db/client.ts';
+import { DomainError, notFound } from '../core/errors.ts';
+import { isId } from '../core/ids.ts';
+import { atLeast, requireRole } from '../auth/permissions.ts';
+import { groupMembers, type Role } from '../projects/projects.table.ts';
+import { taskAssignees } from '../assignments/assignments.table.ts';
+import { tasks } from './tasks.table.ts';
+import { frozenForAnnotators, type WorkflowActor } from './task-workflow.ts';
+
+export type TaskRow = typeof tasks.$inferSelect;
+export type AssignmentRow = typeof taskAssignees.$inferSelect;
+
+export async function findTask(db: Db, taskId: string): Promise<TaskRow> {
+  const [task] = isId(taskId) ? await db.select().from(tasks).where(eq(tasks.id, taskId)) : [];
+  if (!task) throw notFound('Task');
+  return task;
+}
+
+/** Locked by hand, or past its due date with `lockAfterDueDate` (enforced even before any sweep runs). */
+export const isLocked = (task: Pick<TaskRow, 'locked' | 'lockAfterDueDate' | 'dueDate'>, now: Date) =>
+  task.locked || (task.lockAfterDueDate && task.dueDate !== null && task.dueDate.getTime() <= now.getTime());
+
+/** Refuses any write to a locked (409 `task_locked`) or archived task. */
+export function assertWritable(task: TaskRow, now: Date) {
+  if (isLocked(task, now)) throw new DomainError('task_locked', 'The task is locked: nothing in it can change', { taskId: task.id });
+  if (task.archived) throw new DomainError('task_locked', 'The task is archived: nothing in it can change', { taskId: task.id });
+}
+
+/** What the caller is to one task: project role, and the assignments (own or via a group) they may work. */
+export interface TaskActor extends WorkflowActor {
+  userId: string;
+  role: Role;
+  /** Annotator-role assignments the caller may work (their own and their groups'). */
+  annotatorAssignmentIds: string[];
+  reviewerAssignmentIds: string[];
+}
+
+/** The caller's standing in a task; 404 for non-members of its project. */
+export async function taskActor(db: Db, caller: Caller, task: TaskRow, minRole: Role = 'viewer'): Promise<TaskActor> {
+  const role = await requireRole(db, caller, task.projectId, minRole, 'Task');
+  const groupIds = (await db.select({ id: groupMembers.groupId }).from(groupMembers).where(and(eq(groupMembers.userId, caller.userId), eq(groupMembers.projectId, task.projectId)))).map((g) => g.id);
+  const mine = await db
+    .select({ id: taskAssignees.id, role: taskAssignees.role })
+    .from(taskAssignees)
+    .where(and(eq(taskAssignees.taskId, task.id), or(eq(taskAssignees.assigneeId, caller.userId), groupIds.length ? inArray(taskAssignees.assigneeId, groupIds) : undefined)));
+  const annotatorAssignmentIds = mine.filter((a) => a.role === 'annotator').map((a) => a.id);
+  const reviewerAssignmentIds = mine.filter((a) => a.role === 'reviewer').map((a) => a.id);
+  return {
+    userId: caller.userId,
+    role,
+    isManager: atLeast(role, 'manager'),
+    isAssignedAnnotator: annotatorAssignmentIds.length > 0,
+    isAssignedReviewer: reviewerAssignmentIds.length > 0,
+    annotatorAssignmentIds,
+    reviewerAssignmentIds,
+  };
+}
+
+/**
+ * May this actor write to this unit of work (annotation, status, heartbeat)? Managers always;
+ * otherwise its worker, or a member of the assignment it belongs to while nobody works it. After
+ * `review_passed`, annotators may change nothing.
+ */
+export function assertMayWorkUnit(actor: TaskActor, task: TaskRow, unit: { workerId: string | null; assignmentId: string | null }) {
+  if (actor.isManager) return;
+  if (!atLeast(actor.role, 'annotator')) throw new DomainError('forbidden', 'Viewers change nothing');
+  if (frozenForAnnotators(task.type, task.workflowState)) {
+    throw new DomainError('forbidden', `The task is ${task.workflowState}: annotators can no longer change its items`);
+  }
+  const mine =
+    unit.workerId === actor.userId ||
+    (unit.workerId === null && unit.assignmentId !== null && (actor.annotatorAssignmentIds.includes(unit.assignmentId) || actor.reviewerAssignmentIds.includes(unit.assignmentId)));
+  if (!mine) throw new DomainError('forbidden', 'Only the item’s assignee or a manager can change it');
+}

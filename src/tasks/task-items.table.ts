@@ -1,0 +1,56 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, pgTable, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { items } from '../datasets/datasets.table.ts';
+import { tasks } from './tasks.table.ts';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * One unit of work: an item in a task. Consensus tasks hold `annotatorsPerItem` copies of each
+ * item (`copy` 0..N-1), each worked by a different annotator; honeypot gold units are created
+ * per annotator (`isGold`, owned from the start).
+ *
+ * This is the pull queue. The claim path updates `worker_id`, `assignment_id` and
+ * `lease_expires_at`; heartbeats and annotation saves only touch `lease_expires_at`, which no
+ * index covers, so they are HOT updates. The table has aggressive autovacuum and fillfactor 80
+ * (migration `queue_autovacuum`) so dead tuples at the head of the queue do not pile up.
+ */
+export const taskItems = pgTable(
+  'task_items',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id').notNull(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id, { onDelete: 'cascade' }),
+    copy: smallint('copy').notNull().default(0),
+    isGold: boolean('is_gold').notNull().default(false),
+    /** Queue order: the item's order in its dataset. */
+    position: bigint('position', { mode: 'number' }).notNull(),
+    /** The share this unit belongs to (a person's or a group's), null while queued. */
+    assignmentId: uuid('assignment_id'),
+    /** The person working it: the puller, or whoever set its status or annotated it. */
+    workerId: uuid('worker_id'),
+    leaseExpiresAt: ts('lease_expires_at'),
+    status: text('status'),
+    done: boolean('done').notNull().default(false),
+    statusBy: uuid('status_by'),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+    openIssues: integer('open_issues').notNull().default(0),
+    forReview: integer('for_review').notNull().default(0),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('task_items_unit_uq').on(t.taskId, t.itemId, t.copy).where(sql`not ${t.isGold}`),
+    uniqueIndex('task_items_gold_uq').on(t.taskId, t.itemId, t.workerId).where(sql`${t.isGold}`),
+    index('task_items_queue_idx').on(t.taskId, t.position, t.copy).where(sql`${t.status} is null and not ${t.isGold}`),
+    index('task_items_worker_idx').on(t.taskId, t.workerId).where(sql`${t.workerId} is not null`),
+    index('task_items_assignment_idx').on(t.assignmentId, t.position),
+    index('task_items_task_idx').on(t.taskId, t.position, t.id),
+    index('task_items_item_idx').on(t.itemId),
+  ],
+);

@@ -1,0 +1,121 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { projects } from '../projects/projects.table.ts';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const taskTypes = ['labeling', 'review', 'consensus', 'qualification', 'honeypot', 'ticket'] as const;
+export type TaskType = (typeof taskTypes)[number];
+export const priorities = ['high', 'medium', 'low'] as const;
+export type Priority = (typeof priorities)[number];
+/** Sort rank of a priority: high first, "none" last (stored so the list can keyset on it). */
+export const priorityRank = (p: Priority | null | undefined) => (p === 'high' ? 0 : p === 'medium' ? 1 : p === 'low' ? 2 : 3);
+
+export interface Allocation {
+  method: 'distribution' | 'pulling';
+  batchSize: number;
+  maxWorkload: number;
+  leaseSeconds: number;
+  /** Per-assignee share in percent, keyed by assignment id once resolved. */
+  workload?: Record<string, number>;
+}
+
+export interface ReviewNote {
+  body: string;
+  authorId: string;
+  at: string;
+}
+
+/**
+ * The derived system status (SPEC 3.1) as SQL over a row's counters: a generated column, so it
+ * is always in step with the counters and filterable without reading items.
+ */
+const derivedStatus = sql`case
+  when status_count = 0 then 'open'
+  when status_count < item_count then 'in_progress'
+  when open_issues + for_review > 0 then 'completed_with_issues'
+  else 'completed' end`;
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: uuid('id').primaryKey(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type').$type<TaskType>().notNull(),
+    datasetId: uuid('dataset_id'),
+    recipeId: uuid('recipe_id'),
+    ownerId: uuid('owner_id'),
+    priority: text('priority').$type<Priority | null>(),
+    priorityRank: smallint('priority_rank').notNull().default(3),
+    dueDate: ts('due_date'),
+    lockAfterDueDate: boolean('lock_after_due_date').notNull().default(false),
+    locked: boolean('locked').notNull().default(false),
+    archived: boolean('archived').notNull().default(false),
+    workflowState: text('workflow_state').notNull(),
+    description: text('description'),
+    allocation: jsonb('allocation').$type<Allocation>().notNull(),
+    consensus: jsonb('consensus').$type<{ annotatorsPerItem: number } | null>(),
+    honeypot: jsonb('honeypot').$type<{ goldItemIds: string[]; ratio: number } | null>(),
+    sourceTaskId: uuid('source_task_id'),
+    /** The last review-failure comment, shown to annotators until the next review. */
+    reviewNote: jsonb('review_note').$type<ReviewNote | null>(),
+    /** Set once any status or annotation was ever written: such a task is archived, not deleted. */
+    hasHistory: boolean('has_history').notNull().default(false),
+    // Counters, moved in the same transaction as the change (never recomputed from items).
+    itemCount: integer('item_count').notNull().default(0),
+    doneCount: integer('done_count').notNull().default(0),
+    statusCount: integer('status_count').notNull().default(0),
+    openIssues: integer('open_issues').notNull().default(0),
+    forReview: integer('for_review').notNull().default(0),
+    status: text('status').generatedAlwaysAs(derivedStatus),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('tasks_project_idx').on(t.projectId, t.archived, t.id),
+    index('tasks_project_name_idx').on(t.projectId, t.archived, t.name, t.id),
+    index('tasks_project_priority_idx').on(t.projectId, t.archived, t.priorityRank, t.id),
+    index('tasks_project_due_idx').on(t.projectId, t.archived, sql`coalesce(${t.dueDate}, 'infinity'::timestamptz)`, t.id),
+    index('tasks_project_updated_idx').on(t.projectId, t.archived, t.updatedAt, t.id),
+    index('tasks_project_owner_idx').on(t.projectId, t.ownerId),
+    index('tasks_dataset_idx').on(t.datasetId),
+    index('tasks_source_idx').on(t.sourceTaskId),
+  ],
+);
+
+/** Subjects a ticket is about: an item (test case) or a finding (evaluation result, scan finding). */
+export const taskLinks = pgTable(
+  'task_links',
+  {
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    projectId: uuid('project_id').notNull(),
+    kind: text('kind').$type<'item' | 'finding'>().notNull(),
+    targetId: uuid('target_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.kind, t.targetId] }), index('task_links_target_idx').on(t.targetId)],
+);
+
+/**
+ * Net items finished per task (and per assignment) per hour: the recent completion rate behind
+ * the ETA. `assignmentId` is the all-zero uuid for the task-wide row.
+ */
+export const taskDoneHourly = pgTable(
+  'task_done_hourly',
+  {
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    assignmentId: uuid('assignment_id').notNull(),
+    hour: ts('hour').notNull(),
+    projectId: uuid('project_id').notNull(),
+    done: integer('done').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.assignmentId, t.hour] })],
+);
+
+export const taskWideKey = '00000000-0000-0000-0000-000000000000';

@@ -1,0 +1,14 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+// Built into web/dist, which the server serves at `/` (src/api/app.ts). In development,
+// `npx vite web` proxies the API to a server on :3000.
+export default defineConfig({
+  root,
+  plugins: [react()],
+  build: { outDir: `${root}dist`, emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 800 },
+  server: { proxy: { '/api': 'http://127.0.0.1:3000', '/healthz': 'http://127.0.0.1:3000' } },
+});
