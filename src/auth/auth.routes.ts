@@ -3,6 +3,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf, SESSION_COOKIE } from '../api/access.ts';
 import { notFound } from '../core/errors.ts';
+import { page, pageQuery } from '../core/pagination.ts';
 import { listMyProjects } from '../projects/projects.service.ts';
 import * as auth from './auth.service.ts';
 import { createdTokenOut, createTokenBody, createUserBody, loginBody, meOut, tokenOut, userOut } from './auth.schema.ts';
@@ -65,6 +66,16 @@ export async function authRoutes(app: App, ctx: Ctx) {
     config: { access: 'admin' },
     schema: { tags, summary: 'Create a user (sign-up is closed)', body: createUserBody, response: { 201: userOut } },
   }, async (request, reply) => reply.code(201).send(await auth.createUser(ctx, callerOf(request), request.body)));
+
+  app.get('/api/v1/users', {
+    config: { access: 'admin' },
+    schema: {
+      tags,
+      summary: 'List users (administrators); `q` matches email or name',
+      querystring: pageQuery.extend({ q: z.string().max(200).optional() }),
+      response: { 200: page(userOut) },
+    },
+  }, async (request) => auth.listUsers(ctx, callerOf(request), request.query));
 
   app.post('/api/v1/users/:userId/tokens', {
     config: { access: 'user' },

@@ -1,4 +1,5 @@
-import { and, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
+import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, forbidden, notFound } from '../core/errors.ts';
@@ -54,6 +55,24 @@ export async function createUser(
     return publicUser(row);
   });
 }
+
+/** All users, for administrators; `q` matches email or name. Keyset by id. */
+export async function listUsers(ctx: Ctx, caller: Caller, query: PageQuery & { q?: string }) {
+  if (!caller.isAdmin) throw forbidden('Only administrators list users');
+  const conditions = [];
+  if (query.q) conditions.push(or(ilike(users.email, `%${escapeLike(query.q)}%`), ilike(users.name, `%${escapeLike(query.q)}%`)));
+  if (query.cursor) conditions.push(gt(users.id, String(decodeCursor(query.cursor, 1)[0])));
+  const rows = await ctx.db
+    .select()
+    .from(users)
+    .where(and(...conditions))
+    .orderBy(asc(users.id))
+    .limit(query.limit + 1);
+  const result = toPage(rows, query.limit, (u) => [u.id]);
+  return { data: result.data.map(publicUser), nextCursor: result.nextCursor };
+}
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function getUser(db: Db, id: string) {
   if (!isId(id)) return null;

@@ -13,7 +13,7 @@ const ratings: Rating<string>[] = [
   r('i3', 'ann', 'cat'),
   r('i3', 'bob', 'dog'),
   r('i4', 'cid', 'bird'),
-  r('i5', 'dan', null),
+  r<string>('i5', 'dan', null),
 ];
 
 describe('contributorsAgreementMatrix', () => {

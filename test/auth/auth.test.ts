@@ -139,3 +139,14 @@ describe('GET /api/v1/me', () => {
     expect(me.body.projects).toEqual([expect.objectContaining({ id, role: 'owner' })]);
   });
 });
+
+describe('GET /api/v1/users', () => {
+  it('lets administrators find users by email or name, treating % and _ literally', async () => {
+    const tag = unique('find_me');
+    const user = await t.user(tag);
+    const res = await t.get('/api/v1/users', { query: { q: tag } });
+    expect(res.body.data.map((u: { id: string }) => u.id)).toEqual([user.id]);
+    const wildcard = await t.get('/api/v1/users', { query: { q: '%' } });
+    expect(wildcard.body.data).toEqual([]);
+  });
+});
