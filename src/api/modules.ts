@@ -3,6 +3,8 @@ import type { App } from './app.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { projectRoutes } from '../projects/projects.routes.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
+import { datasetRoutes } from '../datasets/datasets.routes.ts';
+import { recipeRoutes } from '../recipes/recipes.routes.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes];

@@ -12,3 +12,5 @@ export * from '../tasks/tasks.table.ts';
 export * from '../tasks/task-items.table.ts';
 export * from '../assignments/assignments.table.ts';
 export * from '../annotations/annotations.table.ts';
+export * from '../reviews/reviews.table.ts';
+export * from '../quality/scores.table.ts';

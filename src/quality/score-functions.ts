@@ -14,9 +14,9 @@ import {
 /**
  * Built-in score functions: each compares the shapes of one tool in two annotations of the same
  * item (one annotator against another, or against the gold answer) and returns a score in
- * [0, 1], 1 meaning full agreement. All are symmetric in their two arguments, pure, and
- * deterministic. When neither annotation holds a shape of the tool, both said "nothing here"
- * and the score is 1.
+ * [0, 1], 1 meaning full agreement. All are pure and deterministic, and symmetric in their two
+ * arguments (for `iou`, up to exact IoU ties in the greedy matching, broken by shape order). When
+ * neither annotation holds a shape of the tool, both said "nothing here" and the score is 1.
  */
 export interface ScoreFunction<S extends z.ZodType = z.ZodType> {
   readonly name: string;

@@ -131,7 +131,9 @@ export interface Task {
   assigneeIds?: string[];
   reviewerIds?: string[];
   progress: Progress;
-  counts?: { items?: number; assignments?: number; openIssues?: number; forReview?: number; [k: string]: number | undefined };
+  counts?: { items?: number; done?: number; withStatus?: number; pending?: number; assignments?: number; openIssues?: number; forReview?: number };
+  reviewNote?: { body: string; authorId: string; at: string } | null;
+  consensus?: { annotatorsPerItem: number } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -144,6 +146,7 @@ export interface Assignment {
   assigneeId: string;
   assigneeName?: string | null;
   assigneeKind?: 'user' | 'group' | 'evaluator';
+  role?: 'annotator' | 'reviewer';
   status: TaskStatus | 'open' | 'in_progress' | 'completed';
   progress?: Progress;
   counts?: { items?: number; done?: number; openIssues?: number; forReview?: number };
@@ -243,4 +246,5 @@ export interface BatchOutcome {
   status?: number;
   code?: string;
   detail?: string;
+  archived?: boolean;
 }

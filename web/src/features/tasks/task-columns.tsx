@@ -32,7 +32,6 @@ export const taskColumns: Column[] = [
   {
     key: 'status',
     label: 'Status',
-    sort: 'status',
     defaultVisible: true,
     render: (t) => (
       <span className="cell-status">
@@ -51,11 +50,11 @@ export const taskColumns: Column[] = [
       </span>
     ),
   },
-  { key: 'workflow', label: 'Workflow', sort: 'workflowState', defaultVisible: true, render: (t) => <Badge value={t.workflowState} /> },
+  { key: 'workflow', label: 'Workflow', defaultVisible: true, render: (t) => <Badge value={t.workflowState} /> },
   { key: 'progress', label: 'Progress', defaultVisible: true, render: (t) => <ProgressBar progress={t.progress} /> },
   { key: 'priority', label: 'Priority', sort: 'priority', defaultVisible: true, render: (t) => (t.priority ? <Badge value={t.priority} kind={`prio-${t.priority}`} /> : '—') },
   { key: 'dueDate', label: 'Due', sort: 'dueDate', defaultVisible: true, render: (t) => formatDate(t.dueDate) },
-  { key: 'type', label: 'Type', sort: 'type', defaultVisible: false, render: (t) => humanize(t.type) },
+  { key: 'type', label: 'Type', defaultVisible: false, render: (t) => humanize(t.type) },
   { key: 'dataset', label: 'Dataset', defaultVisible: false, render: (t) => <span className="truncate">{t.datasetName ?? '—'}</span> },
   { key: 'recipe', label: 'Recipe', defaultVisible: false, render: (t) => <span className="truncate">{t.recipeName ?? '—'}</span> },
   { key: 'allocation', label: 'Allocation', defaultVisible: false, render: (t) => humanize(t.allocation?.method) },

@@ -56,7 +56,7 @@ export function TasksPage({ projectId }: { projectId: string }) {
     try {
       const outcomes = outcomesOf(await tasksApi.batch(projectId, { action, ...target, ...extra }));
       const refused = outcomes.filter((o) => o.ok === false || (o.status ?? 200) >= 400);
-      const archived = outcomes.filter((o) => o.outcome === 'archived').length;
+      const archived = outcomes.filter((o) => o.archived === true || o.outcome === 'archived').length;
       setBatchMessage(
         `${outcomes.length - refused.length} done${archived ? ` (${archived} archived)` : ''}` +
           (refused.length ? `; ${refused.length} refused: ${refused.slice(0, 3).map((o) => o.detail ?? o.code ?? o.outcome).join('; ')}` : ''),

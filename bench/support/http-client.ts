@@ -1,0 +1,76 @@
+import http from 'node:http';
+
+export interface HttpReply<T = any> {
+  status: number;
+  body: T;
+}
+
+/**
+ * A minimal keep-alive HTTP client for the benchmarks: one agent per client pool, so N
+ * concurrent callers reuse N sockets, the way N browsers or SDK clients would. node:http is
+ * used rather than fetch so the client costs as little CPU as possible on a 2-core machine
+ * that also runs the server and the database.
+ */
+export class HttpClient {
+  private readonly agent: http.Agent;
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(baseUrl: string, maxSockets = 64) {
+    const url = new URL(baseUrl);
+    this.host = url.hostname;
+    this.port = Number(url.port);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  }
+
+  request<T = any>(method: string, path: string, options: { token?: string; body?: unknown; raw?: string | Buffer; contentType?: string; headers?: Record<string, string> } = {}): Promise<HttpReply<T>> {
+    const headers: Record<string, string | number> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let payload: string | Buffer | undefined;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    } else if (options.raw !== undefined) {
+      payload = options.raw;
+      headers['content-type'] = options.contentType ?? 'application/json';
+    }
+    if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host: this.host, port: this.port, method, path, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          if (text && String(res.headers['content-type'] ?? '').includes('json')) {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              body = text;
+            }
+          }
+          resolve({ status: res.statusCode ?? 0, body: body as T });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  get = <T = any>(path: string, token?: string) => this.request<T>('GET', path, { token });
+  post = <T = any>(path: string, body: unknown, token?: string) => this.request<T>('POST', path, { token, body });
+  put = <T = any>(path: string, body: unknown, token?: string) => this.request<T>('PUT', path, { token, body });
+
+  /** Like `request`, but throws unless the answer is 2xx: for set-up steps. */
+  async ok<T = any>(method: string, path: string, options: Parameters<HttpClient['request']>[2] = {}): Promise<T> {
+    const res = await this.request<T>(method, path, options);
+    if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
+    return res.body;
+  }
+
+  close() {
+    this.agent.destroy();
+  }
+}

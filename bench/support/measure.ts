@@ -1,0 +1,107 @@
+import { performance } from 'node:perf_hooks';
+
+export interface Latency {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+/** Percentiles of a list of durations in milliseconds (nearest-rank). */
+export function latency(samples: number[]): Latency {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+  const mean = sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length);
+  return { count: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), mean };
+}
+
+/** Runs `fn` `iterations` times by one caller after `warmup` untimed calls; returns its latencies. */
+export async function timeSerial(iterations: number, fn: (i: number) => Promise<void>, warmup = Math.min(20, iterations)): Promise<Latency> {
+  for (let i = 0; i < warmup; i++) await fn(i);
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    samples.push(performance.now() - t0);
+  }
+  return latency(samples);
+}
+
+export interface Throughput {
+  /** Completed operations per second over the whole run. */
+  perSecond: number;
+  operations: number;
+  seconds: number;
+  /** Operations per window (for decay runs), in windows of `windowSeconds`. */
+  windows: number[];
+  latency: Latency;
+}
+
+/**
+ * `workers` concurrent loops call `fn(worker)` until `seconds` have passed or `fn` returns
+ * false (work exhausted). Each call counts as one operation when it returns a positive number
+ * (the number of operations it did, e.g. items claimed). Windows of `windowSeconds` record the
+ * rate over time; `onWindow` is called as each one closes.
+ */
+export async function timeConcurrent(
+  workers: number,
+  seconds: number,
+  fn: (worker: number) => Promise<number | false>,
+  options: { windowSeconds?: number; onWindow?: (index: number, perSecond: number) => void } = {},
+): Promise<Throughput> {
+  const windowMs = (options.windowSeconds ?? seconds) * 1000;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  const windows: number[] = [];
+  const samples: number[] = [];
+  let operations = 0;
+  let exhausted = false;
+  const windowOf = (t: number) => Math.floor((t - start) / windowMs);
+  let reported = 0;
+  const report = (upTo: number) => {
+    while (reported < upTo) {
+      options.onWindow?.(reported, (windows[reported] ?? 0) / (windowMs / 1000));
+      reported++;
+    }
+  };
+  const loop = async (worker: number) => {
+    while (!exhausted && performance.now() < deadline) {
+      const t0 = performance.now();
+      const done = await fn(worker);
+      const t1 = performance.now();
+      if (done === false) {
+        exhausted = true;
+        break;
+      }
+      if (done > 0) {
+        samples.push(t1 - t0);
+        operations += done;
+        const w = windowOf(t1);
+        windows[w] = (windows[w] ?? 0) + done;
+        report(w);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, (_, i) => loop(i)));
+  const elapsed = (performance.now() - start) / 1000;
+  for (let i = 0; i < windows.length; i++) windows[i] ??= 0;
+  report(Math.floor((elapsed * 1000) / windowMs));
+  return { perSecond: operations / elapsed, operations, seconds: elapsed, windows, latency: latency(samples) };
+}
+
+/** Peak resident set size sampled every 100 ms while `fn` runs. */
+export async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T; peakRssMb: number; baseRssMb: number }> {
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 100);
+  try {
+    const result = await fn();
+    peak = Math.max(peak, process.memoryUsage().rss);
+    return { result, peakRssMb: peak / 2 ** 20, baseRssMb: base / 2 ** 20 };
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,52 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Db, Tx } from '../db/client.ts';
+import { newId } from '../core/ids.ts';
+import { bumpProjectCounters } from '../projects/projects.service.ts';
+import { taskAssignees, type AssignmentRole } from './assignments.table.ts';
+import type { Assignee } from './resolve-assignees.ts';
+import type { Share } from './distribute.ts';
+
+/**
+ * Inserts assignments (skipping ones that exist) and counts them in the project summary, in the
+ * caller's transaction. Returns every assignment of that role on the task, in creation order.
+ */
+export async function ensureAssignments(
+  tx: Tx,
+  task: { id: string; projectId: string },
+  role: AssignmentRole,
+  assignees: Assignee[],
+  workload: Record<string, number> | undefined,
+  now: Date,
+) {
+  if (assignees.length) {
+    const inserted = await tx
+      .insert(taskAssignees)
+      .values(
+        assignees.map((a) => ({
+          id: newId(),
+          projectId: task.projectId,
+          taskId: task.id,
+          role,
+          assigneeKind: a.kind,
+          assigneeId: a.id,
+          workload: workload ? Math.round(workload[a.ref] ?? workload[a.id] ?? 0) : null,
+          createdAt: now,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: taskAssignees.id });
+    await bumpProjectCounters(tx, task.projectId, { assignments: inserted.length });
+  }
+  return assignmentsOf(tx, task.id, role);
+}
+
+export async function assignmentsOf(db: Db, taskId: string, role: AssignmentRole) {
+  return db
+    .select()
+    .from(taskAssignees)
+    .where(and(eq(taskAssignees.taskId, taskId), eq(taskAssignees.role, role)))
+    .orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id));
+}
+
+export const sharesOf = (rows: Array<{ id: string; workload: number | null }>): Share[] =>
+  rows.map((r) => ({ assignmentId: r.id, weight: r.workload }));

@@ -1,0 +1,161 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Caller, Ctx } from '../context.ts';
+import type { Tx } from '../db/client.ts';
+import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { requireRole } from '../auth/permissions.ts';
+import { bumpProjectCounters } from '../projects/projects.service.ts';
+import { datasets, items } from '../datasets/datasets.table.ts';
+import { recipes } from '../recipes/recipes.table.ts';
+import { resolveAssignees } from '../assignments/resolve-assignees.ts';
+import { distributeUnits } from '../assignments/distribute.ts';
+import { ensureAssignments, sharesOf } from '../assignments/assignment-rows.ts';
+import { taskItems } from './task-items.table.ts';
+import { priorityRank, taskLinks, tasks, type Allocation } from './tasks.table.ts';
+import { initialState } from './task-workflow.ts';
+import { moveTaskCounters } from './task-counters.ts';
+import { assertItemsInDataset, insertUnits, type ItemSelection } from './item-selection.ts';
+import { taskView } from './task-view.ts';
+import type { CreateTaskInput } from './tasks.schema.ts';
+import type { TaskRow } from './task-access.ts';
+
+async function assertInProject(tx: Tx, table: typeof datasets | typeof recipes | typeof tasks, id: string, projectId: string, what: string) {
+  const [row] = await tx.select({ id: table.id }).from(table).where(and(eq(table.id, id), eq(table.projectId, projectId)));
+  if (!row) throw ruleBroken(`${what} ${id} is not in this project`, { [`${what.toLowerCase()}Id`]: id });
+}
+
+/**
+ * Fills a task with units from its dataset and gives them out: distribution splits them among
+ * the annotators now; pulling leaves them queued. Qualification tasks give every annotator a
+ * copy of every item; consensus tasks hold `annotatorsPerItem` copies. Counters move in the
+ * caller's transaction. Returns the number of units added.
+ */
+export async function fillTask(tx: Tx, task: TaskRow, selection: ItemSelection, now: Date): Promise<number> {
+  if (!task.datasetId) return 0;
+  const annotators = await ensureAssignments(tx, task, 'annotator', [], undefined, now);
+  const gold = task.honeypot?.goldItemIds ?? [];
+  let added: number;
+  if (task.type === 'qualification') {
+    added = await insertUnits(tx, task, task.datasetId, selection, Math.max(1, annotators.length), now);
+    // Copy k belongs to the k-th annotator: everyone labels the same items.
+    for (const [k, a] of annotators.entries()) {
+      const res = await tx
+        .update(taskItems)
+        .set({ assignmentId: a.id })
+        .where(and(eq(taskItems.taskId, task.id), eq(taskItems.copy, k), sql`${taskItems.assignmentId} is null`))
+        .returning({ id: taskItems.id });
+      await moveTaskCounters(tx, task.id, null, {});
+      if (res.length) await tx.execute(sql`update task_assignees set item_count = item_count + ${res.length} where id = ${a.id}`);
+    }
+  } else {
+    added = await insertUnits(tx, task, task.datasetId, selection, task.consensus?.annotatorsPerItem ?? 1, now, gold);
+    if (task.allocation.method === 'distribution') await distributeUnits(tx, task.id, sharesOf(annotators), { onlyUnassigned: true });
+  }
+  await moveTaskCounters(tx, task.id, null, { items: added });
+  return added;
+}
+
+/**
+ * Creates a task (manager or owner): resolves assignees and reviewers (ids, emails or group
+ * ids), adds its items (ids, filter, or the whole dataset), allocates them, links a ticket's
+ * subjects (drafting linked items when asked), counts it in the project summary and writes the
+ * audit event — all in one transaction.
+ */
+export async function createTask(ctx: Ctx, caller: Caller, projectId: string, input: CreateTaskInput) {
+  await requireRole(ctx.db, caller, projectId, 'manager', 'Project');
+  const isTicket = input.type === 'ticket';
+  if (!isTicket && !input.datasetId) throw ruleBroken('A task needs a datasetId', { field: 'datasetId' });
+  if (input.type === 'consensus' && !input.consensus) throw ruleBroken('A consensus task needs consensus.annotatorsPerItem');
+  if (input.type === 'honeypot' && !input.honeypot) throw ruleBroken('A honeypot task needs honeypot.goldItemIds and ratio');
+  if (input.type === 'review' && !input.sourceTaskId) throw ruleBroken('A review task needs sourceTaskId');
+  if (input.links?.length && !isTicket) throw ruleBroken('Only tickets have links');
+  const annotators = await resolveAssignees(ctx.db, projectId, input.assigneeIds);
+  const reviewers = await resolveAssignees(ctx.db, projectId, input.reviewerIds);
+  const [owner] = input.ownerId ? await resolveAssignees(ctx.db, projectId, [input.ownerId]) : [];
+  if (owner && owner.kind !== 'user') throw ruleBroken('The owner must be a person');
+  if (input.type === 'consensus' && input.allocation.method === 'distribution' && annotators.length < input.consensus!.annotatorsPerItem) {
+    throw ruleBroken(`Distribution needs at least ${input.consensus!.annotatorsPerItem} annotators for ${input.consensus!.annotatorsPerItem} annotations per item`);
+  }
+  const allocation: Allocation = { ...input.allocation };
+  if (input.allocation.workload) {
+    const known = new Set(annotators.flatMap((a) => [a.ref, a.id]));
+    const unknown = Object.keys(input.allocation.workload).filter((k) => !known.has(k));
+    if (unknown.length) throw ruleBroken('allocation.workload names people who are not assignees', { unknown });
+  }
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    if (input.datasetId) await assertInProject(tx, datasets, input.datasetId, projectId, 'Dataset');
+    if (input.recipeId) await assertInProject(tx, recipes, input.recipeId, projectId, 'Recipe');
+    if (input.sourceTaskId) await assertInProject(tx, tasks, input.sourceTaskId, projectId, 'Task');
+    if (input.itemIds) await assertItemsInDataset(tx, input.datasetId!, input.itemIds);
+    if (input.honeypot) await assertItemsInDataset(tx, input.datasetId!, input.honeypot.goldItemIds);
+    const [task] = await tx
+      .insert(tasks)
+      .values({
+        id: newId(),
+        projectId,
+        name: input.name,
+        type: input.type,
+        datasetId: input.datasetId ?? null,
+        recipeId: input.recipeId ?? null,
+        ownerId: owner?.id ?? caller.userId,
+        priority: input.priority ?? null,
+        priorityRank: priorityRank(input.priority),
+        dueDate: input.dueDate ?? null,
+        lockAfterDueDate: input.lockAfterDueDate,
+        workflowState: initialState(input.type),
+        description: input.description ?? null,
+        allocation,
+        consensus: input.consensus ?? null,
+        honeypot: input.honeypot ?? null,
+        sourceTaskId: input.sourceTaskId ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    await ensureAssignments(tx, task!, 'annotator', annotators, input.allocation.workload, now);
+    await ensureAssignments(tx, task!, 'reviewer', reviewers, undefined, now);
+    const selection: ItemSelection = input.itemIds ? { itemIds: input.itemIds } : input.filter ? { filter: input.filter } : null;
+    const added = isTicket ? 0 : await fillTask(tx, task!, selection, now);
+    const links = await linkSubjects(tx, task!, input.links ?? [], input.draftLinkedItems, caller, now);
+    await bumpProjectCounters(tx, projectId, { tasks: 1 });
+    await recordAudit(tx, {
+      projectId,
+      actorId: caller.userId,
+      action: 'task.create',
+      subjectKind: 'task',
+      subjectId: task!.id,
+      after: { name: input.name, type: input.type, datasetId: input.datasetId ?? null, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
+    });
+    const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, task!.id));
+    return taskView(fresh!, 0, now, isTicket ? links : undefined);
+  });
+}
+
+/** Links a ticket to its subjects; with `draft`, sets the linked items to draft in the same transaction. */
+async function linkSubjects(tx: Tx, task: TaskRow, links: Array<{ kind: 'item' | 'finding'; id: string }>, draft: boolean, caller: Caller, now: Date) {
+  if (!links.length) return [];
+  const itemIds = links.filter((l) => l.kind === 'item').map((l) => l.id);
+  if (itemIds.length) {
+    const found = await tx.select({ id: items.id, draft: items.draft }).from(items).where(and(eq(items.projectId, task.projectId), inArray(items.id, itemIds)));
+    if (found.length !== new Set(itemIds).size) throw notFound('Linked item');
+    if (draft) {
+      const toDraft = found.filter((f) => !f.draft).map((f) => f.id);
+      if (toDraft.length) {
+        await tx.update(items).set({ draft: true, updatedAt: now }).where(inArray(items.id, toDraft));
+        for (const id of toDraft) {
+          await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'item.update', subjectKind: 'item', subjectId: id, before: { draft: false }, after: { draft: true } });
+        }
+      }
+    }
+  }
+  const unique = [...new Map(links.map((l) => [`${l.kind}:${l.id}`, l])).values()];
+  await tx.insert(taskLinks).values(unique.map((l) => ({ taskId: task.id, projectId: task.projectId, kind: l.kind, targetId: l.id })));
+  return unique;
+}
+
+/** Refuses an operation that needs a dataset on a ticket. */
+export function assertHasItems(task: TaskRow) {
+  if (!task.datasetId) throw new DomainError('conflict', 'This task has no dataset');
+}
