@@ -148,6 +148,325 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{datasetId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a dataset
+         * @description Requires the viewer role or higher in the project of `datasetId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    datasetId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            /** @description Maintained on every import and delete; never counted on read */
+                            itemCount: number;
+                            name: string;
+                            projectId: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a dataset and its items
+         * @description Refused (409 `dataset_in_use`) when a task over the dataset has history.
+         *
+         *     Requires the manager role or higher in the project of `datasetId`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    datasetId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Rename a dataset
+         * @description Requires the manager role or higher in the project of `datasetId`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    datasetId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            /** @description Maintained on every import and delete; never counted on read */
+                            itemCount: number;
+                            name: string;
+                            projectId: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/datasets/{datasetId}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dataset’s items, filtered and keyset-paginated
+         * @description `filter` is a URL-encoded JSON tree of `and`/`or`/`not` over `{field, op, value}` (fields `id`, `externalId`, `kind`, `draft`, `createdAt`, `updatedAt`, `metadata.<key>`, `payload.<key>`; ops `eq, ne, in, nin, gt, gte, lt, lte, contains, exists`). Items come without payload unless `include=payload`.
+         *
+         *     Requires the viewer role or higher in the project of `datasetId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    /** @description URL-encoded JSON filter tree (see the item filter language) */
+                    filter?: string;
+                    /** @description `payload` returns each item’s payload too (heavier) */
+                    include?: "payload";
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    datasetId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                datasetId: string;
+                                draft: boolean;
+                                externalId: string | null;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "conversation" | "test_case" | "trace" | "record";
+                                metadata: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description Only with `include=payload` */
+                                payload?: {
+                                    [key: string]: unknown;
+                                };
+                                seq: number;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Import items: JSON array, NDJSON or CSV, streamed; upsert by externalId
+         * @description Body: a JSON array (`application/json`), JSON Lines (`application/x-ndjson`) or CSV (`text/csv`). Each line is `{externalId?, kind?, payload, metadata?, draft?, annotations?, gold?}`; CSV headers `payload.<key>`, `metadata.<key>`, `text`, `externalId`, `kind`, `draft`, `annotations`, `gold`. Atomic by default: any bad line answers 400 `invalid_import` and nothing is written; `mode=partial` writes the good lines. `failed` lists the first 1000 bad lines (`line` is 1-based: the line of NDJSON/CSV, the element of a JSON array); `failedCount` counts them all.
+         *
+         *     Requires the manager role or higher in the project of `datasetId`.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Kind for lines that do not give one (default `record`, or `text` for a CSV with a `text` column) */
+                    kind?: "text" | "image" | "conversation" | "test_case" | "trace" | "record";
+                    mode?: "atomic" | "partial";
+                };
+                header?: never;
+                path: {
+                    datasetId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            failed: {
+                                error: string;
+                                line: number;
+                            }[];
+                            /** @description Bad lines found; `failed` lists the first 1000 (an atomic import stops reading at the 1000th) */
+                            failedCount: number;
+                            updated: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/demo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Seed a demo project (users of each role with known passwords, datasets, recipes, tasks in several states)
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            projectId: string;
+                            steps: string[];
+                            stoppedAt: string | null;
+                            users: {
+                                email: string;
+                                password: string;
+                                role: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/demo/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the instance was just created (the sign-in page then explains how to get in) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            firstStart: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups/{groupId}": {
         parameters: {
             query?: never;
@@ -224,6 +543,197 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/items/{itemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an item with its payload, pre-annotations and gold
+         * @description Requires the viewer role or higher in the project of `itemId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Pre-annotations from the import */
+                            annotations: unknown[] | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            datasetId: string;
+                            draft: boolean;
+                            externalId: string | null;
+                            gold: unknown[] | null;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "text" | "image" | "conversation" | "test_case" | "trace" | "record";
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            payload: {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            seq: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Draft or undraft an item, or merge its metadata
+         * @description Requires the manager role or higher in the project of `itemId`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        draft?: boolean;
+                        /** @description Merged into the item’s metadata; a key set to null is removed */
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Pre-annotations from the import */
+                            annotations: unknown[] | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            datasetId: string;
+                            draft: boolean;
+                            externalId: string | null;
+                            gold: unknown[] | null;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "text" | "image" | "conversation" | "test_case" | "trace" | "record";
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            payload: {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            seq: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/items/{itemId}/gold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set an item’s gold answer (shapes)
+         * @description Requires the manager role or higher in the project of `itemId`.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    itemId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Check the shapes against this recipe (labels, tools, attributes) */
+                        recipeId?: string;
+                        shapes: unknown[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Pre-annotations from the import */
+                            annotations: unknown[] | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            datasetId: string;
+                            draft: boolean;
+                            externalId: string | null;
+                            gold: unknown[] | null;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "text" | "image" | "conversation" | "test_case" | "trace" | "record";
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            payload: {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            seq: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/me": {
@@ -502,6 +1012,104 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/projects/{projectId}/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s datasets
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: string;
+                                /** @description Maintained on every import and delete; never counted on read */
+                                itemCount: number;
+                                name: string;
+                                projectId: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a dataset
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            /** @description Maintained on every import and delete; never counted on read */
+                            itemCount: number;
+                            name: string;
+                            projectId: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{projectId}/groups": {
         parameters: {
             query?: never;
@@ -729,6 +1337,263 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{projectId}/recipes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s recipes
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: string;
+                                instructionsUrl: string | null;
+                                labels: {
+                                    attributes?: {
+                                        name: string;
+                                        options?: string[];
+                                        required?: boolean;
+                                        /** @enum {string} */
+                                        type: "select" | "multi_select" | "text" | "number" | "boolean";
+                                    }[];
+                                    color?: string;
+                                    name: string;
+                                }[];
+                                name: string;
+                                projectId: string;
+                                ratingCategories: {
+                                    max: number;
+                                    min: number;
+                                    name: string;
+                                    weight: number;
+                                }[];
+                                statuses: {
+                                    /** @description Whether an item with this status counts as done (default true) */
+                                    countsAsDone?: boolean;
+                                    name: string;
+                                }[];
+                                tools: ("classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text")[];
+                                /** Format: date-time */
+                                updatedAt: string;
+                                validation: ({
+                                    max?: number;
+                                    /** @description Shown to the annotator when the rule is broken */
+                                    message?: string;
+                                    min?: number;
+                                    /** @enum {string} */
+                                    rule: "required_tool";
+                                    /** @enum {string} */
+                                    tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                                } | {
+                                    attribute: string;
+                                    label: string;
+                                    /** @description Shown to the annotator when the rule is broken */
+                                    message?: string;
+                                    /** @enum {string} */
+                                    rule: "required_attribute";
+                                } | {
+                                    labels: string[];
+                                    /** @description Shown to the annotator when the rule is broken */
+                                    message?: string;
+                                    /** @enum {string} */
+                                    rule: "allowed_labels";
+                                    /** @enum {string} */
+                                    tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                                } | {
+                                    /** @description Shown to the annotator when the rule is broken */
+                                    message?: string;
+                                    /** @enum {string} */
+                                    rule: "no_overlapping_spans";
+                                })[];
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a recipe: ontology, tools, statuses, rating categories, validation rules
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        instructionsUrl?: string | null;
+                        labels: {
+                            attributes?: {
+                                name: string;
+                                options?: string[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "select" | "multi_select" | "text" | "number" | "boolean";
+                            }[];
+                            color?: string;
+                            name: string;
+                        }[];
+                        name: string;
+                        ratingCategories?: {
+                            max: number;
+                            min: number;
+                            name: string;
+                            /** @default 1 */
+                            weight?: number;
+                        }[];
+                        statuses?: {
+                            /** @description Whether an item with this status counts as done (default true) */
+                            countsAsDone?: boolean;
+                            name: string;
+                        }[];
+                        tools: ("classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text")[];
+                        validation?: ({
+                            max?: number;
+                            /** @description Shown to the annotator when the rule is broken */
+                            message?: string;
+                            min?: number;
+                            /** @enum {string} */
+                            rule: "required_tool";
+                            /** @enum {string} */
+                            tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                        } | {
+                            attribute: string;
+                            label: string;
+                            /** @description Shown to the annotator when the rule is broken */
+                            message?: string;
+                            /** @enum {string} */
+                            rule: "required_attribute";
+                        } | {
+                            labels: string[];
+                            /** @description Shown to the annotator when the rule is broken */
+                            message?: string;
+                            /** @enum {string} */
+                            rule: "allowed_labels";
+                            /** @enum {string} */
+                            tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                        } | {
+                            /** @description Shown to the annotator when the rule is broken */
+                            message?: string;
+                            /** @enum {string} */
+                            rule: "no_overlapping_spans";
+                        })[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            instructionsUrl: string | null;
+                            labels: {
+                                attributes?: {
+                                    name: string;
+                                    options?: string[];
+                                    required?: boolean;
+                                    /** @enum {string} */
+                                    type: "select" | "multi_select" | "text" | "number" | "boolean";
+                                }[];
+                                color?: string;
+                                name: string;
+                            }[];
+                            name: string;
+                            projectId: string;
+                            ratingCategories: {
+                                max: number;
+                                min: number;
+                                name: string;
+                                weight: number;
+                            }[];
+                            statuses: {
+                                /** @description Whether an item with this status counts as done (default true) */
+                                countsAsDone?: boolean;
+                                name: string;
+                            }[];
+                            tools: ("classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text")[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            validation: ({
+                                max?: number;
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                min?: number;
+                                /** @enum {string} */
+                                rule: "required_tool";
+                                /** @enum {string} */
+                                tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                            } | {
+                                attribute: string;
+                                label: string;
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                /** @enum {string} */
+                                rule: "required_attribute";
+                            } | {
+                                labels: string[];
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                /** @enum {string} */
+                                rule: "allowed_labels";
+                                /** @enum {string} */
+                                tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                            } | {
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                /** @enum {string} */
+                                rule: "no_overlapping_spans";
+                            })[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{projectId}/summary": {
         parameters: {
             query?: never;
@@ -775,6 +1640,257 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/recipes/{recipeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a recipe
+         * @description Requires the viewer role or higher in the project of `recipeId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    recipeId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            instructionsUrl: string | null;
+                            labels: {
+                                attributes?: {
+                                    name: string;
+                                    options?: string[];
+                                    required?: boolean;
+                                    /** @enum {string} */
+                                    type: "select" | "multi_select" | "text" | "number" | "boolean";
+                                }[];
+                                color?: string;
+                                name: string;
+                            }[];
+                            name: string;
+                            projectId: string;
+                            ratingCategories: {
+                                max: number;
+                                min: number;
+                                name: string;
+                                weight: number;
+                            }[];
+                            statuses: {
+                                /** @description Whether an item with this status counts as done (default true) */
+                                countsAsDone?: boolean;
+                                name: string;
+                            }[];
+                            tools: ("classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text")[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            validation: ({
+                                max?: number;
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                min?: number;
+                                /** @enum {string} */
+                                rule: "required_tool";
+                                /** @enum {string} */
+                                tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                            } | {
+                                attribute: string;
+                                label: string;
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                /** @enum {string} */
+                                rule: "required_attribute";
+                            } | {
+                                labels: string[];
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                /** @enum {string} */
+                                rule: "allowed_labels";
+                                /** @enum {string} */
+                                tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                            } | {
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                /** @enum {string} */
+                                rule: "no_overlapping_spans";
+                            })[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a recipe: given fields replace the old ones
+         * @description Requires the manager role or higher in the project of `recipeId`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    recipeId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        instructionsUrl?: string | null;
+                        labels?: {
+                            attributes?: {
+                                name: string;
+                                options?: string[];
+                                required?: boolean;
+                                /** @enum {string} */
+                                type: "select" | "multi_select" | "text" | "number" | "boolean";
+                            }[];
+                            color?: string;
+                            name: string;
+                        }[];
+                        name?: string;
+                        ratingCategories?: {
+                            max: number;
+                            min: number;
+                            name: string;
+                            /** @default 1 */
+                            weight?: number;
+                        }[];
+                        statuses?: {
+                            /** @description Whether an item with this status counts as done (default true) */
+                            countsAsDone?: boolean;
+                            name: string;
+                        }[];
+                        tools?: ("classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text")[];
+                        validation?: ({
+                            max?: number;
+                            /** @description Shown to the annotator when the rule is broken */
+                            message?: string;
+                            min?: number;
+                            /** @enum {string} */
+                            rule: "required_tool";
+                            /** @enum {string} */
+                            tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                        } | {
+                            attribute: string;
+                            label: string;
+                            /** @description Shown to the annotator when the rule is broken */
+                            message?: string;
+                            /** @enum {string} */
+                            rule: "required_attribute";
+                        } | {
+                            labels: string[];
+                            /** @description Shown to the annotator when the rule is broken */
+                            message?: string;
+                            /** @enum {string} */
+                            rule: "allowed_labels";
+                            /** @enum {string} */
+                            tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                        } | {
+                            /** @description Shown to the annotator when the rule is broken */
+                            message?: string;
+                            /** @enum {string} */
+                            rule: "no_overlapping_spans";
+                        })[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            instructionsUrl: string | null;
+                            labels: {
+                                attributes?: {
+                                    name: string;
+                                    options?: string[];
+                                    required?: boolean;
+                                    /** @enum {string} */
+                                    type: "select" | "multi_select" | "text" | "number" | "boolean";
+                                }[];
+                                color?: string;
+                                name: string;
+                            }[];
+                            name: string;
+                            projectId: string;
+                            ratingCategories: {
+                                max: number;
+                                min: number;
+                                name: string;
+                                weight: number;
+                            }[];
+                            statuses: {
+                                /** @description Whether an item with this status counts as done (default true) */
+                                countsAsDone?: boolean;
+                                name: string;
+                            }[];
+                            tools: ("classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text")[];
+                            /** Format: date-time */
+                            updatedAt: string;
+                            validation: ({
+                                max?: number;
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                min?: number;
+                                /** @enum {string} */
+                                rule: "required_tool";
+                                /** @enum {string} */
+                                tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                            } | {
+                                attribute: string;
+                                label: string;
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                /** @enum {string} */
+                                rule: "required_attribute";
+                            } | {
+                                labels: string[];
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                /** @enum {string} */
+                                rule: "allowed_labels";
+                                /** @enum {string} */
+                                tool: "classification" | "multi_classification" | "bbox" | "polygon" | "text_span" | "rating" | "free_text";
+                            } | {
+                                /** @description Shown to the annotator when the rule is broken */
+                                message?: string;
+                                /** @enum {string} */
+                                rule: "no_overlapping_spans";
+                            })[];
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -782,7 +1898,44 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List users (administrators); `q` matches email or name
+         * @description Administrators only.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                email: string;
+                                id: string;
+                                isAdmin: boolean;
+                                name: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
         put?: never;
         /**
          * Create a user (sign-up is closed)

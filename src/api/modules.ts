@@ -5,6 +5,12 @@ import { projectRoutes } from '../projects/projects.routes.ts';
 import { auditRoutes } from '../audit/audit.routes.ts';
 import { datasetRoutes } from '../datasets/datasets.routes.ts';
 import { recipeRoutes } from '../recipes/recipes.routes.ts';
+import { demoRoutes } from '../demo/demo.routes.ts';
+import { taskRoutes } from '../tasks/tasks.routes.ts';
+import { assignmentRoutes } from '../assignments/assignments.routes.ts';
+import { annotationRoutes } from '../annotations/annotations.routes.ts';
+import { reviewRoutes } from '../reviews/reviews.routes.ts';
+import { qualityRoutes } from '../quality/quality.routes.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes];

@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, not, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { type Column, and, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, not, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { DomainError } from './errors.ts';
 import { isId } from './ids.ts';
@@ -246,13 +246,14 @@ function compileJson(target: SQL, op: FilterOp, value: FilterCondition['value'])
 }
 
 function compileColumn(field: ColumnField, op: FilterOp, value: FilterCondition['value']): SQL {
-  const column = columns[field];
-  const v = (x: unknown) => (field === 'createdAt' || field === 'updatedAt' ? new Date(x as string) : x);
+  // One code path for six columns of different types: values were validated per field above.
+  const column = columns[field] as Column;
+  const v = (x: unknown): any => (field === 'createdAt' || field === 'updatedAt' ? new Date(x as string) : x);
   switch (op) {
     case 'eq':
       return eq(column, v(value));
     case 'ne':
-      return field === 'externalId' ? or(isNull(column), ne(column, value))! : ne(column, v(value));
+      return field === 'externalId' ? or(isNull(column), ne(column, v(value)))! : ne(column, v(value));
     case 'in':
       return inArray(column, (value as unknown[]).map(v) as string[]);
     case 'nin':

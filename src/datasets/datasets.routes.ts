@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { eq } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
@@ -102,7 +103,8 @@ export async function datasetRoutes(app: App, ctx: Ctx) {
 
   // The import reads its body as a stream: its own content-type parsers, in a scope of its own,
   // hand the unread request stream to the service instead of buffering and parsing it whole.
-  await app.register(async (scope) => {
+  await app.register(async (plugin) => {
+    const scope = plugin.withTypeProvider<ZodTypeProvider>();
     scope.removeAllContentTypeParsers();
     for (const [type, format] of importTypes) {
       scope.addContentTypeParser(type, { bodyLimit: IMPORT_MAX_BYTES }, (request, payload, done) => {

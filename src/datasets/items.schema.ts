@@ -104,5 +104,5 @@ export const importOut = z.object({
   created: z.number().int(),
   updated: z.number().int(),
   failed: z.array(z.object({ line: z.number().int(), error: z.string() })),
-  failedCount: z.number().int().describe('All bad lines; `failed` lists the first 1000'),
+  failedCount: z.number().int().describe('Bad lines found; `failed` lists the first 1000 (an atomic import stops reading at the 1000th)'),
 });

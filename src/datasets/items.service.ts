@@ -1,7 +1,7 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db, Tx } from '../db/client.ts';
-import { notFound } from '../core/errors.ts';
+import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
 import { compileItemFilter, parseFilterParam } from '../core/filter.ts';
@@ -11,6 +11,7 @@ import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes, validateShapesForItem } from '../recipes/shape-validation.ts';
 import { datasetFor } from './datasets.service.ts';
 import { items } from './datasets.table.ts';
+import { unresolvedLinkedTasks } from '../tasks/task-links.ts';
 
 type ItemRow = typeof items.$inferSelect;
 
@@ -109,6 +110,10 @@ export async function updateItem(ctx: Ctx, caller: Caller, itemId: string, patch
   return ctx.db.transaction(async (tx) => {
     const before = await lockItem(tx, itemId);
     if (!before) throw notFound('Item');
+    if (before.draft && patch.draft === false) {
+      const blocking = await unresolvedLinkedTasks(tx, itemId);
+      if (blocking.length) throw new DomainError('linked_tasks_unresolved', 'The item is linked to unresolved tasks: resolve them before undrafting it', { taskIds: blocking });
+    }
     const next: Partial<Pick<ItemRow, 'draft' | 'metadata'>> = {};
     if (patch.draft !== undefined) next.draft = patch.draft;
     if (patch.metadata) {

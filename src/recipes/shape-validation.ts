@@ -71,7 +71,7 @@ function spanText(item: ItemView, turn: number | undefined): string | undefined 
   if (item.kind === 'text') return turn === undefined ? String(item.payload.text ?? '') : null;
   if (item.kind === 'conversation' || item.kind === 'test_case') {
     const turns = item.payload.turns as Array<{ content?: unknown }> | undefined;
-    if (turn === undefined) return undefined;
+    if (turn === undefined) return null;
     const t = turns?.[turn];
     return t ? String(t.content ?? '') : null;
   }

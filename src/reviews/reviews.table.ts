@@ -19,7 +19,9 @@ export const issues = pgTable(
     id: uuid('id').primaryKey(),
     projectId: uuid('project_id').notNull(),
     /** The labeling (source) task the annotation belongs to. */
-    taskId: uuid('task_id').notNull(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
     taskItemId: uuid('task_item_id').notNull(),
     itemId: uuid('item_id').notNull(),
     annotationId: uuid('annotation_id').notNull(),
@@ -29,6 +31,8 @@ export const issues = pgTable(
     assigneeId: uuid('assignee_id'),
     openedBy: uuid('opened_by').notNull(),
     status: text('status').$type<IssueStatus>().notNull(),
+    /** The reviewer's opening comment (later discussion lives in comments on the issue). */
+    comment: text('comment').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
     resolvedAt: ts('resolved_at'),

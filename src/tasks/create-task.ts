@@ -14,7 +14,7 @@ import { ensureAssignments, sharesOf } from '../assignments/assignment-rows.ts';
 import { taskItems } from './task-items.table.ts';
 import { priorityRank, taskLinks, tasks, type Allocation } from './tasks.table.ts';
 import { initialState } from './task-workflow.ts';
-import { moveTaskCounters } from './task-counters.ts';
+import { moveAssignmentCounters, moveTaskCounters } from './task-counters.ts';
 import { assertItemsInDataset, insertUnits, type ItemSelection } from './item-selection.ts';
 import { taskView } from './task-view.ts';
 import type { CreateTaskInput } from './tasks.schema.ts';
@@ -45,8 +45,7 @@ export async function fillTask(tx: Tx, task: TaskRow, selection: ItemSelection, 
         .set({ assignmentId: a.id })
         .where(and(eq(taskItems.taskId, task.id), eq(taskItems.copy, k), sql`${taskItems.assignmentId} is null`))
         .returning({ id: taskItems.id });
-      await moveTaskCounters(tx, task.id, null, {});
-      if (res.length) await tx.execute(sql`update task_assignees set item_count = item_count + ${res.length} where id = ${a.id}`);
+      await moveAssignmentCounters(tx, a.id, { items: res.length });
     }
   } else {
     added = await insertUnits(tx, task, task.datasetId, selection, task.consensus?.annotatorsPerItem ?? 1, now, gold);
@@ -145,7 +144,7 @@ async function linkSubjects(tx: Tx, task: TaskRow, links: Array<{ kind: 'item' |
       if (toDraft.length) {
         await tx.update(items).set({ draft: true, updatedAt: now }).where(inArray(items.id, toDraft));
         for (const id of toDraft) {
-          await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'item.update', subjectKind: 'item', subjectId: id, before: { draft: false }, after: { draft: true } });
+          await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'item.draft', subjectKind: 'item', subjectId: id, before: { draft: false }, after: { draft: true } });
         }
       }
     }

@@ -84,7 +84,7 @@ export const taskOut = z.object({
   status: z.enum(['open', 'in_progress', 'completed', 'completed_with_issues']),
   workflowState: z.string(),
   description: z.string().nullable(),
-  allocation: z.object({ method: z.enum(['distribution', 'pulling']), batchSize: z.number(), maxWorkload: z.number(), leaseSeconds: z.number() }).passthrough(),
+  allocation: z.object({ method: z.enum(['distribution', 'pulling']), batchSize: z.number(), maxWorkload: z.number(), leaseSeconds: z.number(), workload: z.record(z.string(), z.number()).optional() }),
   consensus: z.object({ annotatorsPerItem: z.number() }).nullable(),
   honeypot: z.object({ goldItemIds: z.array(z.string()), ratio: z.number() }).nullable(),
   sourceTaskId: z.string().nullable(),

@@ -16,4 +16,17 @@ export const paramFixtures: Record<string, ParamFixture> = {
   },
   userId: async (_t, project) => project.owner.id,
   tokenId: async (_t, project) => project.owner.id,
+  datasetId: async (t, project) => (await t.post(`/api/v1/projects/${project.id}/datasets`, { name: `d-${Math.random()}` }, { token: project.owner.token })).body.id,
+  itemId: async (t, project) => {
+    const dataset = (await t.post(`/api/v1/projects/${project.id}/datasets`, { name: `d-${Math.random()}` }, { token: project.owner.token })).body.id;
+    await t.request('POST', `/api/v1/datasets/${dataset}/items`, { payload: '{"kind":"text","payload":{"text":"hi"}}\n', contentType: 'application/x-ndjson', token: project.owner.token });
+    return (await t.get(`/api/v1/datasets/${dataset}/items`, { token: project.owner.token })).body.data[0].id;
+  },
+  recipeId: async (t, project) =>
+    (await t.post(`/api/v1/projects/${project.id}/recipes`, { name: `r-${Math.random()}`, labels: [{ name: 'cat' }], tools: ['classification'] }, { token: project.owner.token })).body.id,
+  taskId: async (t, project) => {
+    const dataset = (await t.post(`/api/v1/projects/${project.id}/datasets`, { name: `d-${Math.random()}` }, { token: project.owner.token })).body.id;
+    await t.request('POST', `/api/v1/datasets/${dataset}/items`, { payload: '{"kind":"text","payload":{"text":"hi"}}\n', contentType: 'application/x-ndjson', token: project.owner.token });
+    return (await t.post(`/api/v1/projects/${project.id}/tasks`, { name: `t-${Math.random()}`, type: 'labeling', datasetId: dataset }, { token: project.owner.token })).body.id;
+  },
 };

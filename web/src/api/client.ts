@@ -13,7 +13,9 @@ export const api = createLoupeClient(window.location.origin);
 const unauthenticatedListeners = new Set<() => void>();
 export function onUnauthenticated(listener: () => void) {
   unauthenticatedListeners.add(listener);
-  return () => unauthenticatedListeners.delete(listener);
+  return () => {
+    unauthenticatedListeners.delete(listener);
+  };
 }
 
 api.use({

@@ -159,6 +159,9 @@ export interface TaskItem {
   status: string | null;
   assigneeId?: string | null;
   assigneeIds?: string[];
+  /** The person holding or having done the item (pulling, or a group's member). */
+  workerId?: string | null;
+  done?: boolean;
   kind?: ItemKind;
   externalId?: string | null;
   openIssues?: number;
@@ -191,6 +194,8 @@ export interface Annotation {
   itemId: string;
   authorId: string;
   authorName?: string | null;
+  workerId?: string | null;
+  status?: string | null;
   shapes: Shape[];
   version?: number;
   createdAt?: string;
@@ -214,8 +219,10 @@ export interface Comment {
   id: string;
   subjectKind: 'task' | 'item' | 'annotation' | 'issue';
   subjectId: string;
-  authorId: string;
+  authorId: string | null;
   authorName?: string | null;
+  author?: { id: string; name: string; email: string } | null;
+  kind?: 'comment' | 'review_failure' | 'issue_status';
   body: string;
   createdAt: string;
 }

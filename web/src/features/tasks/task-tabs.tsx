@@ -135,7 +135,7 @@ export function ItemsTab({ task, names }: { task: Task; names: Map<string, strin
                       </td>
                       <td>{humanize(ti.kind ?? ti.item?.kind)}</td>
                       <td>{ti.status ? <Badge value={ti.status} /> : <span className="muted">pending</span>}</td>
-                      <td className="truncate">{ti.assigneeId ? names.get(ti.assigneeId) ?? '…' : '—'}</td>
+                      <td className="truncate">{(ti.workerId ?? ti.assigneeId) ? names.get((ti.workerId ?? ti.assigneeId)!) ?? '…' : '—'}</td>
                       <td>{ti.openIssues ?? 0}</td>
                       <td>{formatDateTime(ti.finishedAt)}</td>
                     </tr>

@@ -1,0 +1,44 @@
+import type { TargetKind } from './target.ts';
+
+const num = (name: string, fallback: number) => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number, not "${v}"`);
+  return n;
+};
+const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
+
+export const workloadNames = ['pull', 'decay', 'status', 'import', 'list', 'detail'] as const;
+export type WorkloadName = (typeof workloadNames)[number];
+
+/**
+ * Every size and duration comes from the environment (documented in docs/benchmarks.md).
+ * `BENCH_QUICK=1` shrinks them so both targets finish in about two minutes.
+ */
+export function benchConfig(kind: TargetKind) {
+  const quick = process.env.BENCH_QUICK === '1';
+  const pg = kind === 'postgres';
+  return {
+    quick,
+    /** Seconds per concurrency level of the claim and status workloads. */
+    seconds: num('BENCH_SECONDS', quick ? 3 : 10),
+    pullClients: list('BENCH_PULL_CLIENTS', '1,8,32').map(Number),
+    statusClients: list('BENCH_STATUS_CLIENTS', '8,32').map(Number),
+    decaySeconds: num('BENCH_DECAY_SECONDS', quick ? (pg ? 20 : 0) : pg ? 300 : 60),
+    decayWindowSeconds: num('BENCH_DECAY_WINDOW_SECONDS', quick ? 10 : 30),
+    decayClients: num('BENCH_DECAY_CLIENTS', 8),
+    importItems: num('BENCH_IMPORT_ITEMS', quick ? 20_000 : pg ? 1_000_000 : 200_000),
+    tasks: num('BENCH_TASKS', quick ? 20_000 : 100_000),
+    samples: num('BENCH_SAMPLES', quick ? 40 : 300),
+    /** Items held per annotator before the pull queue refuses more (the task's maxWorkload). */
+    maxWorkload: num('BENCH_MAX_WORKLOAD', 1000),
+  };
+}
+export type BenchConfig = ReturnType<typeof benchConfig>;
+
+export function selectedWorkloads(): Set<WorkloadName> {
+  const names = list('BENCH_WORKLOADS', workloadNames.join(','));
+  for (const n of names) if (!(workloadNames as readonly string[]).includes(n)) throw new Error(`BENCH_WORKLOADS: unknown workload "${n}" (known: ${workloadNames.join(', ')})`);
+  return new Set(names as WorkloadName[]);
+}

@@ -1,0 +1,209 @@
+import type { BenchConfig } from '../support/config.ts';
+import { timeSerial } from '../support/measure.ts';
+import { latencyRow, skippedRow, type ResultRow } from '../support/report.ts';
+import { createProject, members, missingRoutes, sqlId } from '../support/scenario.ts';
+import type { BenchUser, Target } from '../support/target.ts';
+
+export const listRoutes = ['GET /api/v1/projects/{projectId}/tasks'];
+export const detailRoutes = ['GET /api/v1/projects/{projectId}/summary', 'GET /api/v1/tasks/{taskId}'];
+
+/** The columns a task list row or task detail carries (the task's own row: counters included). */
+const COLUMNS = `id, project_id, name, type, dataset_id, recipe_id, owner_id, priority, due_date, lock_after_due_date, locked, archived,
+  status, workflow_state, description, allocation, consensus, honeypot, source_task_id, review_note, item_count, done_count,
+  status_count, open_issues, for_review, created_at, updated_at`;
+
+export interface BigProject {
+  projectId: string;
+  caller: BenchUser;
+  owners: BenchUser[];
+  annotators: BenchUser[];
+  datasetIds: string[];
+  taskIds: string[];
+}
+
+/**
+ * A project with `count` tasks seeded by set-based SQL, with a realistic spread of types,
+ * priorities, workflow states, derived statuses (through the counters), issues, owners, due dates,
+ * archived tasks, and assignees (the caller is assigned to 5%, a tenth of tasks have none), and
+ * summary counters in step.
+ */
+export async function seedBigProject(target: Target, count: number): Promise<BigProject> {
+  const projectId = await createProject(target, 'bench-list');
+  const [caller] = await members(target, projectId, 'manager', 1, 'list-manager');
+  const owners = await members(target, projectId, 'manager', 4, 'list-owner');
+  const annotators = await members(target, projectId, 'annotator', 10, 'list-annotator');
+  // Datasets by SQL too: the list only needs their ids, not their items.
+  const datasetIds = (
+    await target.raw.query<{ id: string }>(`insert into datasets (id, project_id, name) select ${sqlId('g', Date.now())}, $1, 'list ' || g from generate_series(1, 2) g returning id`, [projectId])
+  ).map((d) => d.id);
+  const baseMs = Date.now() - count * 1000;
+  await target.raw.query(
+    `insert into tasks (id, project_id, name, type, dataset_id, owner_id, priority, priority_rank, due_date, archived, workflow_state,
+        allocation, item_count, done_count, status_count, open_issues, for_review, created_at, updated_at)
+     select ${sqlId('g', baseMs)}, $1,
+       'Task ' || g || ' ' || (array['alpha','bravo','charlie','delta','echo','foxtrot','golf','hotel'])[1 + g % 8],
+       t.type, (case when g % 2 = 0 then $2 else $3 end)::uuid, ($4::uuid[])[1 + g % 4],
+       (array['high','medium','low',null])[1 + g % 4], g % 4,
+       case when g % 3 = 0 then null else now() + g * interval '1 minute' end,
+       g % 50 = 0,
+       case when t.type = 'ticket' then (array['open','in_progress','resolved'])[1 + g % 3]
+            else (array['pending','in_progress','pending_review','review_passed','data_submitted'])[1 + g % 5] end,
+       '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb,
+       100, (g % 3) * 50, (g % 3) * 50, case when g % 20 = 0 then 2 else 0 end, case when g % 25 = 0 then 1 else 0 end,
+       to_timestamp(($5::bigint + g * 1000) / 1000.0), now() - g * interval '1 second'
+     from generate_series(0, $6::int - 1) g,
+       lateral (select (array['labeling','labeling','labeling','labeling','labeling','labeling','labeling','review','consensus','ticket'])[1 + g % 10] as type) t`,
+    [projectId, datasetIds[0], datasetIds[1], owners.map((o) => o.id), baseMs, count],
+  );
+  const tasks = await target.raw.query<{ id: string }>('select id from tasks where project_id = $1 order by id', [projectId]);
+  const taskIds = tasks.map((t) => t.id);
+  // Assignees: 90% of tasks get one annotator, the caller is assigned to every 20th task.
+  await target.raw.query(
+    `insert into task_assignees (id, project_id, task_id, role, assignee_kind, assignee_id, item_count, status_count, done_count)
+     select ${sqlId('n', Date.now())}, $1, x.id, 'annotator', 'user',
+       case when x.n % 20 = 0 then $2::uuid else ($3::uuid[])[1 + x.n % 10] end, 100, 0, 0
+     from (select id, row_number() over (order by id) as n from tasks where project_id = $1) x
+     where x.n % 10 <> 0`,
+    [projectId, caller!.id, annotators.map((a) => a.id)],
+  );
+  const [agg] = await target.raw.query<{ tasks: number; assignments: number; issues: number }>(
+    `select count(*) filter (where not archived)::int as tasks, sum(open_issues)::int as issues,
+       (select count(*)::int from task_assignees where project_id = $1) as assignments
+     from tasks where project_id = $1`,
+    [projectId],
+  );
+  await target.raw.query(
+    `insert into project_counters (project_id, shard, tasks, assignments, open_issues, pending_reviews) values ($1, 0, $2, $3, $4, 0)
+     on conflict (project_id, shard) do update set tasks = project_counters.tasks + $2, assignments = project_counters.assignments + $3, open_issues = project_counters.open_issues + $4`,
+    [projectId, agg!.tasks, agg!.assignments, agg!.issues],
+  );
+  await target.raw.query('analyze tasks');
+  await target.raw.query('analyze task_assignees');
+  return { projectId, caller: caller!, owners, annotators, datasetIds, taskIds };
+}
+
+interface Case {
+  name: string;
+  query: Record<string, string>;
+  /** WHERE fragment after `project_id = $1` ($2… are `params`) and ORDER BY for the raw keyset query. */
+  where: string;
+  order: string;
+  params: unknown[];
+}
+
+function cases(p: BigProject): Case[] {
+  const me = p.caller.id;
+  const assigned = (who: string) => `exists (select 1 from task_assignees a where a.task_id = t.id and a.role = 'annotator' and a.assignee_id = ${who})`;
+  return [
+    { name: 'no filter', query: {}, where: 'not archived', order: 'id', params: [] },
+    { name: 'q=alpha', query: { q: 'alpha' }, where: `not archived and name ilike '%alpha%'`, order: 'id', params: [] },
+    { name: 'status=in_progress', query: { status: 'in_progress' }, where: `not archived and status = 'in_progress'`, order: 'id', params: [] },
+    { name: 'workflowState=pending_review', query: { workflowState: 'pending_review' }, where: `not archived and workflow_state = 'pending_review'`, order: 'id', params: [] },
+    { name: 'type=review', query: { type: 'review' }, where: `not archived and type = 'review'`, order: 'id', params: [] },
+    { name: 'priority=high', query: { priority: 'high' }, where: 'not archived and priority_rank = 0', order: 'id', params: [] },
+    { name: 'ownerId', query: { ownerId: p.owners[1]!.id }, where: 'not archived and owner_id = $2', order: 'id', params: [p.owners[1]!.id] },
+    { name: 'assignee=me', query: { assignee: 'me' }, where: `not archived and ${assigned('$2')}`, order: 'id', params: [me] },
+    { name: 'assignee=unassigned', query: { assignee: 'unassigned' }, where: `not archived and not exists (select 1 from task_assignees a where a.task_id = t.id and a.role = 'annotator')`, order: 'id', params: [] },
+    { name: 'assignee={userId}', query: { assignee: p.annotators[3]!.id }, where: `not archived and ${assigned('$2')}`, order: 'id', params: [p.annotators[3]!.id] },
+    { name: 'openIssues=true', query: { openIssues: 'true' }, where: 'not archived and open_issues > 0', order: 'id', params: [] },
+    { name: 'forReview=true', query: { forReview: 'true' }, where: 'not archived and for_review > 0', order: 'id', params: [] },
+    { name: 'datasetId', query: { datasetId: p.datasetIds[1]! }, where: 'not archived and dataset_id = $2', order: 'id', params: [p.datasetIds[1]] },
+    { name: 'archived=true', query: { archived: 'true' }, where: 'archived', order: 'id', params: [] },
+    { name: 'sort=name', query: { sort: 'name' }, where: 'not archived', order: 'name, id', params: [] },
+    { name: 'sort=-priority', query: { sort: '-priority' }, where: 'not archived', order: 'priority_rank desc, id desc', params: [] },
+    { name: 'sort=dueDate', query: { sort: 'dueDate' }, where: 'not archived', order: `coalesce(due_date, 'infinity'::timestamptz), id`, params: [] },
+    { name: 'sort=-updatedAt', query: { sort: '-updatedAt' }, where: 'not archived', order: 'updated_at desc, id desc', params: [] },
+  ];
+}
+
+const qs = (q: Record<string, string>) => new URLSearchParams(q).toString();
+
+/** Follows `nextCursor` with pages of 500 until `offset` rows are behind: the cursor of a deep page. */
+async function cursorAt(target: Target, p: BigProject, query: Record<string, string>, offset: number) {
+  let cursor: string | undefined;
+  for (let seen = 0; seen < offset; seen += 500) {
+    const res = await target.http.ok<{ nextCursor: string | null }>('GET', `/api/v1/projects/${p.projectId}/tasks?${qs({ ...query, limit: '500', ...(cursor ? { cursor } : {}) })}`, { token: p.caller.token });
+    if (!res.nextCursor) break;
+    cursor = res.nextCursor;
+  }
+  return cursor;
+}
+
+/** Task list latency (one client, p50/p95/p99) for each filter and sort, and for deep pages. */
+export async function listWorkload(target: Target, cfg: BenchConfig, routes: Set<string>, p: BigProject | null): Promise<ResultRow[]> {
+  const missing = missingRoutes(routes, listRoutes);
+  if (missing.length || !p) return [skippedRow(target.kind, 'task list', `routes not landed: ${missing.join(', ') || 'tasks'}`)];
+  const rows: ResultRow[] = [];
+  const size = `${p.taskIds.length.toLocaleString('en-US')} tasks`;
+  for (const c of cases(p)) {
+    const url = `/api/v1/projects/${p.projectId}/tasks?${qs({ ...c.query, limit: '50' })}`;
+    let count = 0;
+    const loupe = await timeSerial(cfg.samples, async () => {
+      const res = await target.http.request<{ data: unknown[] }>('GET', url, { token: p.caller.token });
+      if (res.status !== 200) throw new Error(`GET ${url} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+      count = res.body.data.length;
+    });
+    const sqlText = `select ${COLUMNS} from tasks t where project_id = $1 and ${c.where} order by ${c.order} limit 51`;
+    let rawCount = 0;
+    const raw = await timeSerial(cfg.samples, async () => {
+      rawCount = (await target.raw.query(sqlText, [p.projectId, ...c.params])).length;
+    });
+    rows.push(latencyRow(target.kind, `task list (${size}), ${c.name}`, loupe, raw, { note: `${count} rows (raw ${Math.min(rawCount, 50)})` }));
+  }
+  // Deep pages: the page at half the project's depth, by id and by name.
+  const depth = Math.floor(p.taskIds.length / 2);
+  for (const deep of [
+    { name: 'deep page (default order)', query: {} as Record<string, string>, rawWhere: 'not archived and id > $2', order: 'id', key: 'id' },
+    { name: 'deep page, sort=name', query: { sort: 'name' }, rawWhere: 'not archived and (name, id) > ($2, $3)', order: 'name, id', key: 'name' },
+  ]) {
+    const cursor = await cursorAt(target, p, deep.query, depth);
+    if (!cursor) {
+      rows.push(skippedRow(target.kind, `task list (${size}), ${deep.name}`, 'the list ended before the requested depth'));
+      continue;
+    }
+    const url = `/api/v1/projects/${p.projectId}/tasks?${qs({ ...deep.query, limit: '50', cursor })}`;
+    const loupe = await timeSerial(cfg.samples, async () => {
+      const res = await target.http.request('GET', url, { token: p.caller.token });
+      if (res.status !== 200) throw new Error(`GET ${url} -> ${res.status}`);
+    });
+    const [at] = await target.raw.query<{ id: string; name: string }>(`select id, name from tasks t where project_id = $1 and not archived order by ${deep.order} offset $2 limit 1`, [p.projectId, depth]);
+    const params = deep.key === 'id' ? [p.projectId, at!.id] : [p.projectId, at!.name, at!.id];
+    const sqlText = `select ${COLUMNS} from tasks t where project_id = $1 and ${deep.rawWhere} order by ${deep.order} limit 51`;
+    const raw = await timeSerial(cfg.samples, async () => {
+      await target.raw.query(sqlText, params);
+    });
+    rows.push(latencyRow(target.kind, `task list (${size}), ${deep.name} at row ${depth.toLocaleString('en-US')}`, loupe, raw));
+  }
+  for (const r of rows) if (r.loupeLatency) console.log(`  [${target.kind}] ${r.workload}: Loupe p95 ${r.loupeLatency.p95.toFixed(2)} ms, raw p95 ${r.rawLatency?.p95.toFixed(2)} ms`);
+  return rows;
+}
+
+/** Project summary and task detail latency in the big project. */
+export async function detailWorkload(target: Target, cfg: BenchConfig, routes: Set<string>, p: BigProject | null): Promise<ResultRow[]> {
+  const rows: ResultRow[] = [];
+  if (!p) return [skippedRow(target.kind, 'summary and task detail', 'the big project could not be seeded')];
+  const size = `${p.taskIds.length.toLocaleString('en-US')} tasks`;
+  if (routes.has('GET /api/v1/projects/{projectId}/summary')) {
+    const loupe = await timeSerial(cfg.samples, async () => {
+      const res = await target.http.request('GET', `/api/v1/projects/${p.projectId}/summary`, { token: p.caller.token });
+      if (res.status !== 200) throw new Error(`summary -> ${res.status}`);
+    });
+    const raw = await timeSerial(cfg.samples, async () => {
+      await target.raw.query('select sum(tasks)::int, sum(assignments)::int, sum(open_issues)::int, sum(pending_reviews)::int from project_counters where project_id = $1', [p.projectId]);
+    });
+    rows.push(latencyRow(target.kind, `project summary (${size})`, loupe, raw));
+  } else rows.push(skippedRow(target.kind, 'project summary', 'route not landed: GET /api/v1/projects/{projectId}/summary'));
+  if (routes.has('GET /api/v1/tasks/{taskId}')) {
+    const pick = (i: number) => p.taskIds[(i * 7919) % p.taskIds.length]!;
+    const loupe = await timeSerial(cfg.samples, async (i) => {
+      const res = await target.http.request('GET', `/api/v1/tasks/${pick(i)}`, { token: p.caller.token });
+      if (res.status !== 200) throw new Error(`task detail -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    });
+    const raw = await timeSerial(cfg.samples, async (i) => {
+      await target.raw.query(`select ${COLUMNS} from tasks t where id = $1`, [pick(i)]);
+    });
+    rows.push(latencyRow(target.kind, `task detail (${size})`, loupe, raw));
+  } else rows.push(skippedRow(target.kind, 'task detail', 'route not landed: GET /api/v1/tasks/{taskId}'));
+  for (const r of rows) if (r.loupeLatency) console.log(`  [${target.kind}] ${r.workload}: Loupe p95 ${r.loupeLatency.p95.toFixed(2)} ms, raw p95 ${r.rawLatency?.p95.toFixed(2)} ms`);
+  return rows;
+}

@@ -1,0 +1,180 @@
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import type { Ctx } from '../context.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { items } from '../datasets/datasets.table.ts';
+import { recipes } from '../recipes/recipes.table.ts';
+import { annotations } from '../annotations/annotations.table.ts';
+import { taskItems } from '../tasks/task-items.table.ts';
+import { tasks } from '../tasks/tasks.table.ts';
+import type { ItemStatusChange } from '../tasks/status-listeners.ts';
+import { resolveScoreFunction, type ScoreFunctionOverrides } from './score-functions.ts';
+import { scoredTools, type ScoredShape, type ScoredTool } from './scored-shapes.ts';
+import { annotatorPauses, scores, taskQualitySettings, type HoneypotPolicy } from './scores.table.ts';
+
+type NewScore = typeof scores.$inferInsert;
+
+/** The labels (or rating categories) a shape speaks about; tools without labels have none. */
+function labelsOf(shape: ScoredShape): string[] {
+  switch (shape.tool) {
+    case 'bbox':
+    case 'polygon':
+    case 'classification':
+    case 'text_span':
+      return [shape.label];
+    case 'multi_classification':
+      return [...shape.labels];
+    case 'rating':
+      return [shape.category];
+    default:
+      return [];
+  }
+}
+
+/** The part of the shapes that concerns one label (a multi-classification keeps only that label). */
+function restrictTo(shapes: readonly ScoredShape[], label: string): ScoredShape[] {
+  const out: ScoredShape[] = [];
+  for (const s of shapes) {
+    if (s.tool === 'multi_classification') {
+      if (s.labels.includes(label)) out.push({ ...s, labels: [label] });
+    } else if (labelsOf(s).includes(label)) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * Scores one answer against a reference, per tool (label '') and per label of the tool, with
+ * the task's score function for each tool (or the default). Tools scored: those of the recipe
+ * and those present on either side, when they have a score function.
+ */
+export function scoreAnswer(
+  answer: readonly ScoredShape[],
+  reference: readonly ScoredShape[],
+  tools: readonly ScoredTool[],
+  overrides: ScoreFunctionOverrides,
+): Array<{ tool: ScoredTool; label: string; fn: string; value: number }> {
+  const present = new Set<ScoredTool>(tools);
+  for (const s of [...answer, ...reference]) if ((scoredTools as readonly string[]).includes(s.tool)) present.add(s.tool);
+  const out: Array<{ tool: ScoredTool; label: string; fn: string; value: number }> = [];
+  for (const tool of scoredTools) {
+    if (!present.has(tool)) continue;
+    const fn = resolveScoreFunction(tool, overrides[tool]);
+    if (!fn) continue;
+    const a = answer.filter((s) => s.tool === tool);
+    const b = reference.filter((s) => s.tool === tool);
+    out.push({ tool, label: '', fn: fn.name, value: fn.score(a, b) });
+    const labels = [...new Set([...a, ...b].flatMap(labelsOf))].sort();
+    for (const label of labels) out.push({ tool, label, fn: fn.name, value: fn.score(restrictTo(a, label), restrictTo(b, label)) });
+  }
+  return out;
+}
+
+/** A task's score-function replacements and honeypot policy (defaults when none were set). */
+export async function qualitySettingsOf(db: Db, taskId: string): Promise<{ scoring: ScoreFunctionOverrides; honeypot: HoneypotPolicy | null }> {
+  const [row] = await db.select({ scoring: taskQualitySettings.scoring, honeypot: taskQualitySettings.honeypot }).from(taskQualitySettings).where(eq(taskQualitySettings.taskId, taskId));
+  return { scoring: row?.scoring ?? {}, honeypot: row?.honeypot ?? null };
+}
+
+async function recipeToolsOf(tx: Tx, taskId: string): Promise<ScoredTool[]> {
+  const [row] = await tx.select({ tools: recipes.tools }).from(tasks).innerJoin(recipes, eq(recipes.id, tasks.recipeId)).where(eq(tasks.id, taskId));
+  return (row?.tools ?? []).filter((t): t is ScoredTool => (scoredTools as readonly string[]).includes(t));
+}
+
+/** The done units of one item in one task, with their current answers (consensus copies). */
+async function doneAnswers(tx: Tx, taskId: string, itemId: string) {
+  return tx
+    .select({ unitId: taskItems.id, workerId: taskItems.workerId, authorId: annotations.authorId, shapes: annotations.shapes })
+    .from(taskItems)
+    .innerJoin(annotations, eq(annotations.taskItemId, taskItems.id))
+    .where(and(eq(taskItems.taskId, taskId), eq(taskItems.itemId, itemId), eq(taskItems.done, true), eq(taskItems.isGold, false)));
+}
+
+async function insertScores(tx: Tx, rows: NewScore[]) {
+  for (let i = 0; i < rows.length; i += 1000) await tx.insert(scores).values(rows.slice(i, i + 1000));
+}
+
+/**
+ * Status listener: scores reset whenever a unit's status is set, changed or removed, and are
+ * recomputed from the answers that are done now, in the status-changing transaction.
+ * - Consensus tasks: every done copy of the item is scored against every other done copy
+ *   (`referenceId` = the other annotator), per tool and per label.
+ * - Other labeling-type tasks (qualification, honeypot, labeling): a done unit whose item has
+ *   a gold answer is scored against it (`referenceId` null); for honeypot tasks with a policy,
+ *   the annotator is paused from pulling (or let go again) by their mean gold score.
+ */
+export async function scoreOnStatusChange(tx: Tx, change: ItemStatusChange, ctx: Ctx) {
+  if (change.taskType === 'review' || change.taskType === 'ticket') return;
+  const settings = await qualitySettingsOf(tx, change.taskId);
+  const tools = await recipeToolsOf(tx, change.taskId);
+  const now = ctx.clock.now();
+  if (change.taskType === 'consensus') {
+    await tx.delete(scores).where(and(eq(scores.taskId, change.taskId), eq(scores.itemId, change.itemId)));
+    const answers = (await doneAnswers(tx, change.taskId, change.itemId))
+      .map((a) => ({ ...a, annotatorId: a.authorId ?? a.workerId }))
+      .filter((a): a is typeof a & { annotatorId: string } => a.annotatorId !== null);
+    const rows: NewScore[] = [];
+    for (const a of answers) {
+      for (const b of answers) {
+        if (a.unitId === b.unitId || a.annotatorId === b.annotatorId) continue;
+        for (const s of scoreAnswer(a.shapes as ScoredShape[], b.shapes as ScoredShape[], tools, settings.scoring)) {
+          rows.push({ projectId: change.projectId, taskId: change.taskId, itemId: change.itemId, taskItemId: a.unitId, annotatorId: a.annotatorId, referenceId: b.annotatorId, ...s, createdAt: now });
+        }
+      }
+    }
+    await insertScores(tx, rows);
+    return;
+  }
+  await tx.delete(scores).where(eq(scores.taskItemId, change.taskItemId));
+  if (change.afterDone) {
+    const [gold] = await tx.select({ gold: items.gold }).from(items).where(eq(items.id, change.itemId));
+    const [answer] = await tx.select({ authorId: annotations.authorId, shapes: annotations.shapes }).from(annotations).where(eq(annotations.taskItemId, change.taskItemId));
+    const annotatorId = answer?.authorId ?? change.workerId ?? change.actorId;
+    if (gold?.gold) {
+      const rows = scoreAnswer((answer?.shapes ?? []) as ScoredShape[], gold.gold as ScoredShape[], tools, settings.scoring).map((s) => ({
+        projectId: change.projectId, taskId: change.taskId, itemId: change.itemId, taskItemId: change.taskItemId, annotatorId, referenceId: null, ...s, createdAt: now,
+      }));
+      await insertScores(tx, rows);
+    }
+  }
+  const annotatorId = change.workerId ?? change.actorId;
+  if (change.taskType === 'honeypot' && settings.honeypot) await applyHoneypotPolicy(tx, change, annotatorId, settings.honeypot, now);
+}
+
+/** An annotator's gold record in a task: mean whole-tool score and number of scored units. */
+export async function goldRecord(db: Db, taskId: string, annotatorId: string) {
+  const [row] = await db
+    .select({ accuracy: sql<number | null>`avg(${scores.value})`, answers: sql<number>`count(distinct ${scores.taskItemId})::int` })
+    .from(scores)
+    .where(and(eq(scores.taskId, taskId), eq(scores.annotatorId, annotatorId), isNull(scores.referenceId), eq(scores.label, '')));
+  return { accuracy: row?.accuracy === null || row?.accuracy === undefined ? null : Number(row.accuracy), answers: Number(row?.answers ?? 0) };
+}
+
+/** Pauses the annotator from pulling in this task while their gold accuracy is under the threshold, or lets them go again. */
+async function applyHoneypotPolicy(tx: Tx, change: ItemStatusChange, annotatorId: string, policy: HoneypotPolicy, now: Date) {
+  const record = await goldRecord(tx, change.taskId, annotatorId);
+  const below = record.accuracy !== null && record.answers >= policy.minAnswers && record.accuracy < policy.minAccuracy;
+  if (below) {
+    const inserted = await tx
+      .insert(annotatorPauses)
+      .values({ taskId: change.taskId, userId: annotatorId, projectId: change.projectId, accuracy: record.accuracy!, answers: record.answers, pausedAt: now })
+      .onConflictDoUpdate({ target: [annotatorPauses.taskId, annotatorPauses.userId], set: { accuracy: record.accuracy!, answers: record.answers } })
+      .returning({ pausedAt: annotatorPauses.pausedAt });
+    if (inserted[0]?.pausedAt.getTime() === now.getTime()) {
+      await recordAudit(tx, { projectId: change.projectId, actorId: null, action: 'annotator.pause', subjectKind: 'task', subjectId: change.taskId, after: { userId: annotatorId, accuracy: record.accuracy, answers: record.answers, minAccuracy: policy.minAccuracy } }, now);
+    }
+  } else {
+    const removed = await tx.delete(annotatorPauses).where(and(eq(annotatorPauses.taskId, change.taskId), eq(annotatorPauses.userId, annotatorId))).returning({ userId: annotatorPauses.userId });
+    if (removed.length) {
+      await recordAudit(tx, { projectId: change.projectId, actorId: null, action: 'annotator.unpause', subjectKind: 'task', subjectId: change.taskId, after: { userId: annotatorId, accuracy: record.accuracy, answers: record.answers } }, now);
+    }
+  }
+}
+
+/**
+ * Whether an annotator is paused from pulling in a task (honeypot accuracy under the task's
+ * threshold). The pull service asks this before claiming, and hands a paused annotator nothing.
+ */
+export async function isPausedFromPulling(db: Db, taskId: string, userId: string): Promise<boolean> {
+  const [row] = await db.select({ one: sql<number>`1` }).from(annotatorPauses).where(and(eq(annotatorPauses.taskId, taskId), eq(annotatorPauses.userId, userId))).limit(1);
+  return Boolean(row);
+}

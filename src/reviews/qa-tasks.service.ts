@@ -1,0 +1,213 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Caller, Ctx } from '../context.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
+import { isId, newId } from '../core/ids.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { bumpProjectCounters } from '../projects/projects.service.ts';
+import { recipes } from '../recipes/recipes.table.ts';
+import { resolveAssignees } from '../assignments/resolve-assignees.ts';
+import { ensureAssignments, sharesOf } from '../assignments/assignment-rows.ts';
+import { distributeUnits } from '../assignments/distribute.ts';
+import { taskAssignees } from '../assignments/assignments.table.ts';
+import { findTask, taskActor, type TaskRow } from '../tasks/task-access.ts';
+import { taskItems } from '../tasks/task-items.table.ts';
+import { tasks, type Allocation } from '../tasks/tasks.table.ts';
+import { moveAssignmentCounters, moveTaskCounters } from '../tasks/task-counters.ts';
+import { rowsOf } from '../tasks/item-selection.ts';
+import { taskView } from '../tasks/task-view.ts';
+import type { ItemStatusChange } from '../tasks/status-listeners.ts';
+import { annotations } from '../annotations/annotations.table.ts';
+import { issueView } from './issues.service.ts';
+import { issues, qaTasks } from './reviews.table.ts';
+
+export interface CreateQaTaskInput {
+  name?: string;
+  reviewerIds: string[];
+  /** Share of the completed items to review, 0 < r ≤ 1 (default 1: all). */
+  sampleRate?: number;
+  recipeId?: string;
+  allocation?: Partial<Allocation>;
+  priority?: 'high' | 'medium' | 'low' | null;
+  dueDate?: Date | null;
+}
+
+/**
+ * Whether an item is in a QA task's sample: the first 64 bits of md5(reviewTaskId:itemId) as a
+ * fraction of 2^64, below the rate. Deterministic, so an item that leaves and re-enters the
+ * source's done set gets the same answer, and the share converges on the rate.
+ */
+const sampled = (reviewTaskId: string, itemIdColumn: ReturnType<typeof sql>, rate: number) =>
+  rate >= 1
+    ? sql`true`
+    : sql`(('x' || substr(md5(${reviewTaskId} || ':' || ${itemIdColumn}::text), 1, 15))::bit(60)::bigint::float8 / 1152921504606846976.0) < ${rate}`;
+
+/**
+ * Adds to the QA task every item of its source that is done there (every unit of the item,
+ * consensus copies included, is done) and falls in the sample; one INSERT … SELECT that never
+ * ships rows through the server. `itemId` narrows it to one item (the status listener).
+ */
+async function addDoneItems(tx: Tx, review: { id: string; projectId: string }, qa: { sourceTaskId: string; sampleRate: number }, now: Date, itemId?: string) {
+  const oneItem = itemId ? sql` and s.item_id = ${itemId}::uuid` : sql``;
+  const result = await tx.execute(sql`with ins as (
+      insert into task_items (id, project_id, task_id, item_id, copy, position, created_at)
+      select gen_random_uuid(), ${review.projectId}::uuid, ${review.id}::uuid, s.item_id, 0, min(s.position), ${now.toISOString()}::timestamptz
+      from task_items s
+      where s.task_id = ${qa.sourceTaskId}::uuid and not s.is_gold${oneItem}
+      group by s.item_id
+      having bool_and(s.done) and ${sampled(review.id, sql`s.item_id`, qa.sampleRate)}
+      on conflict do nothing
+      returning id)
+    select id from ins`);
+  return rowsOf<{ id: string }>(result).map((r) => r.id);
+}
+
+/**
+ * Creates a QA (`review`) task over a labeling task (manager or owner): the reviewers are its
+ * assignees; the source's items that are already done (or a deterministic `sampleRate` share of
+ * them) are added now, and later ones flow in as they are done (see `flowIntoQaTasks`). One
+ * transaction with the project summary counter and the audit event.
+ */
+export async function createQaTask(ctx: Ctx, caller: Caller, sourceTaskId: string, input: CreateQaTaskInput) {
+  const source = await findTask(ctx.db, sourceTaskId);
+  await taskActor(ctx.db, caller, source, 'manager');
+  if (source.type === 'review' || source.type === 'ticket' || !source.datasetId) {
+    throw ruleBroken(`A QA task reviews a labeling-type task, not a ${source.type} task`);
+  }
+  const reviewers = await resolveAssignees(ctx.db, source.projectId, input.reviewerIds);
+  const sampleRate = input.sampleRate ?? 1;
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    if (input.recipeId) {
+      const [recipe] = await tx.select({ id: recipes.id }).from(recipes).where(and(eq(recipes.id, input.recipeId), eq(recipes.projectId, source.projectId)));
+      if (!recipe) throw ruleBroken(`Recipe ${input.recipeId} is not in this project`);
+    }
+    const allocation: Allocation = { method: 'distribution', batchSize: 5, maxWorkload: 10, leaseSeconds: 3600, ...input.allocation };
+    const [review] = await tx
+      .insert(tasks)
+      .values({
+        id: newId(),
+        projectId: source.projectId,
+        name: input.name ?? `QA: ${source.name}`.slice(0, 300),
+        type: 'review',
+        datasetId: source.datasetId,
+        recipeId: input.recipeId ?? null,
+        ownerId: caller.userId,
+        priority: input.priority ?? null,
+        priorityRank: input.priority === 'high' ? 0 : input.priority === 'medium' ? 1 : input.priority === 'low' ? 2 : 3,
+        dueDate: input.dueDate ?? null,
+        workflowState: 'pending',
+        allocation,
+        sourceTaskId: source.id,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    const task = review!;
+    await tx.insert(qaTasks).values({ reviewTaskId: task.id, sourceTaskId: source.id, projectId: source.projectId, sampleRate, createdAt: now });
+    const shares = await ensureAssignments(tx, task, 'annotator', reviewers, undefined, now);
+    const added = await addDoneItems(tx, task, { sourceTaskId: source.id, sampleRate }, now);
+    await moveTaskCounters(tx, task.id, null, { items: added.length });
+    if (allocation.method === 'distribution') await distributeUnits(tx, task.id, sharesOf(shares), { onlyUnassigned: true });
+    await bumpProjectCounters(tx, source.projectId, { tasks: 1 });
+    await recordAudit(tx, {
+      projectId: source.projectId,
+      actorId: caller.userId,
+      action: 'task.create',
+      subjectKind: 'task',
+      subjectId: task.id,
+      after: { name: task.name, type: 'review', sourceTaskId: source.id, sampleRate, items: added.length, assignees: reviewers.map((r) => r.id) },
+    }, now);
+    const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, task.id));
+    const view = taskView(fresh!, 0, now);
+    // The allocation is a plain JSON object; the response schema passes its extra keys through.
+    return { ...view, allocation: view.allocation as Allocation & Record<string, unknown>, sampleRate };
+  });
+}
+
+/** Gives one new unit to the reviewer share holding the fewest items (distribution tasks). */
+async function assignNewUnit(tx: Tx, task: Pick<TaskRow, 'id' | 'allocation'>, unitId: string) {
+  if (task.allocation.method !== 'distribution') return;
+  const [share] = await tx
+    .select({ id: taskAssignees.id })
+    .from(taskAssignees)
+    .where(and(eq(taskAssignees.taskId, task.id), eq(taskAssignees.role, 'annotator')))
+    .orderBy(asc(taskAssignees.itemCount), asc(taskAssignees.id))
+    .limit(1);
+  if (!share) return;
+  await tx.update(taskItems).set({ assignmentId: share.id }).where(eq(taskItems.id, unitId));
+  await moveAssignmentCounters(tx, share.id, { items: 1 });
+}
+
+/**
+ * Status listener: when an item becomes done in a task that QA tasks review, adds it to each of
+ * them (if sampled); when it stops being done, takes it out of those where it has no review
+ * status yet. Runs in the status-changing transaction, so the QA task never misses an item.
+ * Archived and locked QA tasks are left as they are.
+ */
+export async function flowIntoQaTasks(tx: Tx, change: ItemStatusChange, ctx: Ctx) {
+  if (change.beforeDone === change.afterDone || change.taskType === 'review' || change.taskType === 'ticket') return;
+  const reviews = await tx
+    .select({ id: tasks.id, projectId: tasks.projectId, allocation: tasks.allocation, sampleRate: sql<number | null>`${qaTasks.sampleRate}` })
+    .from(tasks)
+    .leftJoin(qaTasks, eq(qaTasks.reviewTaskId, tasks.id))
+    .where(and(eq(tasks.sourceTaskId, change.taskId), eq(tasks.type, 'review'), eq(tasks.archived, false), eq(tasks.locked, false)));
+  for (const review of reviews) {
+    if (change.afterDone) {
+      const [unitId] = await addDoneItems(tx, review, { sourceTaskId: change.taskId, sampleRate: review.sampleRate ?? 1 }, ctx.clock.now(), change.itemId);
+      if (!unitId) continue;
+      await assignNewUnit(tx, review, unitId);
+      await moveTaskCounters(tx, review.id, null, { items: 1 });
+    } else {
+      const removed = await tx
+        .delete(taskItems)
+        .where(and(eq(taskItems.taskId, review.id), eq(taskItems.itemId, change.itemId), sql`${taskItems.status} is null`, eq(taskItems.openIssues, 0), eq(taskItems.forReview, 0)))
+        .returning({ assignmentId: taskItems.assignmentId });
+      for (const r of removed) await moveTaskCounters(tx, review.id, r.assignmentId, { items: -1 });
+    }
+  }
+}
+
+/** The QA settings of a review task (sample rate, source), or null for a task that is not one. */
+export async function qaSettings(db: Db, reviewTaskId: string) {
+  const [row] = await db.select().from(qaTasks).where(eq(qaTasks.reviewTaskId, reviewTaskId));
+  return row ?? null;
+}
+
+export function assertReviewTask(task: TaskRow) {
+  if (task.type !== 'review' || !task.sourceTaskId) throw new DomainError('not_found', 'This task is not a QA task');
+}
+
+/**
+ * What a reviewer sees for one item of a QA task: every answer given for it in the source task
+ * (consensus copies included, each with its author and status there) and the issues opened on
+ * them. 404 when the item is not in the QA task.
+ */
+export async function reviewItem(ctx: Ctx, caller: Caller, reviewTaskId: string, itemId: string) {
+  const task = await findTask(ctx.db, reviewTaskId);
+  await taskActor(ctx.db, caller, task, 'viewer');
+  assertReviewTask(task);
+  const [unit] = isId(itemId) ? await ctx.db.select({ id: taskItems.id }).from(taskItems).where(and(eq(taskItems.taskId, task.id), eq(taskItems.itemId, itemId))).limit(1) : [];
+  if (!unit) throw notFound('Item');
+  const answers = await sourceAnnotationsOf(ctx.db, task.sourceTaskId!, itemId);
+  const raised = await ctx.db.select().from(issues).where(and(eq(issues.taskId, task.sourceTaskId!), eq(issues.itemId, itemId))).orderBy(asc(issues.id));
+  return { taskId: task.id, sourceTaskId: task.sourceTaskId!, itemId, annotations: answers, issues: raised.map(issueView) };
+}
+
+/** The answers given for an item in a task, with each unit's status; for review views. */
+export async function sourceAnnotationsOf(db: Db, sourceTaskId: string, itemId: string) {
+  return db
+    .select({
+      id: annotations.id,
+      taskItemId: annotations.taskItemId,
+      authorId: annotations.authorId,
+      status: taskItems.status,
+      shapes: annotations.shapes,
+      version: annotations.version,
+      updatedAt: annotations.updatedAt,
+    })
+    .from(annotations)
+    .innerJoin(taskItems, eq(taskItems.id, annotations.taskItemId))
+    .where(and(eq(taskItems.taskId, sourceTaskId), eq(taskItems.itemId, itemId)))
+    .orderBy(asc(taskItems.copy), asc(annotations.id));
+}

@@ -1,0 +1,96 @@
+import { and, asc, desc, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { Caller, Ctx } from '../context.ts';
+import type { Db } from '../db/client.ts';
+import { decodeCursor, parseSort, toPage } from '../core/pagination.ts';
+import { isId } from '../core/ids.ts';
+import { requireRole } from '../auth/permissions.ts';
+import { tasks } from './tasks.table.ts';
+import { recentDone, taskView } from './task-view.ts';
+import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
+
+const sortFields = ['createdAt', 'name', 'priority', 'dueDate', 'updatedAt'] as const;
+type SortField = (typeof sortFields)[number];
+
+/** Each sort key matches an index `(project_id, archived, <key>, id)`. */
+const sortKey: Record<SortField, SQL | typeof tasks.id> = {
+  createdAt: tasks.id,
+  name: sql`${tasks.name}`,
+  priority: sql`${tasks.priorityRank}`,
+  dueDate: sql`coalesce(${tasks.dueDate}, 'infinity'::timestamptz)`,
+  updatedAt: sql`${tasks.updatedAt}`,
+};
+
+/** The WHERE of a task list (also the selection of batch operations by filter). */
+export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string): SQL {
+  const c: Array<SQL | undefined> = [eq(tasks.projectId, projectId), eq(tasks.archived, f.archived ?? false)];
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    c.push(
+      or(
+        sql`${tasks.name} ilike ${like}`,
+        isId(f.q) ? eq(tasks.id, f.q) : undefined,
+        sql`exists (select 1 from datasets d where d.id = ${tasks.datasetId} and d.name ilike ${like})`,
+      ),
+    );
+  }
+  if (f.status) c.push(eq(tasks.status, f.status));
+  if (f.workflowState) c.push(eq(tasks.workflowState, f.workflowState));
+  if (f.type) c.push(eq(tasks.type, f.type));
+  if (f.priority) c.push(f.priority === 'none' ? isNull(tasks.priority) : eq(tasks.priority, f.priority));
+  if (f.ownerId) c.push(eq(tasks.ownerId, f.ownerId === 'me' ? callerId : isId(f.ownerId) ? f.ownerId : '00000000-0000-0000-0000-000000000000'));
+  if (f.datasetId) c.push(eq(tasks.datasetId, f.datasetId));
+  if (f.openIssues !== undefined) c.push(f.openIssues ? gt(tasks.openIssues, 0) : eq(tasks.openIssues, 0));
+  if (f.forReview !== undefined) c.push(f.forReview ? gt(tasks.forReview, 0) : eq(tasks.forReview, 0));
+  if (f.assignee === 'unassigned') {
+    c.push(sql`not exists (select 1 from task_assignees a where a.task_id = ${tasks.id} and a.role = 'annotator')`);
+  } else if (f.assignee) {
+    const who = f.assignee === 'me' ? callerId : isId(f.assignee) ? f.assignee : '00000000-0000-0000-0000-000000000000';
+    c.push(sql`exists (select 1 from task_assignees a where a.task_id = ${tasks.id}
+      and (a.assignee_id = ${who}::uuid or a.assignee_id in (select g.group_id from group_members g where g.user_id = ${who}::uuid and g.project_id = ${projectId}::uuid)))`);
+  }
+  return and(...c)!;
+}
+
+/** Task ids matching a filter, for batch operations (at most `max`). */
+export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilter, callerId: string, max = 1000) {
+  const rows = await db.select({ id: tasks.id }).from(tasks).where(taskFilterSql(projectId, f, callerId)).orderBy(asc(tasks.id)).limit(max);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The project's tasks with every filter of SPEC 9.1, sorted and keyset-paginated (`sort` by
+ * createdAt, name, priority, dueDate or updatedAt, `-` for descending). Archived tasks appear
+ * only with `archived=true`. Progress comes from counters and hourly buckets: items are never read.
+ */
+export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, query: ListTasksQuery) {
+  await requireRole(ctx.db, caller, projectId, 'viewer', 'Project');
+  const { field, desc: descending } = parseSort(query.sort, sortFields, 'createdAt');
+  const key = sortKey[field];
+  const conditions = [taskFilterSql(projectId, query, caller.userId)];
+  if (query.cursor) {
+    const [value, id] = decodeCursor(query.cursor, 2);
+    const v = field === 'priority' ? sql`${Number(value)}` : field === 'createdAt' ? sql`${String(value)}::uuid` : field === 'name' ? sql`${String(value)}` : sql`${String(value)}::timestamptz`;
+    conditions.push(descending ? sql`(${key}, ${tasks.id}) < (${v}, ${String(id)}::uuid)` : sql`(${key}, ${tasks.id}) > (${v}, ${String(id)}::uuid)`);
+  }
+  const order = descending ? [desc(key as SQL), desc(tasks.id)] : [asc(key as SQL), asc(tasks.id)];
+  const rows = await ctx.db.select().from(tasks).where(and(...conditions)).orderBy(...order).limit(query.limit + 1);
+  const position = (t: (typeof rows)[number]): unknown[] => {
+    switch (field) {
+      case 'createdAt':
+        return [t.id, t.id];
+      case 'name':
+        return [t.name, t.id];
+      case 'priority':
+        return [t.priorityRank, t.id];
+      case 'dueDate':
+        return [t.dueDate ? t.dueDate.toISOString() : 'infinity', t.id];
+      case 'updatedAt':
+        return [t.updatedAt.toISOString(), t.id];
+    }
+  };
+  const page = toPage(rows, query.limit, position);
+  const now = ctx.clock.now();
+  const recent = await recentDone(ctx.db, page.data.map((t) => t.id), undefined, now);
+  return { data: page.data.map((t) => taskView(t, recent.get(t.id) ?? 0, now)), nextCursor: page.nextCursor };
+}
+

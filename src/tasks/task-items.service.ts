@@ -1,0 +1,152 @@
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
+import type { Caller, Ctx } from '../context.ts';
+import { ruleBroken } from '../core/errors.ts';
+import { decodeCursor, toPage } from '../core/pagination.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { getRecipe } from '../recipes/recipes.service.ts';
+import { validateShapes } from '../recipes/shape-validation.ts';
+import { runValidationRules } from '../recipes/validation-rules.ts';
+import { items } from '../datasets/datasets.table.ts';
+import { annotations } from '../annotations/annotations.table.ts';
+import { taskItems } from './task-items.table.ts';
+import { assertMayWorkUnit, assertWritable, findTask, taskActor, type TaskActor, type TaskRow } from './task-access.ts';
+import { markHistory, statusesOf, lockUnit, type UnitRow } from './task-units.ts';
+import { moveTaskCounters, recordDone } from './task-counters.ts';
+import { emitItemStatusChange } from './status-listeners.ts';
+import type { Tx } from '../db/client.ts';
+
+/** Runs the recipe's validation rules over the unit's current annotation (422 naming the rule). */
+async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
+  if (!task.recipeId) return;
+  const recipe = await getRecipe(tx, task.recipeId);
+  if (!recipe || !(recipe.validation ?? []).length) return;
+  const [annotation] = await tx.select({ shapes: annotations.shapes }).from(annotations).where(eq(annotations.taskItemId, unit.id));
+  const [item] = await tx.select({ kind: items.kind, payload: items.payload }).from(items).where(eq(items.id, unit.itemId));
+  const shapes = validateShapes(recipe, item!, annotation?.shapes ?? []);
+  runValidationRules(recipe, shapes);
+}
+
+async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: string, next: string | null, workerId?: string) {
+  const task = await findTask(ctx.db, taskId);
+  const actor = await taskActor(ctx.db, caller, task, 'annotator');
+  const statuses = await statusesOf(ctx.db, task);
+  if (next !== null && !statuses.has(next)) {
+    throw ruleBroken(`"${next}" is not a status of this task`, { allowed: [...statuses.keys()] });
+  }
+  return ctx.db.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    assertWritable(task, now);
+    const unit = await lockUnit(tx, task, itemId, actor, workerId);
+    assertMayWorkUnit(actor, task, unit);
+    if (unit.status === next) return unitView(unit);
+    if (next !== null && statuses.get(next)!.countsAsDone && next !== 'discarded') await validateForStatus(tx, task, unit);
+    const afterDone = next !== null && (statuses.get(next)?.countsAsDone ?? true);
+    const [row] = await tx
+      .update(taskItems)
+      .set({
+        status: next,
+        done: afterDone,
+        statusBy: next === null ? null : caller.userId,
+        workerId: unit.workerId ?? (unit.assignmentId && actor.annotatorAssignmentIds.includes(unit.assignmentId) ? caller.userId : null),
+        startedAt: unit.startedAt ?? now,
+        finishedAt: next === null ? null : now,
+        // A removed status puts the item back in its worker's hands for a fresh lease.
+        leaseExpiresAt: next === null ? new Date(now.getTime() + task.allocation.leaseSeconds * 1000) : unit.leaseExpiresAt,
+      })
+      .where(eq(taskItems.id, unit.id))
+      .returning();
+    const statusDelta = (next !== null ? 1 : 0) - (unit.status !== null ? 1 : 0);
+    const doneDelta = (afterDone ? 1 : 0) - (unit.done ? 1 : 0);
+    await moveTaskCounters(tx, task.id, unit.assignmentId, { statuses: statusDelta, done: doneDelta });
+    await recordDone(tx, task, unit.assignmentId, now, doneDelta);
+    await markHistory(tx, task.id);
+    await emitItemStatusChange(
+      tx,
+      {
+        projectId: task.projectId,
+        taskId: task.id,
+        taskType: task.type,
+        taskItemId: unit.id,
+        itemId: unit.itemId,
+        assignmentId: unit.assignmentId,
+        workerId: row!.workerId,
+        actorId: caller.userId,
+        before: unit.status,
+        after: next,
+        beforeDone: unit.done,
+        afterDone,
+        at: now,
+      },
+      ctx,
+    );
+    await recordAudit(tx, {
+      projectId: task.projectId,
+      actorId: caller.userId,
+      action: next === null ? 'task_item.status_remove' : 'task_item.status_set',
+      subjectKind: 'task_item',
+      subjectId: unit.id,
+      before: { status: unit.status },
+      after: { status: next, taskId: task.id, itemId: unit.itemId },
+    });
+    return unitView(row!);
+  });
+}
+
+/**
+ * Sets an item's status in a task (its assignee, a member of its group, or a manager). Unknown
+ * statuses answer 422; the recipe's validation rules run (422 naming the rule); the task, its
+ * assignment and the completion-rate buckets move in the same transaction, the status listeners
+ * run inside it, and the audit event is written with it. Setting the same status again is a no-op.
+ */
+export const setItemStatus = (ctx: Ctx, caller: Caller, taskId: string, itemId: string, status: string, workerId?: string) =>
+  changeStatus(ctx, caller, taskId, itemId, status, workerId);
+
+/** Removes an item's status (back to pending), with the same rights and guarantees as setting it. */
+export const removeItemStatus = (ctx: Ctx, caller: Caller, taskId: string, itemId: string, workerId?: string) =>
+  changeStatus(ctx, caller, taskId, itemId, null, workerId);
+
+export function unitView(u: UnitRow) {
+  return {
+    taskId: u.taskId,
+    itemId: u.itemId,
+    copy: u.copy,
+    status: u.status,
+    done: u.done,
+    assignmentId: u.assignmentId,
+    workerId: u.workerId,
+    leaseExpiresAt: u.leaseExpiresAt,
+    startedAt: u.startedAt,
+    finishedAt: u.finishedAt,
+    openIssues: u.openIssues,
+    forReview: u.forReview,
+  };
+}
+
+/**
+ * A task's items in queue order, keyset-paginated: `status=pending|done|<status>` and
+ * `assigneeId` (an assignment's person or group, or the worker). Annotators see only their own
+ * share of a task (honeypot gold stays unannounced: it is listed like any other item).
+ */
+export async function listTaskItems(ctx: Ctx, caller: Caller, taskId: string, query: { status?: string; assigneeId?: string; limit: number; cursor?: string }) {
+  const task = await findTask(ctx.db, taskId);
+  const actor = await taskActor(ctx.db, caller, task);
+  const conditions = [eq(taskItems.taskId, taskId)];
+  if (query.status === 'pending') conditions.push(isNull(taskItems.status));
+  else if (query.status === 'done') conditions.push(eq(taskItems.done, true));
+  else if (query.status) conditions.push(eq(taskItems.status, query.status));
+  if (query.assigneeId) conditions.push(or(eq(taskItems.workerId, query.assigneeId), sql`${taskItems.assignmentId} in (select id from task_assignees where task_id = ${taskId} and assignee_id = ${query.assigneeId})`)!);
+  if (!seesEverything(actor)) {
+    const mine = actor.annotatorAssignmentIds.length ? sql` or ${taskItems.assignmentId} in (${sql.join(actor.annotatorAssignmentIds.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
+    conditions.push(sql`(${taskItems.workerId} = ${caller.userId}${mine})`);
+  }
+  if (query.cursor) {
+    const [position, id] = decodeCursor(query.cursor, 2);
+    conditions.push(sql`(${taskItems.position}, ${taskItems.id}) > (${Number(position)}, ${String(id)}::uuid)`);
+  }
+  const rows = await ctx.db.select().from(taskItems).where(and(...conditions)).orderBy(asc(taskItems.position), asc(taskItems.id)).limit(query.limit + 1);
+  const page = toPage(rows, query.limit, (r) => [r.position, r.id]);
+  return { data: page.data.map(unitView), nextCursor: page.nextCursor };
+}
+
+/** Managers, reviewers and viewers see every unit; annotators their own share. */
+const seesEverything = (actor: TaskActor) => actor.role !== 'annotator';

@@ -1,0 +1,63 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db, Tx } from '../db/client.ts';
+import { notFound, ruleBroken } from '../core/errors.ts';
+import { isId } from '../core/ids.ts';
+import { getRecipe } from '../recipes/recipes.service.ts';
+import { taskItems } from './task-items.table.ts';
+import { tasks, type TaskType } from './tasks.table.ts';
+import type { TaskActor, TaskRow } from './task-access.ts';
+
+export type UnitRow = typeof taskItems.$inferSelect;
+
+/**
+ * The unit of `itemId` in a task that the actor means, locked FOR UPDATE: the actor's own copy
+ * (consensus, gold), else the copy worked by `workerId` (managers), else the only copy.
+ */
+export async function lockUnit(tx: Tx, task: TaskRow, itemId: string, actor: TaskActor, workerId?: string): Promise<UnitRow> {
+  if (!isId(itemId)) throw notFound('Task item');
+  const units = await tx
+    .select()
+    .from(taskItems)
+    .where(and(eq(taskItems.taskId, task.id), eq(taskItems.itemId, itemId)))
+    .orderBy(taskItems.copy)
+    .for('update');
+  if (!units.length) throw notFound('Task item');
+  const wanted = workerId ?? actor.userId;
+  const own = units.find((u) => u.workerId === wanted);
+  if (own) return own;
+  if (workerId) throw notFound('Task item');
+  const open = units.filter((u) => !u.isGold);
+  if (open.length === 1) return open[0]!;
+  // Consensus copies: an assignee works the one of their share that nobody works yet.
+  const mine = open.find((u) => u.workerId === null && u.assignmentId !== null && actor.annotatorAssignmentIds.includes(u.assignmentId));
+  if (mine) return mine;
+  throw ruleBroken('This item has several annotators in this task: name one with ?workerId=', { workerIds: units.map((u) => u.workerId) });
+}
+
+const defaultStatuses: Record<TaskType, string[]> = {
+  labeling: ['completed', 'discarded'],
+  consensus: ['completed', 'discarded'],
+  qualification: ['completed', 'discarded'],
+  honeypot: ['completed', 'discarded'],
+  review: ['approved', 'discarded'],
+  ticket: [],
+};
+
+export interface StatusRule {
+  countsAsDone: boolean;
+}
+
+/** The statuses a task offers: its type's defaults plus the recipe's own, with `countsAsDone` (default true). */
+export async function statusesOf(db: Db, task: TaskRow): Promise<Map<string, StatusRule>> {
+  const out = new Map<string, StatusRule>(defaultStatuses[task.type].map((s) => [s, { countsAsDone: true }]));
+  if (task.recipeId) {
+    const recipe = await getRecipe(db, task.recipeId);
+    for (const s of recipe?.statuses ?? []) out.set(s.name, { countsAsDone: s.countsAsDone ?? true });
+  }
+  return out;
+}
+
+/** Marks the task as having analytics history (it will be archived, not deleted). Writes only once. */
+export async function markHistory(tx: Db, taskId: string) {
+  await tx.update(tasks).set({ hasHistory: true }).where(and(eq(tasks.id, taskId), sql`not ${tasks.hasHistory}`));
+}

@@ -1,0 +1,190 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Caller, Ctx } from '../context.ts';
+import type { Tx } from '../db/client.ts';
+import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
+import { changedFields, recordAudit } from '../audit/audit.service.ts';
+import { bumpProjectCounters } from '../projects/projects.service.ts';
+import { recipes } from '../recipes/recipes.table.ts';
+import { resolveAssignees } from '../assignments/resolve-assignees.ts';
+import { replaceAssignees } from '../assignments/reassign.service.ts';
+import { taskAssignees } from '../assignments/assignments.table.ts';
+import { priorityRank, tasks } from './tasks.table.ts';
+import { assertWritable, findTask, taskActor, type TaskRow } from './task-access.ts';
+import { checkTransition } from './task-workflow.ts';
+import { linksOf, recentDone, taskView } from './task-view.ts';
+import type { PatchTaskInput } from './tasks.schema.ts';
+
+async function view(ctx: Ctx, task: TaskRow) {
+  const now = ctx.clock.now();
+  const recent = (await recentDone(ctx.db, [task.id], undefined, now)).get(task.id) ?? 0;
+  return taskView(task, recent, now, task.type === 'ticket' ? await linksOf(ctx.db, task.id) : undefined);
+}
+
+/** A task with its derived status, lock state, progress (with ETA) and counts. Reads no items. */
+export async function getTask(ctx: Ctx, caller: Caller, taskId: string) {
+  const task = await findTask(ctx.db, taskId);
+  await taskActor(ctx.db, caller, task);
+  return view(ctx, task);
+}
+
+async function lockTask(tx: Tx, taskId: string) {
+  const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for('update');
+  if (!task) throw notFound('Task');
+  return task;
+}
+
+/**
+ * Edits a task (manager or owner): name, owner, priority, due date, recipe, description, and the
+ * annotators or reviewers (leaving annotators' items with no status are redistributed). Changing
+ * `dueDate`/`lockAfterDueDate` is how a manager lifts an automatic lock, so only those fields and
+ * the hand lock stay editable while locked. One transaction, row-locked, with its audit event.
+ */
+export async function patchTask(ctx: Ctx, caller: Caller, taskId: string, patch: PatchTaskInput) {
+  const found = await findTask(ctx.db, taskId);
+  await taskActor(ctx.db, caller, found, 'manager');
+  const annotators = patch.assigneeIds ? await resolveAssignees(ctx.db, found.projectId, patch.assigneeIds) : null;
+  const reviewers = patch.reviewerIds ? await resolveAssignees(ctx.db, found.projectId, patch.reviewerIds) : null;
+  const [owner] = patch.ownerId ? await resolveAssignees(ctx.db, found.projectId, [patch.ownerId]) : [];
+  if (owner && owner.kind !== 'user') throw ruleBroken('The owner must be a person');
+  const task = await ctx.db.transaction(async (tx) => patchInTx(tx, ctx, caller, taskId, patch, { annotators, reviewers, ownerId: owner?.id }));
+  return view(ctx, task);
+}
+
+export async function patchInTx(
+  tx: Tx,
+  ctx: Ctx,
+  caller: Caller,
+  taskId: string,
+  patch: PatchTaskInput,
+  resolved: { annotators: Awaited<ReturnType<typeof resolveAssignees>> | null; reviewers: Awaited<ReturnType<typeof resolveAssignees>> | null; ownerId?: string },
+) {
+  const now = ctx.clock.now();
+  const before = await lockTask(tx, taskId);
+  const onlyDates = Object.keys(patch).every((k) => k === 'dueDate' || k === 'lockAfterDueDate');
+  if (!onlyDates) assertWritable(before, now);
+  else if (before.archived) assertWritable(before, now);
+  if (patch.recipeId) {
+    const [r] = await tx.select({ id: recipes.id }).from(recipes).where(sql`${recipes.id} = ${patch.recipeId} and ${recipes.projectId} = ${before.projectId}`);
+    if (!r) throw ruleBroken(`Recipe ${patch.recipeId} is not in this project`);
+  }
+  const next = {
+    name: patch.name,
+    ownerId: patch.ownerId === null ? null : resolved.ownerId,
+    priority: patch.priority,
+    dueDate: patch.dueDate,
+    lockAfterDueDate: patch.lockAfterDueDate,
+    recipeId: patch.recipeId,
+    description: patch.description,
+  };
+  const changes = changedFields(before as unknown as Record<string, unknown>, next);
+  const [row] = await tx
+    .update(tasks)
+    .set({ ...next, ...(patch.priority !== undefined ? { priorityRank: priorityRank(patch.priority) } : {}), updatedAt: now })
+    .where(eq(tasks.id, taskId))
+    .returning();
+  if (resolved.annotators) await replaceAssignees(tx, row!, 'annotator', resolved.annotators, now);
+  if (resolved.reviewers) await replaceAssignees(tx, row!, 'reviewer', resolved.reviewers, now);
+  if (changes || resolved.annotators || resolved.reviewers) {
+    await recordAudit(tx, {
+      projectId: before.projectId,
+      actorId: caller.userId,
+      action: 'task.update',
+      subjectKind: 'task',
+      subjectId: taskId,
+      before: changes?.before ?? {},
+      after: { ...changes?.after, ...(resolved.annotators ? { assignees: resolved.annotators.map((a) => a.id) } : {}), ...(resolved.reviewers ? { reviewers: resolved.reviewers.map((a) => a.id) } : {}) },
+    });
+  }
+  const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, taskId));
+  return fresh!;
+}
+
+/** Locks or unlocks a task by hand (manager or owner). Unlocking does not lift `lockAfterDueDate`. */
+export async function setLocked(ctx: Ctx, caller: Caller, taskId: string, locked: boolean) {
+  const found = await findTask(ctx.db, taskId);
+  await taskActor(ctx.db, caller, found, 'manager');
+  const task = await ctx.db.transaction(async (tx) => {
+    const before = await lockTask(tx, taskId);
+    const [row] = await tx.update(tasks).set({ locked, updatedAt: ctx.clock.now() }).where(eq(tasks.id, taskId)).returning();
+    if (before.locked !== locked) {
+      await recordAudit(tx, { projectId: before.projectId, actorId: caller.userId, action: locked ? 'task.lock' : 'task.unlock', subjectKind: 'task', subjectId: taskId, before: { locked: before.locked }, after: { locked } });
+    }
+    return row!;
+  });
+  return view(ctx, task);
+}
+
+/**
+ * Moves the task's workflow (SPEC 3.2) through the pure state machine in `task-workflow.ts`.
+ * Refusals change nothing: 409 `invalid_transition`, 403 `forbidden`, 422 for a review failure
+ * without a comment, 409 `task_locked`. The review failure's comment is kept on the task for the
+ * annotators. Row-locked; the summary's `pendingReviews` moves in the same transaction.
+ */
+export async function transitionTask(ctx: Ctx, caller: Caller, taskId: string, input: { to: string; comment?: string }) {
+  const found = await findTask(ctx.db, taskId);
+  const actor = await taskActor(ctx.db, caller, found);
+  const task = await ctx.db.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    const before = await lockTask(tx, taskId);
+    assertWritable(before, now);
+    const check = checkTransition(before.type, before.workflowState, input.to, actor, {
+      everyItemHasStatus: before.itemCount > 0 && before.statusCount === before.itemCount,
+      comment: input.comment,
+    });
+    if (!check.ok) throw new DomainError(check.code, check.reason, { from: before.workflowState, to: input.to });
+    const reviewNote = check.name === 'fail_review' ? { body: input.comment!.trim(), authorId: caller.userId, at: now.toISOString() } : undefined;
+    const [row] = await tx
+      .update(tasks)
+      .set({ workflowState: input.to, ...(reviewNote ? { reviewNote } : {}), updatedAt: now })
+      .where(eq(tasks.id, taskId))
+      .returning();
+    const delta = (input.to === 'pending_review' ? 1 : 0) - (before.workflowState === 'pending_review' ? 1 : 0);
+    await bumpProjectCounters(tx, before.projectId, { pendingReviews: delta });
+    await recordAudit(tx, {
+      projectId: before.projectId,
+      actorId: caller.userId,
+      action: `task.${check.name}`,
+      subjectKind: 'task',
+      subjectId: taskId,
+      before: { workflowState: before.workflowState },
+      after: { workflowState: input.to, ...(input.comment ? { comment: input.comment } : {}) },
+    });
+    return row!;
+  });
+  return view(ctx, task);
+}
+
+export type DeleteOutcome = { archived: true } | { deleted: true };
+
+/**
+ * Deletes a task (manager or owner) by SPEC 3.4: unresolved issues refuse (409
+ * `unresolved_issues`); a task with history (any status or annotation ever set) is archived
+ * instead; otherwise it is removed with its units and assignments. Datasets and items are never
+ * touched. Row-locked, one transaction, summary counters and audit event included.
+ */
+export async function deleteTask(ctx: Ctx, caller: Caller, taskId: string): Promise<DeleteOutcome> {
+  const found = await findTask(ctx.db, taskId);
+  await taskActor(ctx.db, caller, found, 'manager');
+  return ctx.db.transaction((tx) => deleteInTx(tx, ctx, caller, taskId));
+}
+
+export async function deleteInTx(tx: Tx, ctx: Ctx, caller: Caller, taskId: string): Promise<DeleteOutcome> {
+  const task = await lockTask(tx, taskId);
+  if (task.archived) return { archived: true };
+  if (task.openIssues + task.forReview > 0) {
+    throw new DomainError('unresolved_issues', `The task has ${task.openIssues + task.forReview} unresolved issues`, { openIssues: task.openIssues, forReview: task.forReview });
+  }
+  const pendingReviews = task.workflowState === 'pending_review' ? -1 : 0;
+  const [assignments] = await tx.select({ n: sql<number>`count(*)::int` }).from(taskAssignees).where(eq(taskAssignees.taskId, taskId));
+  // Archived tasks leave the summary like deleted ones; their rows stay for analytics.
+  if (task.hasHistory) {
+    await tx.update(tasks).set({ archived: true, updatedAt: ctx.clock.now() }).where(eq(tasks.id, taskId));
+    await bumpProjectCounters(tx, task.projectId, { tasks: -1, assignments: -Number(assignments?.n ?? 0), pendingReviews });
+    await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.archive', subjectKind: 'task', subjectId: taskId, before: { archived: false }, after: { archived: true } });
+    return { archived: true };
+  }
+  await tx.delete(tasks).where(eq(tasks.id, taskId));
+  await bumpProjectCounters(tx, task.projectId, { tasks: -1, assignments: -Number(assignments?.n ?? 0), pendingReviews });
+  await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.delete', subjectKind: 'task', subjectId: taskId, before: { name: task.name, type: task.type } });
+  return { deleted: true };
+}

@@ -1,0 +1,100 @@
+import { useCallback, useMemo, useState } from 'react';
+import { api, unwrap } from '../../api/client.ts';
+import { recipes as recipesApi, tasks as tasksApi } from '../../api/resources.ts';
+import type { Recipe, Task, TaskItem } from '../../api/types.ts';
+import { Layout } from '../../app/layout.tsx';
+import { Link, useSearch } from '../../app/router.tsx';
+import { useSession } from '../../app/session.tsx';
+import { useApi } from '../../app/use-api.ts';
+import { ErrorBox, InlineError, Loading } from '../../components/states.tsx';
+import { memberNames } from '../tasks/task-columns.tsx';
+import { AnnotationEditor } from './annotation-editor.tsx';
+import { loadItemDetail } from './item-data.ts';
+
+const itemIdOf = (x: TaskItem & { id?: string }) => x.itemId ?? x.item?.id ?? x.id ?? '';
+
+/** The annotation workspace: one item at a time; "next" takes held work first, then pulls. */
+export function AnnotatePage({ taskId }: { taskId: string }) {
+  const task = useApi(() => tasksApi.get(taskId), [taskId]);
+  const recipe = useApi<Recipe | undefined>(async () => (task.data?.recipeId ? recipesApi.get(task.data.recipeId) : undefined), [task.data?.recipeId]);
+  if (!task.data) return <Layout>{task.error !== undefined ? <ErrorBox error={task.error} onRetry={task.reload} /> : <Loading />}</Layout>;
+  if (task.data.recipeId && recipe.loading && !recipe.data) return <Layout projectId={task.data.projectId}><Loading label="Loading the recipe…" /></Layout>;
+  return <Workspace task={task.data} recipe={recipe.data} recipeError={recipe.error} />;
+}
+
+function Workspace({ task, recipe, recipeError }: { task: Task; recipe: Recipe | undefined; recipeError: unknown }) {
+  const { me } = useSession();
+  const { search, set } = useSearch();
+  const itemId = search.get('item');
+  const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId: task.projectId } } })).data, [task.projectId]);
+  const names = useMemo(() => memberNames(members.data), [members.data]);
+  const detail = useApi(async () => (itemId ? loadItemDetail(task.id, itemId) : undefined), [task.id, itemId]);
+  const [nextError, setNextError] = useState<unknown>(null);
+  const [pulling, setPulling] = useState(false);
+  const [queueEmpty, setQueueEmpty] = useState(false);
+
+  const next = useCallback(async () => {
+    setPulling(true);
+    setNextError(null);
+    setQueueEmpty(false);
+    try {
+      const held = await tasksApi.items(task.id, { status: 'pending', assigneeId: me.id });
+      let candidate = held.data.map(itemIdOf).find((id) => id && id !== itemId);
+      if (!candidate && task.allocation?.method !== 'distribution') {
+        const pulled = await tasksApi.pull(task.id);
+        candidate = pulled.items.map(itemIdOf).find((id) => id && id !== itemId);
+      }
+      if (candidate) set({ item: candidate }, { replace: false });
+      else setQueueEmpty(true);
+    } catch (e) {
+      setNextError(e);
+    } finally {
+      setPulling(false);
+    }
+  }, [task.id, task.allocation?.method, me.id, itemId, set]);
+
+  return (
+    <Layout projectId={task.projectId}>
+      <div className="ws-head">
+        <Link to={`/tasks/${task.id}`} className="btn btn-ghost">
+          ← {task.name}
+        </Link>
+        {recipe?.instructionsUrl && (
+          <a className="btn btn-ghost" href={recipe.instructionsUrl} target="_blank" rel="noreferrer noopener">
+            Instructions
+          </a>
+        )}
+        {task.locked && <span className="sign sign-locked">locked: read only</span>}
+      </div>
+      {task.reviewNote && <p className="notice notice-warn">Review failed: “{task.reviewNote.body}”</p>}
+      <InlineError error={recipeError ?? null} />
+      <InlineError error={nextError} />
+      {!itemId && (
+        <div className="card stack ws-start">
+          <h2>{task.name}</h2>
+          <p className="muted">
+            {task.progress.done} of {task.progress.total} items done. Press <kbd>N</kbd> or the button to get your next item.
+          </p>
+          {queueEmpty && <p className="notice">Nothing left for you in this task right now.</p>}
+          <button type="button" className="btn btn-primary" disabled={pulling} onClick={() => void next()} data-testid="next">
+            {pulling ? 'Getting work…' : 'Start: next item'}
+          </button>
+        </div>
+      )}
+      {itemId && !detail.data && (detail.error !== undefined ? <ErrorBox error={detail.error} onRetry={detail.reload} /> : <Loading label="Loading the item…" />)}
+      {itemId && detail.data && (
+        <AnnotationEditor
+          key={itemId}
+          task={task}
+          recipe={recipe}
+          detail={detail.data}
+          names={names}
+          onNext={next}
+          pulling={pulling}
+          queueEmpty={queueEmpty}
+          reload={detail.reload}
+        />
+      )}
+    </Layout>
+  );
+}
