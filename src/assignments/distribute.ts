@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { taskItems } from '../tasks/task-items.table.ts';
 import { moveAssignmentCounters } from '../tasks/task-counters.ts';
@@ -10,28 +10,29 @@ export interface Share {
 }
 
 /**
- * Which share gets each of `count` units, in order. Balanced: round robin, so consecutive
- * consensus copies of one item land on distinct assignees. Weighted: smooth weighted round robin
- * (each step goes to the share furthest behind its percentage), which also interleaves.
+ * Which share gets each unit, in order: each goes to the share furthest below its target
+ * (equal shares, or the given percentages) counting what it already holds (`fixed`), skipping
+ * shares that already have a copy of the same item, so consensus copies land on distinct
+ * assignees. Greedy and deterministic (ties go to the earlier share).
  */
-export function plan(count: number, shares: Share[]): string[] {
-  if (!shares.length) return [];
+export function plan(units: Array<{ itemId: string }>, shares: Share[], fixed = new Map<string, number>(), taken = new Map<string, Set<string>>()): Array<string | null> {
+  if (!shares.length) return units.map(() => null);
   const weighted = shares.some((s) => s.weight !== null);
-  if (!weighted) return Array.from({ length: count }, (_, i) => shares[i % shares.length]!.assignmentId);
-  const weights = shares.map((s) => Math.max(0, s.weight ?? 0));
-  const total = weights.reduce((a, b) => a + b, 0) || 1;
-  const current = weights.map(() => 0);
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    let best = 0;
-    for (let j = 0; j < weights.length; j++) {
-      current[j]! += weights[j]!;
-      if (current[j]! > current[best]!) best = j;
+  const weight = shares.map((s) => (weighted ? Math.max(0, s.weight ?? 0) : 1));
+  const load = shares.map((s) => fixed.get(s.assignmentId) ?? 0);
+  return units.map((u) => {
+    const holders = taken.get(u.itemId) ?? new Set<string>();
+    let best = -1;
+    for (let j = 0; j < shares.length; j++) {
+      if (!weight[j] || holders.has(shares[j]!.assignmentId)) continue;
+      if (best < 0 || (load[j]! + 1) / weight[j]! < (load[best]! + 1) / weight[best]!) best = j;
     }
-    current[best]! -= total;
-    out.push(shares[best]!.assignmentId);
-  }
-  return out;
+    if (best < 0) return null;
+    load[best]!++;
+    holders.add(shares[best]!.assignmentId);
+    taken.set(u.itemId, holders);
+    return shares[best]!.assignmentId;
+  });
 }
 
 /**
@@ -42,13 +43,23 @@ export function plan(count: number, shares: Share[]): string[] {
  */
 export async function distributeUnits(tx: Tx, taskId: string, shares: Share[], options: { onlyUnassigned: boolean }): Promise<number> {
   if (!shares.length) return 0;
-  const units = await tx
-    .select({ id: taskItems.id, assignmentId: taskItems.assignmentId, openIssues: taskItems.openIssues, forReview: taskItems.forReview })
+  const all = await tx
+    .select({ id: taskItems.id, itemId: taskItems.itemId, assignmentId: taskItems.assignmentId, status: taskItems.status, isGold: taskItems.isGold, openIssues: taskItems.openIssues, forReview: taskItems.forReview })
     .from(taskItems)
-    .where(and(eq(taskItems.taskId, taskId), isNull(taskItems.status), eq(taskItems.isGold, false), options.onlyUnassigned ? isNull(taskItems.assignmentId) : undefined))
+    .where(eq(taskItems.taskId, taskId))
     .orderBy(asc(taskItems.position), asc(taskItems.copy))
     .for('update');
-  const targets = plan(units.length, shares);
+  const movable = (u: (typeof all)[number]) => u.status === null && !u.isGold && (!options.onlyUnassigned || u.assignmentId === null);
+  const units = all.filter(movable);
+  // What stays put counts toward each share's load, and holds its item for consensus distinctness.
+  const fixed = new Map<string, number>();
+  const taken = new Map<string, Set<string>>();
+  for (const u of all) {
+    if (movable(u) || !u.assignmentId) continue;
+    fixed.set(u.assignmentId, (fixed.get(u.assignmentId) ?? 0) + 1);
+    taken.set(u.itemId, (taken.get(u.itemId) ?? new Set()).add(u.assignmentId));
+  }
+  const targets = plan(units, shares, fixed, taken);
   const moved: Array<{ id: string; to: string }> = [];
   const deltas = new Map<string, { items: number; openIssues: number; forReview: number }>();
   const bump = (id: string, sign: number, u: { openIssues: number; forReview: number }) => {
@@ -59,8 +70,8 @@ export async function distributeUnits(tx: Tx, taskId: string, shares: Share[], o
     deltas.set(id, d);
   };
   units.forEach((u, i) => {
-    const to = targets[i]!;
-    if (u.assignmentId === to) return;
+    const to = targets[i];
+    if (!to || u.assignmentId === to) return;
     moved.push({ id: u.id, to });
     if (u.assignmentId) bump(u.assignmentId, -1, u);
     bump(to, +1, u);

@@ -108,7 +108,7 @@ export async function taskAnalytics(ctx: Ctx, caller: Caller, taskId: string, qu
       group by 1) b
     order by at desc limit 500`);
 
-  const rate = (n: number) => Math.round((n / query.windowHours) * 1000) / 1000;
+  const rate = (n: number) => n / query.windowHours;
   const share = (a: number, b: number) => (b ? a / b : null);
   const metrics = (w: (typeof work)[number], q: (typeof quality)[number] | undefined) => ({
     units: Number(w.units),

@@ -3,10 +3,8 @@ import type { Ctx } from '../context.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { items } from '../datasets/datasets.table.ts';
-import { recipes } from '../recipes/recipes.table.ts';
 import { annotations } from '../annotations/annotations.table.ts';
 import { taskItems } from '../tasks/task-items.table.ts';
-import { tasks } from '../tasks/tasks.table.ts';
 import type { ItemStatusChange } from '../tasks/status-listeners.ts';
 import { resolveScoreFunction, type ScoreFunctionOverrides } from './score-functions.ts';
 import { scoredTools, type ScoredShape, type ScoredTool } from './scored-shapes.ts';
@@ -44,16 +42,15 @@ function restrictTo(shapes: readonly ScoredShape[], label: string): ScoredShape[
 
 /**
  * Scores one answer against a reference, per tool (label '') and per label of the tool, with
- * the task's score function for each tool (or the default). Tools scored: those of the recipe
- * and those present on either side, when they have a score function.
+ * the task's score function for each tool (or the default). Only tools used on either side are
+ * scored: a tool neither side used says nothing about agreement (it would count as a perfect 1).
  */
 export function scoreAnswer(
   answer: readonly ScoredShape[],
   reference: readonly ScoredShape[],
-  tools: readonly ScoredTool[],
   overrides: ScoreFunctionOverrides,
 ): Array<{ tool: ScoredTool; label: string; fn: string; value: number }> {
-  const present = new Set<ScoredTool>(tools);
+  const present = new Set<ScoredTool>();
   for (const s of [...answer, ...reference]) if ((scoredTools as readonly string[]).includes(s.tool)) present.add(s.tool);
   const out: Array<{ tool: ScoredTool; label: string; fn: string; value: number }> = [];
   for (const tool of scoredTools) {
@@ -73,11 +70,6 @@ export function scoreAnswer(
 export async function qualitySettingsOf(db: Db, taskId: string): Promise<{ scoring: ScoreFunctionOverrides; honeypot: HoneypotPolicy | null }> {
   const [row] = await db.select({ scoring: taskQualitySettings.scoring, honeypot: taskQualitySettings.honeypot }).from(taskQualitySettings).where(eq(taskQualitySettings.taskId, taskId));
   return { scoring: row?.scoring ?? {}, honeypot: row?.honeypot ?? null };
-}
-
-async function recipeToolsOf(tx: Tx, taskId: string): Promise<ScoredTool[]> {
-  const [row] = await tx.select({ tools: recipes.tools }).from(tasks).innerJoin(recipes, eq(recipes.id, tasks.recipeId)).where(eq(tasks.id, taskId));
-  return (row?.tools ?? []).filter((t): t is ScoredTool => (scoredTools as readonly string[]).includes(t));
 }
 
 /** The done units of one item in one task, with their current answers (consensus copies). */
@@ -105,7 +97,6 @@ async function insertScores(tx: Tx, rows: NewScore[]) {
 export async function scoreOnStatusChange(tx: Tx, change: ItemStatusChange, ctx: Ctx) {
   if (change.taskType === 'review' || change.taskType === 'ticket') return;
   const settings = await qualitySettingsOf(tx, change.taskId);
-  const tools = await recipeToolsOf(tx, change.taskId);
   const now = ctx.clock.now();
   if (change.taskType === 'consensus') {
     await tx.delete(scores).where(and(eq(scores.taskId, change.taskId), eq(scores.itemId, change.itemId)));
@@ -116,7 +107,7 @@ export async function scoreOnStatusChange(tx: Tx, change: ItemStatusChange, ctx:
     for (const a of answers) {
       for (const b of answers) {
         if (a.unitId === b.unitId || a.annotatorId === b.annotatorId) continue;
-        for (const s of scoreAnswer(a.shapes as ScoredShape[], b.shapes as ScoredShape[], tools, settings.scoring)) {
+        for (const s of scoreAnswer(a.shapes as ScoredShape[], b.shapes as ScoredShape[], settings.scoring)) {
           rows.push({ projectId: change.projectId, taskId: change.taskId, itemId: change.itemId, taskItemId: a.unitId, annotatorId: a.annotatorId, referenceId: b.annotatorId, ...s, createdAt: now });
         }
       }
@@ -130,7 +121,7 @@ export async function scoreOnStatusChange(tx: Tx, change: ItemStatusChange, ctx:
     const [answer] = await tx.select({ authorId: annotations.authorId, shapes: annotations.shapes }).from(annotations).where(eq(annotations.taskItemId, change.taskItemId));
     const annotatorId = answer?.authorId ?? change.workerId ?? change.actorId;
     if (gold?.gold) {
-      const rows = scoreAnswer((answer?.shapes ?? []) as ScoredShape[], gold.gold as ScoredShape[], tools, settings.scoring).map((s) => ({
+      const rows = scoreAnswer((answer?.shapes ?? []) as ScoredShape[], gold.gold as ScoredShape[], settings.scoring).map((s) => ({
         projectId: change.projectId, taskId: change.taskId, itemId: change.itemId, taskItemId: change.taskItemId, annotatorId, referenceId: null, ...s, createdAt: now,
       }));
       await insertScores(tx, rows);

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { eq } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
 import { registerProjectResolver } from '../auth/permissions.ts';
-import { annotations } from '../annotations/annotations.table.ts';
+import { annotationProject } from '../annotations/annotations.service.ts';
 import { onItemStatusChange } from '../tasks/status-listeners.ts';
 import * as issuesService from './issues.service.ts';
 import * as commentsService from './comments.service.ts';
@@ -38,10 +37,7 @@ export async function reviewRoutes(app: App, ctx: Ctx) {
     listening = true;
     onItemStatusChange(qaService.flowIntoQaTasks);
   }
-  registerProjectResolver('annotationId', async (db, id) => {
-    const [row] = await db.select({ projectId: annotations.projectId }).from(annotations).where(eq(annotations.id, id));
-    return row?.projectId ?? null;
-  });
+  registerProjectResolver('annotationId', annotationProject);
   registerProjectResolver('issueId', issuesService.issueProject);
 
   app.post('/api/v1/tasks/:taskId/qa-tasks', {

@@ -73,7 +73,7 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
   const reviewers = await resolveAssignees(ctx.db, projectId, input.reviewerIds);
   const [owner] = input.ownerId ? await resolveAssignees(ctx.db, projectId, [input.ownerId]) : [];
   if (owner && owner.kind !== 'user') throw ruleBroken('The owner must be a person');
-  if (input.type === 'consensus' && input.allocation.method === 'distribution' && annotators.length < input.consensus!.annotatorsPerItem) {
+  if (input.type === 'consensus' && input.allocation.method === 'distribution' && annotators.length > 0 && annotators.length < input.consensus!.annotatorsPerItem) {
     throw ruleBroken(`Distribution needs at least ${input.consensus!.annotatorsPerItem} annotators for ${input.consensus!.annotatorsPerItem} annotations per item`);
   }
   const allocation: Allocation = { ...input.allocation };

@@ -49,6 +49,8 @@ export const taskItems = pgTable(
     uniqueIndex('task_items_gold_uq').on(t.taskId, t.itemId, t.workerId).where(sql`${t.isGold}`),
     index('task_items_queue_idx').on(t.taskId, t.position, t.copy).where(sql`${t.status} is null and not ${t.isGold}`),
     index('task_items_worker_idx').on(t.taskId, t.workerId).where(sql`${t.workerId} is not null`),
+    // The workload check counts a person's unfinished units: finished ones must not be scanned.
+    index('task_items_held_idx').on(t.taskId, t.workerId).where(sql`${t.workerId} is not null and ${t.status} is null`),
     index('task_items_assignment_idx').on(t.assignmentId, t.position),
     index('task_items_task_idx').on(t.taskId, t.position, t.id),
     index('task_items_item_idx').on(t.itemId),

@@ -96,4 +96,192 @@ describe('the web app in Chromium', () => {
     noProblems(page);
     await page.context().close();
   });
+
+  let taskId = '';
+
+  it('lets the manager create a pulling task and see it in the table and on the board', async () => {
+    const page = await openPage(h);
+    await signIn(page, people.manager!.email, PASSWORD);
+    await page.goto(`/p/${projectId}/tasks`);
+    await page.getByRole('button', { name: 'New task' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New task' });
+    await dialog.getByLabel('Name').fill('Label vehicles');
+    await dialog.getByLabel('Dataset').selectOption({ label: 'Street and reviews' });
+    await dialog.getByLabel('Recipe').selectOption({ label: 'Vehicles' });
+    await dialog.getByLabel('Allocation').selectOption('pulling');
+    await dialog.getByLabel('Batch size').fill('2');
+    await dialog.getByLabel('Priority').selectOption('high');
+    await dialog.getByRole('group', { name: 'Assignees' }).getByRole('checkbox', { name: /Ari Annotator/ }).check();
+    await dialog.getByRole('group', { name: 'Assignees' }).getByRole('checkbox', { name: /Ana Annotator/ }).check();
+    await dialog.getByRole('group', { name: 'Reviewers' }).getByRole('checkbox', { name: /Rui Reviewer/ }).check();
+    await shot(page, '05-new-task-dialog');
+    await dialog.getByRole('button', { name: 'Create task' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.getByRole('row', { name: /Label vehicles/ });
+    await row.waitFor();
+    taskId = (await row.getByRole('link', { name: 'Label vehicles' }).getAttribute('href'))!.split('/tasks/')[1]!;
+    expect(await page.locator('.stat').filter({ hasText: 'Tasks' }).locator('.stat-value').textContent()).toBe('1');
+    await shot(page, '06-tasks-table');
+    await page.getByRole('button', { name: 'Board' }).click();
+    await page.locator('.board-card', { hasText: 'Label vehicles' }).waitFor();
+    expect(page.url()).toContain('view=board');
+    await shot(page, '07-tasks-board');
+    noProblems(page);
+    await page.context().close();
+  });
+
+  async function annotate(key: 'ari' | 'ana', how: 'box' | 'class', count: number) {
+    const page = await openPage(h);
+    await signIn(page, people[key]!.email, PASSWORD);
+    await page.goto(`/tasks/${taskId}/annotate`);
+    await page.getByRole('button', { name: 'Start: next item' }).click();
+    for (let i = 0; i < count; i++) {
+      await page.waitForURL(/item=/);
+      await page.locator('.ws-item-head').waitFor();
+      if (how === 'box') {
+        const canvas = page.getByTestId('image-canvas');
+        const box = (await canvas.boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.45);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.6, { steps: 5 });
+        await page.mouse.move(box.x + box.width * 0.65, box.y + box.height * 0.72, { steps: 5 });
+        await page.mouse.up();
+      } else {
+        await page.getByRole('button', { name: 'classification', exact: true }).click();
+        await page.keyboard.press('1');
+      }
+      await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor();
+      await page.getByText('Annotation (1)').waitFor();
+      if (i === 0) await shot(page, `08-annotate-${key}`);
+      await page.keyboard.press('Shift+Digit1');
+      await page.locator('.ws-side h3 .badge', { hasText: 'completed' }).waitFor();
+      if (i < count - 1) {
+        const before = page.url();
+        await page.keyboard.press('n');
+        await page.waitForURL((u) => u.toString() !== before);
+      }
+    }
+    noProblems(page);
+    return page;
+  }
+
+  it('lets two annotators pull and label: one draws boxes, the other classifies with the keyboard', async () => {
+    const ari = await annotate('ari', 'box', 2);
+    await ari.context().close();
+    const ana = await annotate('ana', 'class', 2);
+    await ana.context().close();
+    const task = await api('GET', `/api/v1/tasks/${taskId}`, h.adminToken);
+    expect(task.body.progress.done).toBe(4);
+  });
+
+  let issueItem = '';
+
+  it('lets the manager submit the task for review and the reviewer open an issue on a box', async () => {
+    const page = await openPage(h);
+    await signIn(page, people.manager!.email, PASSWORD);
+    await page.goto(`/tasks/${taskId}`);
+    // Labeling moved the task out of `pending` by itself, or the manager starts it here.
+    await page.locator('.page-title .badge', { hasText: /^(pending|in progress)$/ }).first().waitFor();
+    if (await page.getByRole('button', { name: 'start', exact: true }).isVisible()) await page.getByRole('button', { name: 'start', exact: true }).click();
+    await page.getByRole('button', { name: 'submit for review', exact: true }).click();
+    await page.locator('.page-title .badge', { hasText: 'pending review' }).waitFor();
+    await shot(page, '09-task-detail');
+    await page.context().close();
+
+    const ariItems = await api('GET', `/api/v1/tasks/${taskId}/items?assigneeId=${people.ari!.id}`, h.adminToken);
+    issueItem = ariItems.body.data[0].itemId;
+    const rui = await openPage(h);
+    await signIn(rui, people.rui!.email, PASSWORD);
+    await rui.goto(`/tasks/${taskId}/review?item=${issueItem}`);
+    await rui.getByRole('button', { name: /Ari Annotator/ }).waitFor();
+    await rui.getByPlaceholder('What needs fixing?').fill('The box misses the front of the car.');
+    await rui.getByRole('button', { name: 'Open issue' }).click();
+    await rui.getByTestId('issue').filter({ hasText: 'The box misses the front of the car.' }).waitFor();
+    await shot(rui, '10-review-issue');
+    noProblems(rui);
+    await rui.context().close();
+    const summary = await api('GET', `/api/v1/projects/${projectId}/summary`, h.adminToken);
+    expect(summary.body.openIssues).toBe(1);
+  });
+
+  it('shows the annotator the issue in My work; the fix goes back to the reviewer', async () => {
+    const page = await openPage(h);
+    await signIn(page, people.ari!.email, PASSWORD);
+    await page.goto('/me');
+    await page.getByText('The box misses the front of the car.').waitFor();
+    await shot(page, '11-my-work');
+    await page.getByRole('link', { name: 'Fix it' }).click();
+    await page.waitForURL(/annotate\?item=/);
+    await page.locator('.shape-item').first().waitFor();
+    // Widen the box: select it, then drag its bottom-right handle.
+    await page.getByRole('button', { name: 'select', exact: true }).click();
+    await page.locator('.shape-pick').first().click();
+    const handle = page.locator('.handle').nth(2);
+    const hb = (await handle.boundingBox())!;
+    await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(hb.x + 60, hb.y + 20, { steps: 6 });
+    await page.mouse.up();
+    await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor();
+    await page.getByText('Issues (1 open)').waitFor();
+    await page.getByRole('button', { name: 'Mark fixed' }).click();
+    await page.getByTestId('issue').locator('.badge', { hasText: 'for review' }).waitFor();
+    await shot(page, '12-annotate-fixed');
+    noProblems(page);
+    await page.context().close();
+  });
+
+  it('lets the reviewer resolve the issue and pass the task', async () => {
+    const page = await openPage(h);
+    await signIn(page, people.rui!.email, PASSWORD);
+    await page.goto(`/tasks/${taskId}/review?item=${issueItem}`);
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByTestId('issue').locator('.badge', { hasText: 'resolved' }).waitFor();
+    await page.getByLabel('Verdict comment').fill('Boxes look right now.');
+    await page.getByRole('button', { name: 'Pass task' }).click();
+    await page.getByRole('status').filter({ hasText: 'Review passed.' }).waitFor();
+    await page.locator('.ws-head .badge', { hasText: 'review passed' }).waitFor();
+    await shot(page, '13-review-passed');
+    noProblems(page);
+    await page.context().close();
+    const task = await api('GET', `/api/v1/tasks/${taskId}`, h.adminToken);
+    expect(task.body.workflowState).toBe('review_passed');
+    expect(task.body.status).toBe('completed');
+  });
+
+  it('shows the manager the counters and the charts moved', async () => {
+    const page = await openPage(h);
+    await signIn(page, people.manager!.email, PASSWORD);
+    await page.goto(`/p/${projectId}/tasks`);
+    const row = page.getByRole('row', { name: /Label vehicles/ });
+    await row.getByText('100%').waitFor();
+    expect(await page.locator('.stat').filter({ hasText: 'Open issues' }).locator('.stat-value').textContent()).toBe('0');
+    await shot(page, '14-tasks-after');
+    await page.goto(`/tasks/${taskId}?tab=analytics`);
+    await page.getByText('Progress over time').waitFor();
+    await page.locator('svg[aria-label="Items done over time"] circle.dot').first().waitFor();
+    expect(await page.locator('.stat').filter({ hasText: 'Done' }).locator('.stat-value').textContent()).toBe('4/4');
+    await shot(page, '15-task-analytics');
+    await page.goto(`/tasks/${taskId}?tab=items`);
+    await page.locator('.tab-panel tbody tr').nth(3).waitFor();
+    await shot(page, '16-task-items');
+    noProblems(page);
+    await page.context().close();
+  });
+
+  it('is usable on a 390×844 phone screen', async () => {
+    const page = await openPage(h, { width: 390, height: 844 });
+    await signIn(page, people.manager!.email, PASSWORD);
+    await page.goto(`/p/${projectId}/tasks`);
+    await page.getByRole('row', { name: /Label vehicles/ }).waitFor();
+    await shot(page, '17-phone-tasks');
+    // Nothing is wider than the screen except the scrollable table.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.goto(`/tasks/${taskId}/annotate?item=${issueItem}`);
+    await page.locator('.ws-item-head').waitFor();
+    await shot(page, '18-phone-annotate');
+    noProblems(page);
+    await page.context().close();
+  });
 });

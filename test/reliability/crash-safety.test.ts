@@ -132,3 +132,93 @@ describe('pg_terminate_backend of every server connection under load', () => {
     expect(acked.filter((a) => a.items > 0).length).toBeGreaterThan(10);
   });
 });
+
+describe('kill -9 during bursts of annotation saves and status changes', () => {
+  it('keeps every acknowledged annotation and status, counters agree with a recount, and pulled items return after their lease', async () => {
+    const http = () => h.http!;
+    const projectId = await newProject('crash-work');
+    const datasetId = await newDataset(projectId, 'work');
+    await http().ok('POST', `/api/v1/datasets/${datasetId}/items`, { token: h.admin.token, raw: ndjson(3000, 'w'), contentType: 'application/x-ndjson' });
+    const annotators = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const user = await http().ok<{ id: string }>('POST', '/api/v1/users', { token: h.admin.token, body: { email: `crash-${Date.now()}-${i}@example.com`, name: `a${i}` } });
+        const { token } = await http().ok<{ token: string }>('POST', `/api/v1/users/${user.id}/tokens`, { token: h.admin.token, body: { name: 't' } });
+        await http().ok('PUT', `/api/v1/projects/${projectId}/members/${user.id}`, { token: h.admin.token, body: { role: 'annotator' } });
+        return { id: user.id, token };
+      }),
+    );
+    const assigneeIds = annotators.map((a) => a.id);
+    const work = await http().ok<{ id: string }>('POST', `/api/v1/projects/${projectId}/tasks`, { token: h.admin.token, body: { name: 'burst', type: 'labeling', datasetId, assigneeIds, allocation: { method: 'distribution' } } });
+    const queue = await http().ok<{ id: string }>('POST', `/api/v1/projects/${projectId}/tasks`, {
+      token: h.admin.token,
+      body: { name: 'leases', type: 'labeling', datasetId, assigneeIds, allocation: { method: 'pulling', batchSize: 5, leaseSeconds: 10 } },
+    });
+    const units = await h.query<{ item_id: string; assignee_id: string }>(
+      'select u.item_id, a.assignee_id from task_items u join task_assignees a on a.id = u.assignment_id where u.task_id = $1 order by u.position',
+      [work.id],
+    );
+    const byAnnotator = annotators.map((a) => units.filter((u) => u.assignee_id === a.id).map((u) => u.item_id));
+    // Pulled before the crash: these must come back to the queue once their lease has run out.
+    const pulled = (await http().ok<{ items: Array<{ itemId: string }> }>('POST', `/api/v1/tasks/${queue.id}/pull`, { token: annotators[0]!.token, body: { count: 5 } })).items.map((i) => i.itemId);
+    expect(pulled).toHaveLength(5);
+
+    const ackedStatus = new Set<string>();
+    const ackedAnnotations = new Map<string, string>(); // annotation id -> item id
+    let stop = false;
+    const burst = annotators.map(async (a, w) => {
+      for (const [i, itemId] of byAnnotator[w]!.entries()) {
+        if (stop) return;
+        try {
+          if (i % 2 === 0) {
+            const id = crypto.randomUUID();
+            const res = await http().request('PUT', `/api/v1/tasks/${work.id}/items/${itemId}/annotations`, { token: a.token, body: { id, shapes: [] } });
+            if (res.status === 200 || res.status === 201) ackedAnnotations.set(res.body?.id ?? id, itemId);
+          } else {
+            const res = await http().request('PUT', `/api/v1/tasks/${work.id}/items/${itemId}/status`, { token: a.token, body: { status: 'completed' } });
+            if (res.status === 200) ackedStatus.add(itemId);
+          }
+        } catch {
+          return; // the server is gone
+        }
+      }
+    });
+    await sleep(2500);
+    await h.kill9();
+    stop = true;
+    await Promise.allSettled(burst);
+    await h.start();
+    expect(ackedStatus.size + ackedAnnotations.size).toBeGreaterThan(20);
+
+    const withStatus = new Set((await h.query<{ item_id: string }>('select item_id from task_items where task_id = $1 and status is not null', [work.id])).map((r) => r.item_id));
+    const missingStatus = [...ackedStatus].filter((id) => !withStatus.has(id));
+    expect(missingStatus).toEqual([]);
+    const saved = new Set((await h.query<{ id: string }>('select id from annotations where task_id = $1', [work.id])).map((r) => r.id));
+    const missingAnnotations = [...ackedAnnotations.keys()].filter((id) => !saved.has(id));
+    expect(missingAnnotations).toEqual([]);
+
+    const counters = await h.query(
+      `select t.id, t.item_count, t.status_count, t.done_count,
+         (select count(*)::int from task_items u where u.task_id = t.id) as units,
+         (select count(*)::int from task_items u where u.task_id = t.id and u.status is not null) as statuses,
+         (select count(*)::int from task_items u where u.task_id = t.id and u.done) as done
+       from tasks t where t.project_id = $1`,
+      [projectId],
+    );
+    for (const c of counters) expect({ items: c.item_count, statuses: c.status_count, done: c.done_count }).toEqual({ items: c.units, statuses: c.statuses, done: c.done });
+    const assignments = await h.query(
+      `select a.id, a.item_count, a.status_count,
+         (select count(*)::int from task_items u where u.assignment_id = a.id) as units,
+         (select count(*)::int from task_items u where u.assignment_id = a.id and u.status is not null) as statuses
+       from task_assignees a where a.task_id = $1`,
+      [work.id],
+    );
+    for (const a of assignments) expect({ items: a.item_count, statuses: a.status_count }).toEqual({ items: a.units, statuses: a.statuses });
+    const summary = await http().ok<{ tasks: number }>('GET', `/api/v1/projects/${projectId}/summary`, { token: h.admin.token });
+    expect(summary.tasks).toBe(counters.length);
+
+    // The lease (10 s) of the items pulled before the crash runs out; another annotator gets them.
+    await sleep(11_000);
+    const again = (await http().ok<{ items: Array<{ itemId: string }> }>('POST', `/api/v1/tasks/${queue.id}/pull`, { token: annotators[1]!.token, body: { count: 5 } })).items.map((i) => i.itemId);
+    expect(new Set(again)).toEqual(new Set(pulled));
+  });
+});

@@ -29,4 +29,16 @@ export const paramFixtures: Record<string, ParamFixture> = {
     await t.request('POST', `/api/v1/datasets/${dataset}/items`, { payload: '{"kind":"text","payload":{"text":"hi"}}\n', contentType: 'application/x-ndjson', token: project.owner.token });
     return (await t.post(`/api/v1/projects/${project.id}/tasks`, { name: `t-${Math.random()}`, type: 'labeling', datasetId: dataset }, { token: project.owner.token })).body.id;
   },
+  annotationId: async (t, project) => {
+    const token = project.owner.token;
+    const dataset = (await t.post(`/api/v1/projects/${project.id}/datasets`, { name: `d-${Math.random()}` }, { token })).body.id;
+    await t.request('POST', `/api/v1/datasets/${dataset}/items`, { payload: '{"kind":"text","payload":{"text":"hi"}}\n', contentType: 'application/x-ndjson', token });
+    const itemId = (await t.get(`/api/v1/datasets/${dataset}/items`, { token })).body.data[0].id;
+    const taskId = (await t.post(`/api/v1/projects/${project.id}/tasks`, { name: `t-${Math.random()}`, type: 'labeling', datasetId: dataset, assigneeIds: [project.owner.id] }, { token })).body.id;
+    return (await t.put(`/api/v1/tasks/${taskId}/items/${itemId}/annotations`, { shapes: [{ tool: 'classification', label: 'cat' }] }, { token })).body.id;
+  },
+  issueId: async (t, project) => {
+    const annotationId = await paramFixtures.annotationId!(t, project);
+    return (await t.post(`/api/v1/annotations/${annotationId}/issues`, { comment: 'fix me' }, { token: project.owner.token })).body.id;
+  },
 };

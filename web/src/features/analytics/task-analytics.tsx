@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { tasks as tasksApi } from '../../api/resources.ts';
+import { api, unwrap, type paths } from '../../api/client.ts';
 import type { Scores, Task } from '../../api/types.ts';
 import { Link } from '../../app/router.tsx';
 import { useApi } from '../../app/use-api.ts';
@@ -8,11 +8,44 @@ import { Async, Empty } from '../../components/states.tsx';
 import { Stat } from '../../components/widgets.tsx';
 import { Histogram, Matrix, ProgressLine } from './charts.tsx';
 
-/** Analytics and scores of one task merged: either endpoint may answer alone. */
+type AnalyticsOut = paths['/api/v1/tasks/{taskId}/analytics']['get']['responses'][200]['content']['application/json'];
+type ScoresOut = paths['/api/v1/tasks/{taskId}/scores']['get']['responses'][200]['content']['application/json'];
+
+/** The analytics and scores endpoints, reshaped for the charts. Either may answer alone. */
 async function loadScores(taskId: string): Promise<Scores> {
-  const [analytics, scores] = await Promise.allSettled([tasksApi.analytics(taskId), tasksApi.scores(taskId)]);
-  if (analytics.status === 'rejected' && scores.status === 'rejected') throw analytics.reason;
-  return { ...(analytics.status === 'fulfilled' ? analytics.value : {}), ...(scores.status === 'fulfilled' ? scores.value : {}) };
+  const params = { params: { path: { taskId } } };
+  const [a, s] = await Promise.allSettled([
+    api.GET('/api/v1/tasks/{taskId}/analytics', { params: { path: { taskId }, query: { windowHours: 24 * 30, bucket: 'hour' } } }).then(unwrap),
+    api.GET('/api/v1/tasks/{taskId}/scores', params).then(unwrap),
+  ]);
+  if (a.status === 'rejected' && s.status === 'rejected') throw a.reason;
+  const analytics: AnalyticsOut | undefined = a.status === 'fulfilled' ? a.value : undefined;
+  const scores: ScoresOut | undefined = s.status === 'fulfilled' ? s.value : undefined;
+  const buckets = analytics?.histograms.find((h) => h.against === 'annotators')?.buckets ?? analytics?.histograms[0]?.buckets ?? [];
+  const users = scores?.contributors?.annotators ?? [];
+  const pair = (x: string, y: string) =>
+    x === y ? 1 : scores?.contributors?.pairs.find((p) => (p.annotatorA === x && p.annotatorB === y) || (p.annotatorA === y && p.annotatorB === x))?.agreement ?? null;
+  const cm = scores?.confusionMatrix;
+  return {
+    agreement: scores?.agreement
+      ? { pairwise: scores.agreement.percentAgreement, cohenKappa: scores.agreement.cohensKappa, fleissKappa: scores.agreement.fleissKappa, krippendorffAlpha: scores.agreement.krippendorffAlpha.nominal }
+      : undefined,
+    annotators: (analytics?.annotators ?? []).map((x) => ({
+      userId: x.annotatorId,
+      name: x.name ?? undefined,
+      itemsDone: x.done,
+      meanScore: x.agreement,
+      accuracy: x.accuracy,
+      throughputPerHour: x.throughputPerHour,
+      medianSecondsPerItem: x.medianSecondsPerItem,
+    })),
+    histogram: buckets.some((b) => b > 0) ? buckets.map((count, i) => ({ from: i / buckets.length, to: (i + 1) / buckets.length, count })) : [],
+    progressOverTime: (analytics?.progress ?? []).map((p) => ({ at: p.at, done: p.cumulative })),
+    contributorsMatrix: users.length > 1 ? { users, values: users.map((x) => users.map((y) => pair(x, y))) } : undefined,
+    confusionMatrix: cm && cm.labels.length
+      ? { labels: cm.labels, cells: cm.labels.map((r) => cm.labels.map((c) => { const cell = cm.cells.find((x) => x.row === r && x.column === c); return { count: cell?.count ?? 0, itemIds: cell?.itemIds ?? [] }; })) }
+      : undefined,
+  };
 }
 
 export function TaskAnalytics({ task, names }: { task: Task; names: Map<string, string> }) {

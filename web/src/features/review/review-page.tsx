@@ -98,10 +98,12 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
           <Async state={items} empty={(p) => (p.data.length === 0 ? <Empty title="No items to review" /> : null)}>
             {(page) => (
               <ul className="item-list">
-                {page.data.map((ti) => (
+                {page.data.map((ti, n) => (
                   <li key={`${ti.itemId}-${ti.assigneeId ?? ''}`}>
                     <button type="button" className={`item-pick${ti.itemId === itemId ? ' item-pick-on' : ''}`} onClick={() => (set({ item: ti.itemId }), setPicked(null))}>
-                      <span className="truncate">{ti.externalId ?? ti.item?.externalId ?? ti.itemId.slice(0, 8)}</span>
+                      <span className="truncate" title={ti.itemId}>
+                        {ti.externalId ?? ti.item?.externalId ?? `#${n + 1} · …${ti.itemId.slice(-6)}`}
+                      </span>
                       {ti.status ? <Badge value={ti.status} /> : <span className="muted small">pending</span>}
                       {(ti.openIssues ?? 0) > 0 && <span className="sign sign-issues">{ti.openIssues}</span>}
                     </button>

@@ -28,7 +28,8 @@ export const taskColumns: Column[] = [
       </div>
     ),
   },
-  { key: 'assignments', label: 'Assignments', defaultVisible: true, render: (t) => t.counts?.assignments ?? t.assigneeIds?.length ?? '—' },
+  { key: 'items', label: 'Items', defaultVisible: true, render: (t) => (t.counts?.items !== undefined ? `${t.counts.done ?? 0}/${t.counts.items}` : '—') },
+  { key: 'assignments', label: 'Assignments', defaultVisible: false, render: (t) => t.counts?.assignments ?? t.assigneeIds?.length ?? '—' },
   {
     key: 'status',
     label: 'Status',

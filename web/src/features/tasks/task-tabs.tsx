@@ -123,12 +123,12 @@ export function ItemsTab({ task, names }: { task: Task; names: Map<string, strin
                   </tr>
                 </thead>
                 <tbody>
-                  {page.data.map((ti) => (
+                  {page.data.map((ti, n) => (
                     <tr key={`${ti.itemId}-${ti.assigneeId ?? ''}`}>
                       <td>
                         <span className="cell-name">
                           <Link to={`/tasks/${task.id}/${task.type === 'review' ? 'review' : 'annotate'}?item=${ti.itemId}`} className="truncate">
-                            {ti.externalId ?? ti.item?.externalId ?? 'open'}
+                            {ti.externalId ?? ti.item?.externalId ?? `#${n + 1} · …${ti.itemId.slice(-6)}`}
                           </Link>
                           <CopyId id={ti.itemId} />
                         </span>

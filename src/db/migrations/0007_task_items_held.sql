@@ -1,0 +1,1 @@
+CREATE INDEX "task_items_held_idx" ON "task_items" USING btree ("task_id","worker_id") WHERE "task_items"."worker_id" is not null and "task_items"."status" is null;

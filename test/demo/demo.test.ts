@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('POST /api/v1/demo', () => {
+  it('seeds a project with users of each role, three kinds of items, recipes and tasks in several states', async () => {
+    const res = await t.post('/api/v1/demo', {});
+    expect(res.status).toBe(201);
+    expect(res.body.stoppedAt).toBeNull();
+    expect(res.body.users.map((u: { role: string }) => u.role).sort()).toEqual(['annotator', 'annotator', 'manager', 'reviewer', 'viewer']);
+    const projectId = res.body.projectId;
+    const tasks = (await t.get(`/api/v1/projects/${projectId}/tasks`)).body.data as Array<{ name: string; workflowState: string; status: string }>;
+    expect(tasks).toHaveLength(4);
+    expect(new Set(tasks.map((x) => x.workflowState)).size).toBeGreaterThanOrEqual(3);
+    expect(tasks.find((x) => x.name === 'Support answers QA')?.workflowState).toBe('pending_review');
+    const summary = (await t.get(`/api/v1/projects/${projectId}/summary`)).body;
+    expect(summary.openIssues).toBe(1);
+    const datasets = (await t.get(`/api/v1/projects/${projectId}/datasets`)).body.data as Array<{ name: string; itemCount: number }>;
+    expect(datasets.map((d) => d.itemCount).sort()).toEqual([3, 4, 6]);
+  });
+
+  it('lets a demo user sign in with the printed password', async () => {
+    const res = await t.post('/api/v1/demo', {});
+    const annotator = res.body.users.find((u: { role: string }) => u.role === 'annotator');
+    const login = await t.post('/api/v1/auth/login', { email: annotator.email, password: annotator.password }, { token: null });
+    expect(login.status).toBe(200);
+  });
+
+  it('is refused to non-administrators', async () => {
+    const user = await t.user();
+    expect((await t.post('/api/v1/demo', {}, { token: user.token })).status).toBe(403);
+  });
+});
+
+describe('GET /api/v1/demo/status', () => {
+  it('answers without sign-in whether the instance is on its first start', async () => {
+    const res = await t.get('/api/v1/demo/status', { token: null });
+    expect(res.status).toBe(200);
+    expect(typeof res.body.firstStart).toBe('boolean');
+  });
+});
