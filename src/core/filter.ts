@@ -189,6 +189,15 @@ export function parseItemFilter(value: unknown): ItemFilter {
 }
 
 /** `?filter=` is URL-encoded JSON (the query parser has already decoded it). */
+/**
+ * The `filter` field of request bodies. It is checked by `parseItemFilter` in the service, not by
+ * the body schema, so that a bad filter answers 400 `invalid_filter` (as in `?filter=`) rather
+ * than a generic `invalid_request`.
+ */
+export const itemFilterField = z
+  .unknown()
+  .describe('An item filter: a JSON tree of and/or/not over {field, op, value} conditions (see docs/filters.md)');
+
 export function parseFilterParam(raw: string): ItemFilter {
   if (raw.length > MAX_FILTER_CHARS) throw new DomainError('invalid_filter', `A filter is at most ${MAX_FILTER_CHARS} characters`);
   let value: unknown;

@@ -1,7 +1,7 @@
 import type { Caller, Ctx } from '../context.ts';
 import { ruleBroken } from '../core/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import type { ItemFilter } from '../core/filter.ts';
+import { parseItemFilter } from '../core/filter.ts';
 import { assertWritable, findTask, taskActor } from './task-access.ts';
 import { assertHasItems, fillTask } from './create-task.ts';
 import { assertItemsInDataset, type ItemSelection } from './item-selection.ts';
@@ -11,13 +11,13 @@ import { assertItemsInDataset, type ItemSelection } from './item-selection.ts';
  * not yet in it. They enter the task's allocation (distributed now, or queued for pulling).
  * Items already in the task are skipped. One transaction; answers how many units were added.
  */
-export async function addTaskItems(ctx: Ctx, caller: Caller, taskId: string, input: { itemIds?: string[]; filter?: ItemFilter; allRemaining?: boolean }) {
+export async function addTaskItems(ctx: Ctx, caller: Caller, taskId: string, input: { itemIds?: string[]; filter?: unknown; allRemaining?: boolean }) {
   const task = await findTask(ctx.db, taskId);
   await taskActor(ctx.db, caller, task, 'manager');
   assertHasItems(task);
   const given = [input.itemIds, input.filter, input.allRemaining || undefined].filter((x) => x !== undefined).length;
   if (given !== 1) throw ruleBroken('Give exactly one of itemIds, filter or allRemaining: true');
-  const selection: ItemSelection = input.itemIds ? { itemIds: input.itemIds } : input.filter ? { filter: input.filter } : null;
+  const selection: ItemSelection = input.itemIds ? { itemIds: input.itemIds } : input.filter !== undefined ? { filter: parseItemFilter(input.filter) } : null;
   return ctx.db.transaction(async (tx) => {
     assertWritable(task, ctx.clock.now());
     if (input.itemIds) await assertItemsInDataset(tx, task.datasetId!, input.itemIds);

@@ -1,3 +1,4 @@
+import { parseItemFilter } from '../core/filter.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Tx } from '../db/client.ts';
@@ -115,7 +116,7 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
       .returning();
     await ensureAssignments(tx, task!, 'annotator', annotators, input.allocation.workload, now);
     await ensureAssignments(tx, task!, 'reviewer', reviewers, undefined, now);
-    const selection: ItemSelection = input.itemIds ? { itemIds: input.itemIds } : input.filter ? { filter: input.filter } : null;
+    const selection: ItemSelection = input.itemIds ? { itemIds: input.itemIds } : input.filter !== undefined ? { filter: parseItemFilter(input.filter) } : null;
     const added = isTicket ? 0 : await fillTask(tx, task!, selection, now);
     const links = await linkSubjects(tx, task!, input.links ?? [], input.draftLinkedItems, caller, now);
     await bumpProjectCounters(tx, projectId, { tasks: 1 });

@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
-import { itemFilterSchema } from '../core/filter.ts';
+import { itemFilterField } from '../core/filter.ts';
 import { registerProjectResolver } from '../auth/permissions.ts';
 import { tasks } from './tasks.table.ts';
 import { createTask } from './create-task.ts';
@@ -98,7 +98,7 @@ export async function taskRoutes(app: App, ctx: Ctx) {
       tags,
       summary: 'Add items to a task (ids, filter, or every dataset item not yet in it)',
       params: taskParams,
-      body: z.object({ itemIds: z.array(z.uuid()).max(100_000).optional(), filter: itemFilterSchema.optional(), allRemaining: z.boolean().optional() }).strict(),
+      body: z.object({ itemIds: z.array(z.uuid()).max(100_000).optional(), filter: itemFilterField.optional(), allRemaining: z.boolean().optional() }).strict(),
       response: { 200: z.object({ added: z.number().int() }) },
     },
   }, async (request) => addTaskItems(ctx, callerOf(request), request.params.taskId, request.body));

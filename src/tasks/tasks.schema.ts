@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { itemFilterSchema } from '../core/filter.ts';
+import { itemFilterField } from '../core/filter.ts';
 import { priorities, taskTypes } from './tasks.table.ts';
 
 const ref = z.string().min(1).max(320);
@@ -24,7 +24,7 @@ export const createTaskBody = z
     datasetId: z.uuid().optional(),
     recipeId: z.uuid().optional(),
     itemIds: z.array(z.uuid()).max(100_000).optional(),
-    filter: itemFilterSchema.optional(),
+    filter: itemFilterField.optional(),
     assigneeIds: refs.default([]),
     reviewerIds: refs.default([]),
     ownerId: ref.optional(),

@@ -1,125 +1,101 @@
 /**
- * Calls for the resources of SPEC 9.1 beyond auth and projects. Each goes through `request()`
- * with types from `types.ts`; when a route appears in `sdk/schema.d.ts` its call moves to `api`.
+ * The app's calls, one function per route, through the generated client: paths, parameters,
+ * bodies and answers are checked against `sdk/schema.d.ts`. Only the import (a raw NDJSON or CSV
+ * body) goes through `request()`.
  */
-import { clientId, qs, request } from './client.ts';
-import type {
-  Annotation,
-  Assignment,
-  BatchOutcome,
-  Comment,
-  Dataset,
-  Issue,
-  Item,
-  Page,
-  Recipe,
-  Scores,
-  Shape,
-  Task,
-  TaskItem,
-  TaskItemDetail,
-} from './types.ts';
+import { api, clientId, qs, request, unwrap, type paths } from './client.ts';
+import type { Shape } from './types.ts';
 
-const enc = encodeURIComponent;
+type Q<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { parameters: { query?: infer T } } ? NonNullable<T> : never;
+type Body<P extends keyof paths, M extends 'post' | 'put' | 'patch'> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+
+const idem = () => ({ 'idempotency-key': clientId() });
+const path = <T extends Record<string, string>>(p: T) => ({ path: p });
 
 export const datasets = {
-  list: (projectId: string) => request<Page<Dataset>>('GET', `/api/v1/projects/${enc(projectId)}/datasets${qs({ limit: 200 })}`),
-  create: (projectId: string, name: string) => request<Dataset>('POST', `/api/v1/projects/${enc(projectId)}/datasets`, { name }, { idempotencyKey: clientId() }),
+  list: async (projectId: string) => unwrap(await api.GET('/api/v1/projects/{projectId}/datasets', { params: { ...path({ projectId }), query: { limit: 200 } } })),
+  create: async (projectId: string, name: string) => unwrap(await api.POST('/api/v1/projects/{projectId}/datasets', { params: path({ projectId }), body: { name }, headers: idem() })),
   importItems: (datasetId: string, body: string, contentType: string, partial: boolean) =>
-    request<{ created: number; updated?: number; failed: Array<{ line: number; error: string }> }>(
+    request<paths['/api/v1/datasets/{datasetId}/items']['post']['responses'][200]['content']['application/json']>(
       'POST',
-      `/api/v1/datasets/${enc(datasetId)}/items${qs({ mode: partial ? 'partial' : undefined })}`,
+      `/api/v1/datasets/${encodeURIComponent(datasetId)}/items${qs({ mode: partial ? 'partial' : undefined })}`,
       body,
       { contentType, idempotencyKey: clientId() },
     ),
-  items: (datasetId: string, cursor?: string) => request<Page<Item>>('GET', `/api/v1/datasets/${enc(datasetId)}/items${qs({ limit: 50, cursor })}`),
+  items: async (datasetId: string, cursor?: string) => unwrap(await api.GET('/api/v1/datasets/{datasetId}/items', { params: { ...path({ datasetId }), query: { limit: 50, cursor } } })),
 };
 
 export const recipes = {
-  list: (projectId: string) => request<Page<Recipe>>('GET', `/api/v1/projects/${enc(projectId)}/recipes${qs({ limit: 200 })}`),
-  get: (recipeId: string) => request<Recipe>('GET', `/api/v1/recipes/${enc(recipeId)}`),
-  create: (projectId: string, body: Omit<Recipe, 'id' | 'projectId' | 'createdAt'>) =>
-    request<Recipe>('POST', `/api/v1/projects/${enc(projectId)}/recipes`, body, { idempotencyKey: clientId() }),
+  list: async (projectId: string) => unwrap(await api.GET('/api/v1/projects/{projectId}/recipes', { params: { ...path({ projectId }), query: { limit: 200 } } })),
+  get: async (recipeId: string) => unwrap(await api.GET('/api/v1/recipes/{recipeId}', { params: path({ recipeId }) })),
+  create: async (projectId: string, body: Body<'/api/v1/projects/{projectId}/recipes', 'post'>) =>
+    unwrap(await api.POST('/api/v1/projects/{projectId}/recipes', { params: path({ projectId }), body, headers: idem() })),
 };
 
-export interface TaskQuery {
-  q?: string;
-  status?: string;
-  workflowState?: string;
-  type?: string;
-  priority?: string;
-  ownerId?: string;
-  assignee?: string;
-  openIssues?: string;
-  forReview?: string;
-  datasetId?: string;
-  archived?: string;
-  sort?: string;
-  cursor?: string;
-  limit?: number;
-}
-
-export interface CreateTaskBody {
-  name: string;
-  type: string;
-  datasetId?: string;
-  recipeId?: string;
-  assigneeIds?: string[];
-  reviewerIds?: string[];
-  allocation: { method: 'distribution' | 'pulling'; batchSize?: number; maxWorkload?: number };
-  priority?: string;
-  dueDate?: string;
-  description?: string;
-  consensus?: { annotatorsPerItem: number };
-}
+export type TaskQuery = Partial<Record<keyof Q<'/api/v1/projects/{projectId}/tasks', 'get'>, string>>;
+export type CreateTaskBody = Body<'/api/v1/projects/{projectId}/tasks', 'post'>;
+type ListQuery = Q<'/api/v1/projects/{projectId}/tasks', 'get'>;
 
 export const tasks = {
-  list: (projectId: string, query: TaskQuery) => request<Page<Task>>('GET', `/api/v1/projects/${enc(projectId)}/tasks${qs({ ...query })}`),
-  get: (taskId: string) => request<Task>('GET', `/api/v1/tasks/${enc(taskId)}`),
-  create: (projectId: string, body: CreateTaskBody) => request<Task>('POST', `/api/v1/projects/${enc(projectId)}/tasks`, body, { idempotencyKey: clientId() }),
-  patch: (taskId: string, body: Partial<Pick<Task, 'name' | 'priority' | 'dueDate' | 'description' | 'ownerId'>>) => request<Task>('PATCH', `/api/v1/tasks/${enc(taskId)}`, body),
-  remove: (taskId: string) => request<{ archived: true } | undefined>('DELETE', `/api/v1/tasks/${enc(taskId)}`),
-  lock: (taskId: string, locked: boolean) => request<Task>('POST', `/api/v1/tasks/${enc(taskId)}/${locked ? 'lock' : 'unlock'}`, {}),
-  transition: (taskId: string, to: string, comment?: string) => request<Task>('POST', `/api/v1/tasks/${enc(taskId)}/transitions`, { to, comment }),
-  addItems: (taskId: string, body: { allRemaining: true } | { itemIds: string[] }) => request<{ added: number }>('POST', `/api/v1/tasks/${enc(taskId)}/items`, body),
-  items: (taskId: string, query: { status?: string; assigneeId?: string; cursor?: string }) =>
-    request<Page<TaskItem>>('GET', `/api/v1/tasks/${enc(taskId)}/items${qs({ ...query, limit: 50 })}`),
-  assignments: (taskId: string) => request<{ data: Assignment[] }>('GET', `/api/v1/tasks/${enc(taskId)}/assignments`),
-  pull: (taskId: string, count?: number) => request<{ items: TaskItem[] }>('POST', `/api/v1/tasks/${enc(taskId)}/pull`, { count }, { idempotencyKey: clientId() }),
-  reassign: (taskId: string, fromId: string, toId: string) => request<unknown>('POST', `/api/v1/tasks/${enc(taskId)}/reassign`, { fromId, toId }),
-  rebalance: (taskId: string) => request<unknown>('POST', `/api/v1/tasks/${enc(taskId)}/rebalance`, {}),
-  qaTask: (taskId: string, reviewerIds: string[], name?: string) =>
-    request<Task>('POST', `/api/v1/tasks/${enc(taskId)}/qa-tasks`, { reviewerIds, name }, { idempotencyKey: clientId() }),
-  scores: (taskId: string) => request<Scores>('GET', `/api/v1/tasks/${enc(taskId)}/scores`),
-  analytics: (taskId: string) => request<Scores>('GET', `/api/v1/tasks/${enc(taskId)}/analytics`),
-  issues: (taskId: string, status?: string) => request<Page<Issue>>('GET', `/api/v1/tasks/${enc(taskId)}/issues${qs({ status, limit: 200 })}`),
-  batch: (projectId: string, body: { action: 'delete' | 'update' | 'reassign'; ids?: string[]; filter?: TaskQuery; patch?: Record<string, unknown> }) =>
-    request<{ results: BatchOutcome[] } | { data: BatchOutcome[] }>('POST', `/api/v1/projects/${enc(projectId)}/tasks/batch`, body),
+  /** Filters come from the URL as strings; the server validates them (and answers 400 with the reason). */
+  list: async (projectId: string, query: TaskQuery & { limit?: number }) =>
+    unwrap(await api.GET('/api/v1/projects/{projectId}/tasks', { params: { ...path({ projectId }), query: query as ListQuery } })),
+  get: async (taskId: string) => unwrap(await api.GET('/api/v1/tasks/{taskId}', { params: path({ taskId }) })),
+  create: async (projectId: string, body: CreateTaskBody) => unwrap(await api.POST('/api/v1/projects/{projectId}/tasks', { params: path({ projectId }), body, headers: idem() })),
+  patch: async (taskId: string, body: Body<'/api/v1/tasks/{taskId}', 'patch'>) => unwrap(await api.PATCH('/api/v1/tasks/{taskId}', { params: path({ taskId }), body })),
+  /** `{archived: true}` when the task had history; undefined when it was removed. */
+  remove: async (taskId: string) => {
+    const r = await api.DELETE('/api/v1/tasks/{taskId}', { params: path({ taskId }) });
+    return r.response.status === 204 ? undefined : unwrap(r);
+  },
+  lock: async (taskId: string, locked: boolean) =>
+    unwrap(locked ? await api.POST('/api/v1/tasks/{taskId}/lock', { params: path({ taskId }) }) : await api.POST('/api/v1/tasks/{taskId}/unlock', { params: path({ taskId }) })),
+  transition: async (taskId: string, to: string, comment?: string) => unwrap(await api.POST('/api/v1/tasks/{taskId}/transitions', { params: path({ taskId }), body: { to, comment } })),
+  addItems: async (taskId: string, body: Body<'/api/v1/tasks/{taskId}/items', 'post'>) => unwrap(await api.POST('/api/v1/tasks/{taskId}/items', { params: path({ taskId }), body })),
+  items: async (taskId: string, query: { status?: string; assigneeId?: string; cursor?: string }) =>
+    unwrap(await api.GET('/api/v1/tasks/{taskId}/items', { params: { ...path({ taskId }), query: { ...query, limit: 50 } } })),
+  assignments: async (taskId: string) => unwrap(await api.GET('/api/v1/tasks/{taskId}/assignments', { params: path({ taskId }) })),
+  pull: async (taskId: string, count?: number) => unwrap(await api.POST('/api/v1/tasks/{taskId}/pull', { params: path({ taskId }), body: { count }, headers: idem() })),
+  reassign: async (taskId: string, fromId: string, toId: string) => unwrap(await api.POST('/api/v1/tasks/{taskId}/reassign', { params: path({ taskId }), body: { fromId, toId } })),
+  rebalance: async (taskId: string) => unwrap(await api.POST('/api/v1/tasks/{taskId}/rebalance', { params: path({ taskId }) })),
+  qaTask: async (taskId: string, reviewerIds: string[], name?: string) =>
+    unwrap(await api.POST('/api/v1/tasks/{taskId}/qa-tasks', { params: path({ taskId }), body: { reviewerIds, name } as Body<'/api/v1/tasks/{taskId}/qa-tasks', 'post'>, headers: idem() })),
+  issues: async (taskId: string, status?: string) =>
+    unwrap(await api.GET('/api/v1/tasks/{taskId}/issues', { params: { ...path({ taskId }), query: { status: status as Q<'/api/v1/tasks/{taskId}/issues', 'get'>['status'], limit: 200 } } })),
+  batch: async (projectId: string, body: Omit<Body<'/api/v1/projects/{projectId}/tasks/batch', 'post'>, 'filter'> & { filter?: TaskQuery }) =>
+    unwrap(await api.POST('/api/v1/projects/{projectId}/tasks/batch', { params: path({ projectId }), body: body as Body<'/api/v1/projects/{projectId}/tasks/batch', 'post'> })),
 };
 
 export const taskItems = {
-  detail: (taskId: string, itemId: string) => request<TaskItemDetail>('GET', `/api/v1/tasks/${enc(taskId)}/items/${enc(itemId)}`),
-  item: (itemId: string) => request<Item>('GET', `/api/v1/items/${enc(itemId)}`),
+  item: async (itemId: string) => unwrap(await api.GET('/api/v1/items/{itemId}', { params: path({ itemId }) })),
+  annotations: async (taskId: string, itemId: string) => unwrap(await api.GET('/api/v1/tasks/{taskId}/items/{itemId}/annotations', { params: path({ taskId, itemId }) })),
+  review: async (taskId: string, itemId: string) => unwrap(await api.GET('/api/v1/tasks/{taskId}/items/{itemId}/review', { params: path({ taskId, itemId }) })),
   /** `annotationId` is generated by the client once per item, so a retried save is the same write. */
-  save: (taskId: string, itemId: string, annotationId: string, shapes: Shape[]) =>
-    request<Annotation>('PUT', `/api/v1/tasks/${enc(taskId)}/items/${enc(itemId)}/annotations`, { id: annotationId, shapes }),
-  setStatus: (taskId: string, itemId: string, status: string) => request<TaskItem>('PUT', `/api/v1/tasks/${enc(taskId)}/items/${enc(itemId)}/status`, { status }),
-  clearStatus: (taskId: string, itemId: string) => request<unknown>('DELETE', `/api/v1/tasks/${enc(taskId)}/items/${enc(itemId)}/status`),
-  heartbeat: (taskId: string, itemId: string) => request<unknown>('POST', `/api/v1/tasks/${enc(taskId)}/items/${enc(itemId)}/heartbeat`, {}),
+  save: async (taskId: string, itemId: string, annotationId: string, shapes: Shape[]) =>
+    unwrap(
+      await api.PUT('/api/v1/tasks/{taskId}/items/{itemId}/annotations', {
+        params: path({ taskId, itemId }),
+        body: { id: annotationId, shapes } as Body<'/api/v1/tasks/{taskId}/items/{itemId}/annotations', 'put'>,
+      }),
+    ),
+  setStatus: async (taskId: string, itemId: string, status: string) => unwrap(await api.PUT('/api/v1/tasks/{taskId}/items/{itemId}/status', { params: path({ taskId, itemId }), body: { status } })),
+  clearStatus: async (taskId: string, itemId: string) => {
+    const r = await api.DELETE('/api/v1/tasks/{taskId}/items/{itemId}/status', { params: path({ taskId, itemId }) });
+    if (!r.response.ok) unwrap(r);
+  },
+  heartbeat: async (taskId: string, itemId: string) => unwrap(await api.POST('/api/v1/tasks/{taskId}/items/{itemId}/heartbeat', { params: path({ taskId, itemId }) })),
 };
 
+type Subject = Body<'/api/v1/comments', 'post'>['subjectKind'];
 export const reviews = {
-  openIssue: (annotationId: string, comment: string) => request<Issue>('POST', `/api/v1/annotations/${enc(annotationId)}/issues`, { comment }, { idempotencyKey: clientId() }),
-  setIssue: (issueId: string, status: Issue['status'], comment?: string) => request<Issue>('PATCH', `/api/v1/issues/${enc(issueId)}`, { status, comment }),
-  comment: (subjectKind: Comment['subjectKind'], subjectId: string, body: string) =>
-    request<Comment>('POST', '/api/v1/comments', { subjectKind, subjectId, body }, { idempotencyKey: clientId() }),
-  comments: (subjectKind: Comment['subjectKind'], subjectId: string) => request<Page<Comment>>('GET', `/api/v1/comments${qs({ subjectKind, subjectId, limit: 200 })}`),
+  openIssue: async (annotationId: string, comment: string) =>
+    unwrap(await api.POST('/api/v1/annotations/{annotationId}/issues', { params: path({ annotationId }), body: { comment }, headers: idem() })),
+  setIssue: async (issueId: string, status: 'open' | 'for_review' | 'resolved', comment?: string) => unwrap(await api.PATCH('/api/v1/issues/{issueId}', { params: path({ issueId }), body: { status, comment } })),
+  comment: async (subjectKind: Subject, subjectId: string, body: string) => unwrap(await api.POST('/api/v1/comments', { body: { subjectKind, subjectId, body }, headers: idem() })),
+  comments: async (subjectKind: Subject, subjectId: string) => unwrap(await api.GET('/api/v1/comments', { params: { query: { subjectKind, subjectId, limit: 200 } } })),
 };
 
 export const me = {
-  assignments: () => request<Page<Assignment>>('GET', `/api/v1/me/assignments${qs({ limit: 200 })}`),
-  issues: () => request<Page<Issue & { taskName?: string }>>('GET', `/api/v1/me/issues${qs({ limit: 200 })}`),
+  assignments: async () => unwrap(await api.GET('/api/v1/me/assignments', { params: { query: { limit: 200 } } })),
+  issues: async () => unwrap(await api.GET('/api/v1/me/issues', { params: { query: { limit: 200 } } })),
 };
-
-/** Batch answers are `{results}` or `{data}` depending on the server version; read either. */
-export const outcomesOf = (r: { results: BatchOutcome[] } | { data: BatchOutcome[] }) => ('results' in r ? r.results : r.data);

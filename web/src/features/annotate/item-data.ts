@@ -1,39 +1,26 @@
-import { LoupeError } from '../../api/client.ts';
-import { request } from '../../api/client.ts';
-import { taskItems } from '../../api/resources.ts';
-import type { Annotation, Issue, Item, Page, Recipe, Shape, Task, TaskItemDetail } from '../../api/types.ts';
+import { taskItems, tasks as tasksApi } from '../../api/resources.ts';
+import type { Answer, Item, Recipe, Shape, Task, TaskItemDetail } from '../../api/types.ts';
 
-const enc = encodeURIComponent;
+const asItem = (record: Awaited<ReturnType<typeof taskItems.item>>): Item => record as Item;
+const asAnswer = (a: { id: string; authorId: string | null; shapes: unknown[]; version: number; status?: string | null }): Answer => ({
+  id: a.id,
+  authorId: a.authorId,
+  status: a.status,
+  shapes: a.shapes as Shape[],
+  version: a.version,
+});
 
 /**
- * Everything a workspace shows about one item of one task. Uses
- * `GET /api/v1/tasks/{taskId}/items/{itemId}` when the server has it, otherwise assembles the
- * same from the item, its annotations in the task, and the task's issues on them.
+ * Everything a workspace shows about one item of one task: the item, the answers on it and
+ * their issues. A QA task reads the source task's answers through its `/review` route.
  */
-export async function loadItemDetail(taskId: string, itemId: string, annotationsTaskId = taskId): Promise<TaskItemDetail> {
-  if (annotationsTaskId !== taskId) {
-    // A QA task: the server hands the source task's answers and their issues in one call.
-    const [item, review] = await Promise.all([
-      request<Item>('GET', `/api/v1/items/${enc(itemId)}`),
-      request<{ annotations: Annotation[]; issues: Issue[] }>('GET', `/api/v1/tasks/${enc(taskId)}/items/${enc(itemId)}/review`),
-    ]);
-    return { item, annotations: review.annotations, issues: review.issues };
+export async function loadItemDetail(taskId: string, itemId: string, reviewOfSource = false): Promise<TaskItemDetail> {
+  if (reviewOfSource) {
+    const [item, review] = await Promise.all([taskItems.item(itemId), taskItems.review(taskId, itemId)]);
+    return { item: asItem(item), annotations: review.annotations.map(asAnswer), issues: review.issues };
   }
-  {
-    try {
-      const detail = await taskItems.detail(taskId, itemId);
-      if (detail && 'item' in detail && Array.isArray(detail.annotations)) return detail;
-    } catch (e) {
-      if (!(e instanceof LoupeError && e.status === 404 && /No route/.test(e.message))) throw e;
-    }
-  }
-  const [item, annotations, issues] = await Promise.all([
-    request<Item & { annotations?: Shape[] | null }>('GET', `/api/v1/items/${enc(itemId)}`),
-    request<{ data: Annotation[] }>('GET', `/api/v1/tasks/${enc(annotationsTaskId)}/items/${enc(itemId)}/annotations`).catch(() => ({ data: [] as Annotation[] })),
-    request<Page<Issue>>('GET', `/api/v1/tasks/${enc(annotationsTaskId)}/issues?limit=200`).catch(() => ({ data: [] as Issue[], nextCursor: null })),
-  ]);
-  const ids = new Set(annotations.data.map((a) => a.id));
-  return { item, annotations: annotations.data, issues: issues.data.filter((i) => ids.has(i.annotationId) || i.itemId === itemId) };
+  const [item, annotations, issues] = await Promise.all([taskItems.item(itemId), taskItems.annotations(taskId, itemId), tasksApi.issues(taskId)]);
+  return { item: asItem(item), annotations: annotations.data.map(asAnswer), issues: issues.data.filter((i) => i.itemId === itemId) };
 }
 
 /** The statuses offered for an item: the task type's defaults, then the recipe's own. */

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { reviews } from '../../api/resources.ts';
-import type { Annotation, Issue } from '../../api/types.ts';
+import type { Answer, Issue } from '../../api/types.ts';
 import { useApi } from '../../app/use-api.ts';
 import { formatDateTime } from '../../components/format.ts';
 import { InlineError } from '../../components/states.tsx';
@@ -12,7 +12,7 @@ import { Badge } from '../../components/widgets.tsx';
  */
 export function IssuesPanel(props: {
   issues: Issue[];
-  annotations: Annotation[];
+  annotations: Answer[];
   names: Map<string, string>;
   canFix: boolean;
   canReview: boolean;
@@ -38,7 +38,7 @@ export function IssuesPanel(props: {
             <span className="issue-head">
               <Badge value={i.status} />
               <span className="muted small">
-                on {on ? props.names.get(on.authorId) ?? 'an annotation' : 'an annotation'} · {formatDateTime(i.createdAt)}
+                on {(on?.authorId && props.names.get(on.authorId)) || 'an annotation'} · {formatDateTime(i.createdAt)}
               </span>
             </span>
             <span className="issue-text">{i.comment ?? ''}</span>
@@ -89,7 +89,7 @@ export function CommentsPanel({ subjectKind, subjectId, names }: { subjectKind: 
         {comments.data?.data.map((c) => (
           <li key={c.id} className="comment">
             <span className="muted small">
-              {c.author?.name ?? c.authorName ?? (c.authorId ? names.get(c.authorId) : null) ?? 'someone'} · {formatDateTime(c.createdAt)}
+              {c.author?.name ?? (c.authorId ? names.get(c.authorId) : null) ?? 'someone'} · {formatDateTime(c.createdAt)}
             </span>
             <span className="comment-body">{c.body}</span>
           </li>

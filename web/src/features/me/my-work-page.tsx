@@ -59,10 +59,10 @@ export function MyWorkPage() {
                     <span className="issue-head">
                       <Badge value={i.status} />
                       <span className="muted small truncate">
-                        {i.taskName ?? ''} · {formatDateTime(i.createdAt)}
+                        {formatDateTime(i.createdAt)}
                       </span>
                     </span>
-                    <span className="issue-text">{i.comment ?? humanize(i.status)}</span>
+                    <span className="issue-text">{i.comment || humanize(i.status)}</span>
                     {i.taskId && i.itemId && (
                       <Link to={`/tasks/${i.taskId}/annotate?item=${i.itemId}`} className="btn btn-small">
                         Fix it

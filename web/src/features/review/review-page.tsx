@@ -30,11 +30,11 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
   // A QA task reviews the annotations of its source task; a labeling task in review is reviewed in place.
   const annotationsTaskId = task.type === 'review' && task.sourceTaskId ? task.sourceTaskId : task.id;
   const verdictTaskId = annotationsTaskId;
-  const verdictTask = useApi(() => (verdictTaskId === task.id ? Promise.resolve(task) : tasksApi.get(verdictTaskId)), [verdictTaskId, task.updatedAt]);
+  const verdictTask = useApi<Task>(() => (verdictTaskId === task.id ? Promise.resolve(task) : tasksApi.get(verdictTaskId)), [verdictTaskId, task.updatedAt]);
   const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId: task.projectId } } })).data, [task.projectId]);
   const names = useMemo(() => memberNames(members.data), [members.data]);
   const items = useApi(() => tasksApi.items(task.id, {}), [task.id]);
-  const detail = useApi(async () => (itemId ? loadItemDetail(task.id, itemId, annotationsTaskId) : undefined), [task.id, annotationsTaskId, itemId]);
+  const detail = useApi(async () => (itemId ? loadItemDetail(task.id, itemId, annotationsTaskId !== task.id) : undefined), [task.id, annotationsTaskId, itemId]);
   const [picked, setPicked] = useState<string | null>(null);
   const [comment, setComment] = useState('');
   const [verdict, setVerdict] = useState('');
@@ -99,10 +99,10 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
             {(page) => (
               <ul className="item-list">
                 {page.data.map((ti, n) => (
-                  <li key={`${ti.itemId}-${ti.assigneeId ?? ''}`}>
+                  <li key={`${ti.itemId}-${ti.copy}`}>
                     <button type="button" className={`item-pick${ti.itemId === itemId ? ' item-pick-on' : ''}`} onClick={() => (set({ item: ti.itemId }), setPicked(null))}>
                       <span className="truncate" title={ti.itemId}>
-                        {ti.externalId ?? ti.item?.externalId ?? `#${n + 1} · …${ti.itemId.slice(-6)}`}
+                        {`#${n + 1} · …${ti.itemId.slice(-6)}`}
                       </span>
                       {ti.status ? <Badge value={ti.status} /> : <span className="muted small">pending</span>}
                       {(ti.openIssues ?? 0) > 0 && <span className="sign sign-issues">{ti.openIssues}</span>}
@@ -122,7 +122,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
                 {detail.data.annotations.length === 0 && <span className="muted">Nobody has annotated this item yet.</span>}
                 {detail.data.annotations.map((a) => (
                   <button key={a.id} type="button" className={`btn btn-small${annotation?.id === a.id ? ' btn-active' : ''}`} onClick={() => setPicked(a.id)}>
-                    {a.authorName ?? names.get(a.authorId) ?? 'annotator'} · {a.shapes.length} shape(s)
+                    {(a.authorId && names.get(a.authorId)) || 'annotator'} · {a.shapes.length} shape(s)
                   </button>
                 ))}
               </div>
@@ -162,7 +162,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
             )}
             <div className="card stack">
               <h3>Open an issue</h3>
-              <Field label={`On ${annotation ? names.get(annotation.authorId) ?? 'this annotation' : 'an annotation'}`}>
+              <Field label={`On ${annotation ? (annotation.authorId && names.get(annotation.authorId)) || 'this annotation' : 'an annotation'}`}>
                 <textarea rows={2} value={comment} onChange={(e) => setComment(e.target.value)} placeholder="What needs fixing?" />
               </Field>
               <button

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { datasets as datasetsApi, recipes as recipesApi, tasks as tasksApi } from '../../api/resources.ts';
+import { datasets as datasetsApi, recipes as recipesApi, tasks as tasksApi, type CreateTaskBody } from '../../api/resources.ts';
 import type { Member, Task } from '../../api/types.ts';
 import { useApi } from '../../app/use-api.ts';
 import { InlineError } from '../../components/states.tsx';
@@ -54,13 +54,13 @@ export function CreateTaskDialog({ projectId, members, onClose, onCreated }: { p
     try {
       const task = await tasksApi.create(projectId, {
         name: form.name,
-        type: form.type,
+        type: form.type as CreateTaskBody['type'],
         datasetId: form.datasetId || undefined,
         recipeId: form.recipeId || undefined,
         assigneeIds: assignees,
         reviewerIds: reviewers.length ? reviewers : undefined,
         allocation: form.method === 'pulling' ? { method: 'pulling', batchSize: form.batchSize, maxWorkload: form.maxWorkload } : { method: 'distribution' },
-        priority: form.priority || undefined,
+        priority: (form.priority || undefined) as CreateTaskBody['priority'],
         dueDate: form.dueDate ? new Date(`${form.dueDate}T23:59:59`).toISOString() : undefined,
         description: form.description || undefined,
         consensus: form.type === 'consensus' ? { annotatorsPerItem: form.annotatorsPerItem } : undefined,

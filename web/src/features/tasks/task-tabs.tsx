@@ -42,8 +42,8 @@ export function AssignmentsTab(props: { task: Task; state: ApiState<{ data: Assi
               <tbody>
                 {r.data.map((a) => (
                   <tr key={a.id}>
-                    <td className="truncate">{a.assigneeName ?? names.get(a.assigneeId) ?? a.assigneeId}</td>
-                    <td>{humanize(a.role ?? a.assigneeKind ?? 'annotator')}</td>
+                    <td className="truncate">{names.get(a.assigneeId) ?? a.assigneeId}</td>
+                    <td>{humanize(a.role)}{a.assigneeKind === 'group' ? ' (group)' : ''}</td>
                     <td>
                       <Badge value={a.status} />
                     </td>
@@ -69,7 +69,7 @@ export function AssignmentsTab(props: { task: Task; state: ApiState<{ data: Assi
             <option value="">from…</option>
             {props.state.data?.data.map((a) => (
               <option key={a.id} value={a.assigneeId}>
-                {a.assigneeName ?? names.get(a.assigneeId) ?? a.assigneeId}
+                {names.get(a.assigneeId) ?? a.assigneeId}
               </option>
             ))}
           </select>
@@ -115,7 +115,7 @@ export function ItemsTab({ task, names }: { task: Task; names: Map<string, strin
                 <thead>
                   <tr>
                     <th>Item</th>
-                    <th>Kind</th>
+                    <th>Done</th>
                     <th>Status</th>
                     <th>Assignee</th>
                     <th>Issues</th>
@@ -124,18 +124,18 @@ export function ItemsTab({ task, names }: { task: Task; names: Map<string, strin
                 </thead>
                 <tbody>
                   {page.data.map((ti, n) => (
-                    <tr key={`${ti.itemId}-${ti.assigneeId ?? ''}`}>
+                    <tr key={`${ti.itemId}-${ti.copy}`}>
                       <td>
                         <span className="cell-name">
                           <Link to={`/tasks/${task.id}/${task.type === 'review' ? 'review' : 'annotate'}?item=${ti.itemId}`} className="truncate">
-                            {ti.externalId ?? ti.item?.externalId ?? `#${n + 1} · …${ti.itemId.slice(-6)}`}
+                            {`#${n + 1} · …${ti.itemId.slice(-6)}`}
                           </Link>
                           <CopyId id={ti.itemId} />
                         </span>
                       </td>
-                      <td>{humanize(ti.kind ?? ti.item?.kind)}</td>
+                      <td>{ti.done ? 'done' : 'remaining'}</td>
                       <td>{ti.status ? <Badge value={ti.status} /> : <span className="muted">pending</span>}</td>
-                      <td className="truncate">{(ti.workerId ?? ti.assigneeId) ? names.get((ti.workerId ?? ti.assigneeId)!) ?? '…' : '—'}</td>
+                      <td className="truncate">{ti.workerId ? names.get(ti.workerId) ?? '…' : '—'}</td>
                       <td>{ti.openIssues ?? 0}</td>
                       <td>{formatDateTime(ti.finishedAt)}</td>
                     </tr>
@@ -172,7 +172,7 @@ export function IssuesTab({ task }: { task: Task }) {
             {page.data.map((i) => (
               <li key={i.id} className="issue">
                 <Badge value={i.status} />
-                <span className="issue-text">{i.comment ?? '(no comment)'}</span>
+                <span className="issue-text">{i.comment || '(no comment)'}</span>
                 <span className="muted small">{formatDateTime(i.createdAt)}</span>
                 {i.itemId && (
                   <Link to={`/tasks/${task.id}/${task.type === 'review' ? 'review' : 'annotate'}?item=${i.itemId}`} className="btn btn-ghost">

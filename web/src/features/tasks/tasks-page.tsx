@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { api, messageOf, unwrap } from '../../api/client.ts';
-import { outcomesOf, tasks as tasksApi, type TaskQuery } from '../../api/resources.ts';
+import { tasks as tasksApi, type TaskQuery } from '../../api/resources.ts';
 import type { Task } from '../../api/types.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
 import { useSearch } from '../../app/router.tsx';
@@ -54,12 +54,12 @@ export function TasksPage({ projectId }: { projectId: string }) {
     const target = selection.mode === 'all' ? { filter: query } : { ids: [...selection.ids] };
     if (action === 'delete' && !window.confirm(`Delete ${selection.mode === 'all' ? 'every matching task' : `${selection.ids.size} task(s)`}? Tasks with history are archived instead.`)) return;
     try {
-      const outcomes = outcomesOf(await tasksApi.batch(projectId, { action, ...target, ...extra }));
-      const refused = outcomes.filter((o) => o.ok === false || (o.status ?? 200) >= 400);
-      const archived = outcomes.filter((o) => o.archived === true || o.outcome === 'archived').length;
+      const outcomes = (await tasksApi.batch(projectId, { action, ...target, ...extra })).results;
+      const refused = outcomes.filter((o) => !o.ok);
+      const archived = outcomes.filter((o) => o.archived === true).length;
       setBatchMessage(
         `${outcomes.length - refused.length} done${archived ? ` (${archived} archived)` : ''}` +
-          (refused.length ? `; ${refused.length} refused: ${refused.slice(0, 3).map((o) => o.detail ?? o.code ?? o.outcome).join('; ')}` : ''),
+          (refused.length ? `; ${refused.length} refused: ${refused.slice(0, 3).map((o) => o.detail ?? o.code ?? `HTTP ${o.status}`).join('; ')}` : ''),
       );
       setSelection({ mode: 'ids', ids: new Set() });
       list.reload();
