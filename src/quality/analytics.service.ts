@@ -13,7 +13,7 @@ export interface AnalyticsQuery {
 
 const BUCKETS = 10;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const rows = async <T>(db: Db, query: ReturnType<typeof sql>) => rowsOf<T>(await db.execute(query));
+const rows = async <T>(db: Db, query: ReturnType<typeof sql>) => { const t0 = performance.now(); const r = rowsOf<T>(await db.execute(query)); if (process.env.PROFILE_ANALYTICS) console.log('q', Math.round(performance.now() - t0)); return r; };
 
 /** `[n₁…n₁₀]` from `(bucket, n)` rows: scores in [0, 0.1), …, [0.9, 1]. */
 function histogram(entries: Array<{ bucket: number; n: number }>) {

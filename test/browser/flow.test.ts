@@ -54,11 +54,16 @@ describe('the web app in Chromium', () => {
     await page.getByText('No projects yet').waitFor();
     await expect(page.getByRole('button', { name: 'Load demo data' }).isVisible()).resolves.toBe(true);
     await shot(page, '02-projects-empty');
+    await page.getByRole('button', { name: 'Load demo data' }).click();
+    await page.getByRole('heading', { name: 'Demo loaded' }).waitFor({ timeout: 90_000 });
+    await page.getByRole('cell', { name: 'ari.annotator@example.com' }).waitFor();
+    await shot(page, '02b-demo-loaded');
     await page.getByLabel('Project name').fill('Browser flow');
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.waitForURL(/\/p\/[^/]+\/tasks/);
     projectId = page.url().split('/p/')[1]!.split('/')[0]!;
     await page.getByText('No tasks yet').waitFor();
+    await page.locator('.stat').first().waitFor();
     for (const [key, role] of [['manager', 'manager'], ['ari', 'annotator'], ['ana', 'annotator'], ['rui', 'reviewer']] as const) {
       expect((await api('PUT', `/api/v1/projects/${projectId}/members/${people[key]!.id}`, h.adminToken, { role })).status).toBe(200);
     }
@@ -283,5 +288,55 @@ describe('the web app in Chromium', () => {
     await shot(page, '18-phone-annotate');
     noProblems(page);
     await page.context().close();
+  });
+
+  it('shows the demo project: text spans, a conversation with its checks, a trace', async () => {
+    const projects = await api('GET', '/api/v1/projects', h.adminToken);
+    const demo = projects.body.data.find((p: { name: string }) => p.name.startsWith('Demo'));
+    const demoTasks = (await api('GET', `/api/v1/projects/${demo.id}/tasks`, h.adminToken)).body.data as Array<{ id: string; name: string }>;
+    const sentiment = demoTasks.find((t) => t.name.startsWith('Review sentiment'))!;
+    const support = demoTasks.find((t) => t.name === 'Support answers QA')!;
+
+    const ari = await openPage(h);
+    await signIn(ari, 'ari.annotator@example.com', 'demo-annotator-1');
+    await ari.goto(`/p/${demo.id}/tasks`);
+    await ari.getByRole('row', { name: /Review sentiment/ }).waitFor();
+    await shot(ari, '19-demo-tasks');
+    const mine = await api('GET', `/api/v1/tasks/${sentiment.id}/items?status=pending`, h.adminToken);
+    const pendingOfAri = (mine.body.data as Array<{ itemId: string; workerId: string | null; assignmentId: string | null }>)[0];
+    await ari.goto(`/tasks/${sentiment.id}/annotate${pendingOfAri ? `?item=${pendingOfAri.itemId}` : ''}`);
+    if (!pendingOfAri) await ari.getByRole('button', { name: 'Start: next item' }).click();
+    await ari.locator('.text-viewer').waitFor();
+    await ari.getByRole('button', { name: 'text span', exact: true }).click();
+    await ari.keyboard.press('4');
+    // Select the first word of the text with a DOM range, as a mouse drag would.
+    await ari.evaluate(() => {
+      const node = document.querySelector('.text-viewer span')!.firstChild!;
+      const range = document.createRange();
+      range.setStart(node, 4);
+      range.setEnd(node, 14);
+      const selection = window.getSelection()!;
+      selection.removeAllRanges();
+      selection.addRange(range);
+      document.querySelector('.text-viewer')!.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));
+    });
+    await ari.locator('.span-mark').first().waitFor();
+    await ari.getByTestId('save-state').filter({ hasText: /All changes saved|Not saved/ }).waitFor();
+    await shot(ari, '20-annotate-text');
+    await ari.context().close();
+
+    const rui = await openPage(h);
+    await signIn(rui, 'rui.reviewer@example.com', 'demo-reviewer-1');
+    const convItems = (await api('GET', `/api/v1/tasks/${support.id}/items`, h.adminToken)).body.data as Array<{ itemId: string }>;
+    const items = await Promise.all(convItems.map(async (x) => (await api('GET', `/api/v1/items/${x.itemId}`, h.adminToken)).body as { id: string; kind: string }));
+    await rui.goto(`/tasks/${support.id}/review?item=${items.find((i) => i.kind === 'test_case')!.id}`);
+    await rui.locator('.checks').waitFor();
+    expect(await rui.locator('.check-fail').count()).toBeGreaterThan(0);
+    await shot(rui, '21-review-test-case');
+    await rui.goto(`/tasks/${support.id}/review?item=${items.find((i) => i.kind === 'trace')!.id}`);
+    await rui.locator('.trace .span-row').first().waitFor();
+    await shot(rui, '22-review-trace');
+    noProblems(rui);
+    await rui.context().close();
   });
 });

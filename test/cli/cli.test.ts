@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
@@ -36,5 +38,36 @@ describe('the loupe CLI', () => {
     const result = (await loupe(['projects', 'summary', '00000000-0000-7000-8000-000000000000'], user.token)) as { code?: number; stderr: string };
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^loupe: Not Found: .*\(not_found\)/);
+  }, 60_000);
+
+  it('streams a JSON Lines file into a dataset, then creates a pulling task and pulls from it', async () => {
+    const user = await t.user();
+    const project = JSON.parse((await loupe(['--json', 'projects', 'create', 'CLI work'], user.token)).stdout);
+    const dataset = JSON.parse((await loupe(['--json', 'datasets', 'create', project.id, 'texts'], user.token)).stdout);
+    const dir = mkdtempSync(`${tmpdir()}/loupe-cli-`);
+    const file = `${dir}/items.jsonl`;
+    writeFileSync(file, Array.from({ length: 250 }, (_, i) => JSON.stringify({ externalId: `t${i}`, kind: 'text', payload: { text: `line ${i}` } })).join('\n'));
+    const imported = await loupe(['items', 'import', dataset.id, file], user.token);
+    expect(imported.stdout).toContain('created 250, updated 0, failed 0');
+
+    writeFileSync(`${dir}/task.json`, JSON.stringify({ name: 'Pull me', type: 'labeling', datasetId: dataset.id, assigneeIds: [user.id], allocation: { method: 'pulling', batchSize: 3 } }));
+    const task = JSON.parse((await loupe(['--json', 'tasks', 'create', project.id, `${dir}/task.json`], user.token)).stdout);
+    expect(task.progress.total).toBe(250);
+    const pulled = JSON.parse((await loupe(['--json', 'tasks', 'pull', task.id], user.token)).stdout);
+    expect(pulled).toHaveLength(3);
+    const listed = await loupe(['tasks', 'list', project.id], user.token);
+    expect(listed.stdout).toContain('Pull me');
+  }, 90_000);
+
+  it('reports each bad line of a refused import', async () => {
+    const user = await t.user();
+    const project = JSON.parse((await loupe(['--json', 'projects', 'create', 'CLI bad'], user.token)).stdout);
+    const dataset = JSON.parse((await loupe(['--json', 'datasets', 'create', project.id, 'texts'], user.token)).stdout);
+    const file = `${mkdtempSync(`${tmpdir()}/loupe-cli-`)}/bad.jsonl`;
+    writeFileSync(file, `${JSON.stringify({ kind: 'text', payload: { text: 'ok' } })}\n{not json}\n`);
+    const result = (await loupe(['items', 'import', dataset.id, file], user.token)) as { code?: number; stderr: string };
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('(invalid_import)');
+    expect(result.stderr).toMatch(/line 2: /);
   }, 60_000);
 });

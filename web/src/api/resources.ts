@@ -32,7 +32,7 @@ export const recipes = {
     unwrap(await api.POST('/api/v1/projects/{projectId}/recipes', { params: path({ projectId }), body, headers: idem() })),
 };
 
-export type TaskQuery = Partial<Record<keyof Q<'/api/v1/projects/{projectId}/tasks', 'get'>, string>>;
+export type TaskQuery = Partial<Record<Exclude<keyof Q<'/api/v1/projects/{projectId}/tasks', 'get'>, 'limit'>, string>>;
 export type CreateTaskBody = Body<'/api/v1/projects/{projectId}/tasks', 'post'>;
 type ListQuery = Q<'/api/v1/projects/{projectId}/tasks', 'get'>;
 

@@ -116,6 +116,8 @@ export interface TaskItemDetail {
   item: Item;
   annotations: Answer[];
   issues: Issue[];
+  /** The viewer's own status on the item, when they hold it. */
+  status?: string | null;
 }
 
 export interface Scores {

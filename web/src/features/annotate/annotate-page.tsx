@@ -11,7 +11,7 @@ import { memberNames } from '../tasks/task-columns.tsx';
 import { AnnotationEditor } from './annotation-editor.tsx';
 import { loadItemDetail } from './item-data.ts';
 
-const itemIdOf = (x: TaskItem & { id?: string }) => x.itemId ?? x.item?.id ?? x.id ?? '';
+const itemIdOf = (x: TaskItem) => x.itemId;
 
 /** The annotation workspace: one item at a time; "next" takes held work first, then pulls. */
 export function AnnotatePage({ taskId }: { taskId: string }) {
@@ -28,7 +28,7 @@ function Workspace({ task, recipe, recipeError }: { task: Task; recipe: Recipe |
   const itemId = search.get('item');
   const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId: task.projectId } } })).data, [task.projectId]);
   const names = useMemo(() => memberNames(members.data), [members.data]);
-  const detail = useApi(async () => (itemId ? loadItemDetail(task.id, itemId) : undefined), [task.id, itemId]);
+  const detail = useApi(async () => (itemId ? loadItemDetail(task.id, itemId, false, me.id) : undefined), [task.id, itemId, me.id]);
   const [nextError, setNextError] = useState<unknown>(null);
   const [pulling, setPulling] = useState(false);
   const [queueEmpty, setQueueEmpty] = useState(false);

@@ -35,11 +35,11 @@ export function AnnotationEditor(props: {
   const { me } = useSession();
   const item = detail.item;
   const mine = detail.annotations.find((a) => a.authorId === me.id);
-  const pre = (item as { annotations?: Shape[] | null }).annotations;
+  const pre = item.annotations as Shape[] | null;
   const [shapes, setShapes] = useState<Shape[]>(() => mine?.shapes ?? (Array.isArray(pre) ? pre : []));
   // One id per item for the life of the page: every retry of every save names the same annotation.
   const [annotationId] = useState(() => mine?.id ?? clientId());
-  const [status, setStatus] = useState<string | null>(detail.status ?? detail.taskItem?.status ?? null);
+  const [status, setStatus] = useState<string | null>(detail.status ?? null);
   const [statusError, setStatusError] = useState<unknown>(null);
   const tools = toolsFor(item.kind, recipe);
   const [tool, setTool] = useState<Tool | 'select' | 'pan'>(tools.includes('bbox') ? 'bbox' : tools.includes('text_span') ? 'text_span' : tools[0] ?? 'select');

@@ -14,13 +14,19 @@ const asAnswer = (a: { id: string; authorId: string | null; shapes: unknown[]; v
  * Everything a workspace shows about one item of one task: the item, the answers on it and
  * their issues. A QA task reads the source task's answers through its `/review` route.
  */
-export async function loadItemDetail(taskId: string, itemId: string, reviewOfSource = false): Promise<TaskItemDetail> {
+export async function loadItemDetail(taskId: string, itemId: string, reviewOfSource = false, workerId?: string): Promise<TaskItemDetail> {
   if (reviewOfSource) {
     const [item, review] = await Promise.all([taskItems.item(itemId), taskItems.review(taskId, itemId)]);
     return { item: asItem(item), annotations: review.annotations.map(asAnswer), issues: review.issues };
   }
-  const [item, annotations, issues] = await Promise.all([taskItems.item(itemId), taskItems.annotations(taskId, itemId), tasksApi.issues(taskId)]);
-  return { item: asItem(item), annotations: annotations.data.map(asAnswer), issues: issues.data.filter((i) => i.itemId === itemId) };
+  const [item, annotations, issues, held] = await Promise.all([
+    taskItems.item(itemId),
+    taskItems.annotations(taskId, itemId),
+    tasksApi.issues(taskId),
+    workerId ? tasksApi.items(taskId, { assigneeId: workerId }).catch(() => undefined) : undefined,
+  ]);
+  const mine = held?.data.find((u) => u.itemId === itemId && u.workerId === workerId);
+  return { item: asItem(item), annotations: annotations.data.map(asAnswer), issues: issues.data.filter((i) => i.itemId === itemId), status: mine?.status ?? null };
 }
 
 /** The statuses offered for an item: the task type's defaults, then the recipe's own. */

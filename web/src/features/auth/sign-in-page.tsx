@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, request, unwrap } from '../../api/client.ts';
+import { api, unwrap } from '../../api/client.ts';
 import { navigate, useSearch } from '../../app/router.tsx';
 import { useApi } from '../../app/use-api.ts';
 import { InlineError } from '../../components/states.tsx';
@@ -13,7 +13,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   // Public and cheap: tells whether the instance was just created, to show the first-start help.
-  const status = useApi(() => request<{ firstStart: boolean }>('GET', '/api/v1/demo/status'), []);
+  const status = useApi(async () => unwrap(await api.GET('/api/v1/demo/status')), []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

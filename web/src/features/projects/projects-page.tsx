@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, clientId, request, unwrap } from '../../api/client.ts';
+import { api, clientId, unwrap, type paths } from '../../api/client.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
 import { Link, navigate } from '../../app/router.tsx';
 import { rememberProject, useSession } from '../../app/session.tsx';
@@ -7,10 +7,7 @@ import { useApi } from '../../app/use-api.ts';
 import { formatDate, humanize } from '../../components/format.ts';
 import { Async, Empty, InlineError } from '../../components/states.tsx';
 
-interface DemoResult {
-  projectId: string;
-  users: Array<{ email: string; password: string; role: string }>;
-}
+type DemoResult = paths['/api/v1/demo']['post']['responses'][201]['content']['application/json'];
 
 /** The project picker; administrators of an empty instance can load the demo from here. */
 export function ProjectsPage() {
@@ -43,7 +40,7 @@ export function ProjectsPage() {
     setBusy('demo');
     setError(null);
     try {
-      const result = await request<DemoResult>('POST', '/api/v1/demo', {});
+      const result = unwrap(await api.POST('/api/v1/demo', { body: {} }));
       setDemo(result);
       reloadMe();
       projects.reload();

@@ -29,7 +29,6 @@ export const taskColumns: Column[] = [
     ),
   },
   { key: 'items', label: 'Items', defaultVisible: true, render: (t) => (t.counts?.items !== undefined ? `${t.counts.done ?? 0}/${t.counts.items}` : '—') },
-  { key: 'assignments', label: 'Assignments', defaultVisible: false, render: (t) => t.counts?.assignments ?? t.assigneeIds?.length ?? '—' },
   {
     key: 'status',
     label: 'Status',
@@ -56,10 +55,10 @@ export const taskColumns: Column[] = [
   { key: 'priority', label: 'Priority', sort: 'priority', defaultVisible: true, render: (t) => (t.priority ? <Badge value={t.priority} kind={`prio-${t.priority}`} /> : '—') },
   { key: 'dueDate', label: 'Due', sort: 'dueDate', defaultVisible: true, render: (t) => formatDate(t.dueDate) },
   { key: 'type', label: 'Type', defaultVisible: false, render: (t) => humanize(t.type) },
-  { key: 'dataset', label: 'Dataset', defaultVisible: false, render: (t) => <span className="truncate">{t.datasetName ?? '—'}</span> },
-  { key: 'recipe', label: 'Recipe', defaultVisible: false, render: (t) => <span className="truncate">{t.recipeName ?? '—'}</span> },
+  { key: 'dataset', label: 'Dataset', defaultVisible: false, render: (t, names) => <span className="truncate">{(t.datasetId && names.get(t.datasetId)) || '—'}</span> },
+  { key: 'recipe', label: 'Recipe', defaultVisible: false, render: (t, names) => <span className="truncate">{(t.recipeId && names.get(t.recipeId)) || '—'}</span> },
   { key: 'allocation', label: 'Allocation', defaultVisible: false, render: (t) => humanize(t.allocation?.method) },
-  { key: 'owner', label: 'Owner', defaultVisible: false, render: (t, names) => <span className="truncate">{t.ownerName ?? (t.ownerId ? names.get(t.ownerId) : null) ?? '—'}</span> },
+  { key: 'owner', label: 'Owner', defaultVisible: false, render: (t, names) => <span className="truncate">{(t.ownerId && names.get(t.ownerId)) || '—'}</span> },
   { key: 'updated', label: 'Updated', sort: 'updatedAt', defaultVisible: true, render: (t) => formatDate(t.updatedAt) },
   { key: 'created', label: 'Created', sort: 'createdAt', defaultVisible: false, render: (t) => formatDate(t.createdAt) },
 ];

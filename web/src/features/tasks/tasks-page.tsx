@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { api, messageOf, unwrap } from '../../api/client.ts';
-import { tasks as tasksApi, type TaskQuery } from '../../api/resources.ts';
+import { datasets as datasetsApi, recipes as recipesApi, tasks as tasksApi, type TaskQuery } from '../../api/resources.ts';
 import type { Task } from '../../api/types.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
 import { useSearch } from '../../app/router.tsx';
@@ -40,7 +40,15 @@ export function TasksPage({ projectId }: { projectId: string }) {
   const [batchMessage, setBatchMessage] = useState<string | null>(null);
   const [batchError, setBatchError] = useState<unknown>(null);
   const [cursors, setCursors] = useState<string[]>([]);
-  const names = useMemo(() => memberNames(members.data), [members.data]);
+  const datasets = useApi(() => datasetsApi.list(projectId), [projectId]);
+  const recipes = useApi(() => recipesApi.list(projectId), [projectId]);
+  // One id → name map for people, datasets and recipes (ids never collide: they are UUIDs).
+  const names = useMemo(() => {
+    const m = memberNames(members.data);
+    for (const d of datasets.data?.data ?? []) m.set(d.id, d.name);
+    for (const r of recipes.data?.data ?? []) m.set(r.id, r.name);
+    return m;
+  }, [members.data, datasets.data, recipes.data]);
 
   const setFilter = (changes: Record<string, string | null>) => {
     setSelection({ mode: 'ids', ids: new Set() });
