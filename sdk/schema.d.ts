@@ -2240,7 +2240,7 @@ export interface paths {
                         /** @default false */
                         draftLinkedItems?: boolean;
                         dueDate?: unknown | null;
-                        /** @description Any JSON (the server's document references #/components/schemas/schema0, which it does not define) */
+                        /** @description An item filter: a JSON tree of and/or/not over {field, op, value} conditions (see docs/filters.md) */
                         filter?: unknown;
                         honeypot?: {
                             goldItemIds: string[];
@@ -3241,7 +3241,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         allRemaining?: boolean;
-                        /** @description Any JSON (the server's document references #/components/schemas/schema0, which it does not define) */
+                        /** @description An item filter: a JSON tree of and/or/not over {field, op, value} conditions (see docs/filters.md) */
                         filter?: unknown;
                         itemIds?: string[];
                     };

@@ -19,6 +19,7 @@ import type { Ctx } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { DomainError } from '../core/errors.ts';
+import { containsNul } from '../core/text.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
 import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
@@ -61,6 +62,14 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     genReqId: () => crypto.randomUUID(),
     ajv: undefined,
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors raised by the router before any route runs still answer problem+json.
+    frameworkErrors: (error, request, reply) => {
+      const p =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? problem('not_found', 'A path parameter this long names nothing')
+          : problem('invalid_request', error.message);
+      return sendProblem(reply as never, p);
+    },
   });
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
@@ -95,6 +104,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   registerAccess(app, ctx);
+  app.addHook('preValidation', async (request) => {
+    if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
+      throw new DomainError('invalid_request', 'The request holds a NUL character (\\u0000), which Loupe cannot store');
+    }
+  });
   registerIdempotency(app, ctx);
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));

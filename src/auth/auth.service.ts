@@ -242,6 +242,11 @@ export async function login(ctx: Ctx, input: { email: string; password: string; 
 /** Changes the caller's own name or password. */
 export async function updateSelf(ctx: Ctx, caller: Caller, input: { name?: string; password?: string }) {
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  if (!input.name && !passwordHash) {
+    const user = await getUser(ctx.db, caller.userId);
+    if (!user) throw notFound('User');
+    return user;
+  }
   return ctx.db.transaction(async (tx) => {
     const [row] = await tx
       .update(users)

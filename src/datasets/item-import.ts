@@ -1,3 +1,4 @@
+import { containsNul } from '../core/text.ts';
 import { eq, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Tx } from '../db/client.ts';
@@ -48,6 +49,7 @@ const firstIssue = (error: { issues: Array<{ path: PropertyKey[]; message: strin
 
 /** Validates one line into a row (without id and seq), or returns why it is bad. */
 export function toImportRow(value: unknown, defaultKind: ItemKind): Omit<Row, 'id' | 'seq'> | string {
+  if (containsNul(value)) return 'contains a NUL character (\\u0000), which PostgreSQL text cannot hold';
   const line = importLine.safeParse(value);
   if (!line.success) return firstIssue(line.error, '');
   const kind = line.data.kind ?? defaultKind;

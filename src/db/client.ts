@@ -74,6 +74,10 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
     });
     // An idle client that loses its connection (server restart, pg_terminate_backend) must not crash us.
     pool.on('error', () => {});
+    // A connection killed under a checked-out client (pg_terminate_backend, failover) emits on the
+    // client too; unhandled, that event would take the whole process down. The query in flight
+    // fails and answers 500; the pool replaces the connection.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = drizzlePg({ client: pool, schema }) as unknown as Db;
     return { db, kind: 'postgres', pool, close: () => pool.end() };
   }

@@ -12,8 +12,10 @@ export interface AnalyticsQuery {
 }
 
 const BUCKETS = 10;
+/** Inlined, not bound: GROUP BY must see the very same expression as the select list. */
+const B = sql.raw(String(BUCKETS));
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const rows = async <T>(db: Db, query: ReturnType<typeof sql>) => { const t0 = performance.now(); const r = rowsOf<T>(await db.execute(query)); if (process.env.PROFILE_ANALYTICS) console.log('q', Math.round(performance.now() - t0)); return r; };
+const rows = async <T>(db: Db, query: ReturnType<typeof sql>) => rowsOf<T>(await db.execute(query));
 
 /** `[n₁…n₁₀]` from `(bucket, n)` rows: scores in [0, 0.1), …, [0.9, 1]. */
 function histogram(entries: Array<{ bucket: number; n: number }>) {
@@ -37,6 +39,8 @@ export async function taskAnalytics(ctx: Ctx, caller: Caller, taskId: string, qu
   const now = ctx.clock.now();
   const since = new Date(now.getTime() - query.windowHours * 3_600_000).toISOString();
   const t = sql`${taskId}::uuid`;
+  // A task's items all come from its dataset: its drafted items are a small set, looked up once per query.
+  const datasetId = sql`${task.datasetId ?? taskId}::uuid`;
 
   // Units (task items) with their review outcome, drafts excluded; grouped with rollup so the
   // task-wide row (worker null, grouping 1) and the per-annotator rows come from one scan.
@@ -44,7 +48,8 @@ export async function taskAnalytics(ctx: Ctx, caller: Caller, taskId: string, qu
     workerId: string | null; grouped: number; name: string | null; units: number; withStatus: number; done: number; recentDone: number;
     medianSeconds: number | null; reviewed: number; passed: number;
   }>(ctx.db, sql`
-    with reviewed_items as (
+    with drafted as (select d.id from items d where d.dataset_id = ${datasetId} and d.draft),
+    reviewed_items as (
       select r.item_id, bool_or(r.status = 'discarded') as discarded
       from task_items r join tasks rt on rt.id = r.task_id
       where rt.source_task_id = ${t} and rt.type = 'review' and r.status is not null
@@ -55,10 +60,9 @@ export async function taskAnalytics(ctx: Ctx, caller: Caller, taskId: string, qu
         (ri.item_id is not null or iss.task_item_id is not null) as reviewed,
         (iss.task_item_id is null and coalesce(not ri.discarded, true)) as clean
       from task_items ti
-      join items i on i.id = ti.item_id and not i.draft
       left join reviewed_items ri on ri.item_id = ti.item_id
       left join issued iss on iss.task_item_id = ti.id
-      where ti.task_id = ${t})
+      where ti.task_id = ${t} and ti.item_id not in (select id from drafted))
     select u.worker_id as "workerId", grouping(u.worker_id) as grouped, max(us.name) as name,
       count(*)::int as units,
       count(*) filter (where u.status is not null)::int as "withStatus",
@@ -71,46 +75,51 @@ export async function taskAnalytics(ctx: Ctx, caller: Caller, taskId: string, qu
     from units u left join users us on us.id = u.worker_id
     group by rollup (u.worker_id)`);
 
-  const quality = await rows<{ annotatorId: string | null; grouped: number; accuracy: number | null; agreement: number | null; scoredUnits: number }>(ctx.db, sql`
-    select s.annotator_id as "annotatorId", grouping(s.annotator_id) as grouped,
+  // One scan of the whole-tool scores: per annotator, task-wide (grouping sets) and histograms.
+  const scoreStats = await rows<{
+    annotatorId: string | null; tool: string | null; gold: boolean | null; bucket: number | null; g: number;
+    accuracy: number | null; agreement: number | null; scoredUnits: number; n: number;
+  }>(ctx.db, sql`
+    select s.annotator_id as "annotatorId", s.tool, s.reference_id is null as gold,
+      least(width_bucket(s.value, 0, 1, ${B}), ${B}) as bucket,
+      grouping(s.annotator_id, s.tool, s.reference_id is null, least(width_bucket(s.value, 0, 1, ${B}), ${B})) as g,
       avg(s.value) filter (where s.reference_id is null) as accuracy,
       avg(s.value) filter (where s.reference_id is not null) as agreement,
-      count(distinct s.task_item_id)::int as "scoredUnits"
-    from scores s join items i on i.id = s.item_id and not i.draft
-    where s.task_id = ${t} and s.label = ''
-    group by rollup (s.annotator_id)`);
+      count(distinct s.task_item_id)::int as "scoredUnits", count(*)::int as n
+    from scores s
+    where s.task_id = ${t} and s.label = '' and s.item_id not in (select d.id from items d where d.dataset_id = ${datasetId} and d.draft)
+    group by grouping sets ((s.annotator_id), (), (s.tool, s.reference_id is null, least(width_bucket(s.value, 0, 1, ${B}), ${B})))`);
+  // grouping() bits: annotator 8, tool 4, gold 2, bucket 1 (set bits are aggregated away).
+  const quality = scoreStats.filter((r) => Number(r.g) === 7 || Number(r.g) === 15).map((r) => ({ ...r, grouped: Number(r.g) === 15 ? 1 : 0 }));
+  const toolHistograms = scoreStats.filter((r) => Number(r.g) === 8).map((r) => ({ tool: r.tool!, gold: Boolean(r.gold), bucket: Number(r.bucket), n: Number(r.n) }));
 
-  const toolHistograms = await rows<{ tool: string; gold: boolean; bucket: number; n: number }>(ctx.db, sql`
-    select s.tool, s.reference_id is null as gold, least(width_bucket(s.value, 0, 1, ${BUCKETS}), ${BUCKETS}) as bucket, count(*)::int as n
-    from scores s join items i on i.id = s.item_id and not i.draft
-    where s.task_id = ${t} and s.label = ''
-    group by 1, 2, 3`);
-
-  const labelRows = await rows<{ tool: string; label: string; units: number; mean: number; accuracy: number | null; agreement: number | null }>(ctx.db, sql`
-    select s.tool, s.label, count(distinct s.task_item_id)::int as units, avg(s.value) as mean,
+  // One scan of the per-label scores: per label and its histogram.
+  const labelStats = await rows<{ tool: string; label: string; bucket: number | null; g: number; units: number; mean: number; accuracy: number | null; agreement: number | null; n: number }>(ctx.db, sql`
+    select s.tool, s.label, least(width_bucket(s.value, 0, 1, ${B}), ${B}) as bucket,
+      grouping(least(width_bucket(s.value, 0, 1, ${B}), ${B})) as g,
+      count(distinct s.task_item_id)::int as units, avg(s.value) as mean,
       avg(s.value) filter (where s.reference_id is null) as accuracy,
-      avg(s.value) filter (where s.reference_id is not null) as agreement
-    from scores s join items i on i.id = s.item_id and not i.draft
-    where s.task_id = ${t} and s.label <> ''
-    group by 1, 2 order by 1, 2`);
-  const labelHistograms = await rows<{ tool: string; label: string; bucket: number; n: number }>(ctx.db, sql`
-    select s.tool, s.label, least(width_bucket(s.value, 0, 1, ${BUCKETS}), ${BUCKETS}) as bucket, count(*)::int as n
-    from scores s join items i on i.id = s.item_id and not i.draft
-    where s.task_id = ${t} and s.label <> ''
-    group by 1, 2, 3`);
+      avg(s.value) filter (where s.reference_id is not null) as agreement,
+      count(*)::int as n
+    from scores s
+    where s.task_id = ${t} and s.label <> '' and s.item_id not in (select d.id from items d where d.dataset_id = ${datasetId} and d.draft)
+    group by grouping sets ((s.tool, s.label), (s.tool, s.label, least(width_bucket(s.value, 0, 1, ${B}), ${B})))
+    order by 1, 2`);
+  const labelRows = labelStats.filter((l) => Number(l.g) === 1);
+  const labelHistograms = labelStats.filter((l) => Number(l.g) === 0).map((l) => ({ tool: l.tool, label: l.label, bucket: Number(l.bucket), n: Number(l.n) }));
 
   const unit = query.bucket === 'hour' ? sql.raw(`'hour'`) : sql.raw(`'day'`);
   const progress = await rows<{ at: string; done: number; cumulative: number }>(ctx.db, sql`
     select at, done, (sum(done) over (order by at))::int as cumulative from (
       select date_trunc(${unit}, ti.finished_at) as at, count(*)::int as done
-      from task_items ti join items i on i.id = ti.item_id and not i.draft
-      where ti.task_id = ${t} and ti.done and ti.finished_at is not null
+      from task_items ti
+      where ti.task_id = ${t} and ti.done and ti.item_id not in (select d.id from items d where d.dataset_id = ${datasetId} and d.draft) and ti.finished_at is not null
       group by 1) b
     order by at desc limit 500`);
 
   const rate = (n: number) => n / query.windowHours;
   const share = (a: number, b: number) => (b ? a / b : null);
-  const metrics = (w: (typeof work)[number], q: (typeof quality)[number] | undefined) => ({
+  const metrics = (w: (typeof work)[number], q: { accuracy: number | null; agreement: number | null; scoredUnits: number } | undefined) => ({
     units: Number(w.units),
     withStatus: Number(w.withStatus),
     done: Number(w.done),

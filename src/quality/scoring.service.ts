@@ -99,6 +99,9 @@ export async function scoreOnStatusChange(tx: Tx, change: ItemStatusChange, ctx:
   const settings = await qualitySettingsOf(tx, change.taskId);
   const now = ctx.clock.now();
   if (change.taskType === 'consensus') {
+    // Copies of one item finishing in parallel transactions would each miss the other's answer:
+    // serialize scoring per item, so the later one re-reads after the earlier one committed.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`scores:${change.taskId}:${change.itemId}`}, 0))`);
     await tx.delete(scores).where(and(eq(scores.taskId, change.taskId), eq(scores.itemId, change.itemId)));
     const answers = (await doneAnswers(tx, change.taskId, change.itemId))
       .map((a) => ({ ...a, annotatorId: a.authorId ?? a.workerId }))

@@ -152,6 +152,9 @@ export async function flowIntoQaTasks(tx: Tx, change: ItemStatusChange, ctx: Ctx
     .from(tasks)
     .leftJoin(qaTasks, eq(qaTasks.reviewTaskId, tasks.id))
     .where(and(eq(tasks.sourceTaskId, change.taskId), eq(tasks.type, 'review'), eq(tasks.archived, false), eq(tasks.locked, false)));
+  // Consensus copies of one item finishing in parallel would each see the other as not done:
+  // serialize per source item, so the later statement sees the earlier commit.
+  if (reviews.length) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`qa:${change.taskId}:${change.itemId}`}, 0))`);
   for (const review of reviews) {
     if (change.afterDone) {
       const [unitId] = await addDoneItems(tx, review, { sourceTaskId: change.taskId, sampleRate: review.sampleRate ?? 1 }, ctx.clock.now(), change.itemId);

@@ -39,6 +39,65 @@ export async function moveAssignmentCounters(tx: Db, assignmentId: string, delta
   await tx.update(taskAssignees).set(setDelta(taskAssignees, delta)).where(eq(taskAssignees.id, assignmentId));
 }
 
+/**
+ * Moves several assignments' counters in one transaction, locking their rows in assignment-id
+ * order. Any transaction that updates more than one assignment row must go through here: two
+ * transactions that lock the same rows in opposite orders deadlock (two annotators re-claiming
+ * each other's expired items did). Deltas for the same id are summed first.
+ */
+export async function moveAssignmentCountersInOrder(tx: Db, deltas: Iterable<readonly [string, UnitDelta]>) {
+  const sum = new Map<string, Required<UnitDelta>>();
+  for (const [id, d] of deltas) {
+    const s = sum.get(id) ?? { items: 0, statuses: 0, done: 0, openIssues: 0, forReview: 0 };
+    s.items += d.items ?? 0;
+    s.statuses += d.statuses ?? 0;
+    s.done += d.done ?? 0;
+    s.openIssues += d.openIssues ?? 0;
+    s.forReview += d.forReview ?? 0;
+    sum.set(id, s);
+  }
+  // Plain string order of lowercase uuids is PostgreSQL's uuid order; only consistency matters.
+  for (const id of [...sum.keys()].sort()) await moveAssignmentCounters(tx, id, sum.get(id)!);
+}
+
+/**
+ * The counter writes of one item status change, in ONE statement issued just before commit: the
+ * task row (counters and `has_history`), then the assignment row, then the hourly done buckets
+ * (task-wide, then the assignment's). The task row is every status write's hot row; taking it
+ * last holds it for one round trip plus the commit instead of the whole transaction. Lock order
+ * task → assignment matches `moveTaskCounters`, so it cannot deadlock with issue counters.
+ */
+export async function applyStatusCounters(
+  tx: Db,
+  task: { id: string; projectId: string },
+  assignmentId: string | null,
+  at: Date,
+  delta: { statuses: number; done: number },
+) {
+  const moves = delta.statuses !== 0 || delta.done !== 0;
+  const hour = new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000).toISOString();
+  // Each later part references the earlier one, which fixes the order the rows are locked in.
+  await tx.execute(sql`
+    with t as (
+      update tasks set status_count = status_count + ${delta.statuses}, done_count = done_count + ${delta.done}, has_history = true
+      where id = ${task.id}::uuid and (${moves} or not has_history)
+      returning id
+    ), a as (
+      update task_assignees set status_count = status_count + ${delta.statuses}, done_count = done_count + ${delta.done}
+      where id = ${assignmentId}::uuid and ${moves} and exists (select 1 from t)
+      returning id
+    ), h as (
+      insert into task_done_hourly (task_id, assignment_id, hour, project_id, done)
+      select ${task.id}::uuid, k.key, ${hour}::timestamptz, ${task.projectId}::uuid, ${delta.done}
+      from (values (${taskWideKey}::uuid, 0), (${assignmentId}::uuid, 1)) as k(key, ord)
+      where k.key is not null and ${delta.done} <> 0 and exists (select 1 from t) and (select count(*) from a) >= 0
+      order by k.ord
+      on conflict (task_id, assignment_id, hour) do update set done = task_done_hourly.done + excluded.done
+      returning 1
+    )
+    select (select count(*) from h)::int as n`);
+}
+
 /** Records net finished items in the task's (and assignment's) hourly bucket: the ETA's rate. */
 export async function recordDone(tx: Db, task: { id: string; projectId: string }, assignmentId: string | null, at: Date, done: number) {
   if (!done) return;

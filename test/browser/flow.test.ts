@@ -270,7 +270,11 @@ describe('the web app in Chromium', () => {
     await page.goto(`/tasks/${taskId}?tab=items`);
     await page.locator('.tab-panel tbody tr').nth(3).waitFor();
     await shot(page, '16-task-items');
-    noProblems(page);
+    await page.goto('/tasks/00000000-0000-7000-8000-000000000000');
+    await page.getByRole('alert').filter({ hasText: /not_found/ }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/Not Found: .*\(not_found\)/);
+    await shot(page, '23-error-state');
+    expect(problemsOf(page).filter((p) => !/404/.test(p))).toEqual([]);
     await page.context().close();
   });
 

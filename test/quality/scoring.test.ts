@@ -41,6 +41,21 @@ describe('score functions run when an item’s status is set', () => {
     expect(scores.perAnnotator.map((p: any) => p.agreement)).toEqual([expect.closeTo(1 / 3, 6), expect.closeTo(1 / 3, 6)]);
   });
 
+  it('scores every pair and feeds the QA task when both copies of items are finished in parallel', async () => {
+    const s = await consensusTask(6, { labels: [{ name: 'car' }], tools: ['bbox'] });
+    const [a, b] = s.annotators as [any, any];
+    const reviewer = await t.member(s.projectId, 'reviewer');
+    const qa = (await t.post(`/api/v1/tasks/${s.taskId}/qa-tasks`, { reviewerIds: [reviewer.id] }, { token: s.owner.token })).body.id;
+    for (const item of s.itemIds) {
+      for (const u of [a, b]) expect((await t.put(`/api/v1/tasks/${s.taskId}/items/${item}/annotations`, { shapes: [box(0, 0, 10, 10)] }, { token: u.token })).status).toBe(200);
+    }
+    const results = await Promise.all(s.itemIds.flatMap((item) => [a, b].map((u) => t.put(`/api/v1/tasks/${s.taskId}/items/${item}/status`, { status: 'completed' }, { token: u.token }))));
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
+    const perItem = (await t.get(`/api/v1/tasks/${s.taskId}/scores/items`, { query: { limit: 100 } })).body.data;
+    expect(perItem.map((i: any) => [i.itemId, i.annotators, i.meanScore]).sort()).toEqual(s.itemIds.map((id) => [id, 2, 1]).sort());
+    expect((await t.get(`/api/v1/tasks/${qa}`)).body.counts.items).toBe(6);
+  });
+
   it('uses the task’s replacement score function with its parameters', async () => {
     const s = await consensusTask(1, { labels: [{ name: 'car' }], tools: ['bbox'] });
     const [a, b] = s.annotators as [any, any];

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CrashHarness, sleep } from './support/crash-harness.ts';
 
 /**
@@ -12,6 +12,10 @@ beforeAll(async () => {
   await h.start();
 });
 afterAll(() => h?.close());
+// A test that crashes the server (a bug it found) must not take the next test down with it.
+beforeEach(async () => {
+  if (h.server && h.server.child.exitCode !== null) await h.start();
+});
 
 const ndjson = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `{"kind":"text","payload":{"text":"${tag} ${i}"},"metadata":{"i":${i}}}`).join('\n');
 

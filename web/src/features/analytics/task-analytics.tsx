@@ -15,7 +15,7 @@ type ScoresOut = paths['/api/v1/tasks/{taskId}/scores']['get']['responses'][200]
 async function loadScores(taskId: string): Promise<Scores> {
   const params = { params: { path: { taskId } } };
   const [a, s] = await Promise.allSettled([
-    api.GET('/api/v1/tasks/{taskId}/analytics', { params: { path: { taskId }, query: { windowHours: 24 * 30, bucket: 'hour' } } }).then(unwrap),
+    api.GET('/api/v1/tasks/{taskId}/analytics', params).then(unwrap),
     api.GET('/api/v1/tasks/{taskId}/scores', params).then(unwrap),
   ]);
   if (a.status === 'rejected' && s.status === 'rejected') throw a.reason;

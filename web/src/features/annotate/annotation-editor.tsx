@@ -93,6 +93,13 @@ export function AnnotationEditor(props: {
     if (await autosave.settle()) await props.onNext();
   };
 
+  // A pulled item is leased: while it is open, renew the lease so it does not return to the queue.
+  useEffect(() => {
+    if (task.allocation.method !== 'pulling' || readOnly) return;
+    const timer = window.setInterval(() => void taskItems.heartbeat(task.id, item.id).catch(() => undefined), Math.max(30, task.allocation.leaseSeconds / 3) * 1000);
+    return () => window.clearInterval(timer);
+  }, [task.id, item.id, task.allocation.method, task.allocation.leaseSeconds, readOnly]);
+
   // Keyboard: 1–9 labels, Shift+1–9 statuses, N next, Delete removes the selected shape.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

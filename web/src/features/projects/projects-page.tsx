@@ -99,19 +99,18 @@ export function ProjectsPage() {
             <div className="card stack" role="status">
               <h2>Demo loaded</h2>
               <p>Sign in as any of these users to see their view:</p>
-              <table className="table table-compact">
-                <tbody>
-                  {demo.users.map((u) => (
-                    <tr key={u.email}>
-                      <td className="truncate">{u.email}</td>
-                      <td>
-                        <code>{u.password}</code>
-                      </td>
-                      <td>{u.role}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <ul className="demo-users">
+                {demo.users.map((u) => (
+                  <li key={u.email}>
+                    <span className="truncate" title={u.email}>
+                      {u.email}
+                    </span>
+                    <span className="demo-cred">
+                      <code>{u.password}</code> <span className="muted small">{u.role}</span>
+                    </span>
+                  </li>
+                ))}
+              </ul>
               <button type="button" className="btn btn-primary" onClick={() => open(demo.projectId)}>
                 Open the demo project
               </button>

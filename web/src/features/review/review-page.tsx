@@ -102,7 +102,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
                   <li key={`${ti.itemId}-${ti.copy}`}>
                     <button type="button" className={`item-pick${ti.itemId === itemId ? ' item-pick-on' : ''}`} onClick={() => (set({ item: ti.itemId }), setPicked(null))}>
                       <span className="truncate" title={ti.itemId}>
-                        {`#${n + 1} · …${ti.itemId.slice(-6)}`}
+                        {`#${n + 1} · ${ti.itemId.slice(-4)}`}
                       </span>
                       {ti.status ? <Badge value={ti.status} /> : <span className="muted small">pending</span>}
                       {(ti.openIssues ?? 0) > 0 && <span className="sign sign-issues">{ti.openIssues}</span>}

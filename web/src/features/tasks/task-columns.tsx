@@ -39,7 +39,7 @@ export const taskColumns: Column[] = [
         {t.locked && <span className="sign sign-locked" title="Locked">locked</span>}
         {(t.counts?.openIssues ?? 0) > 0 && (
           <span className="sign sign-issues" title={`${t.counts?.openIssues} open issues`}>
-            {t.counts?.openIssues} issues
+            {t.counts?.openIssues} {t.counts?.openIssues === 1 ? 'issue' : 'issues'}
           </span>
         )}
         {(t.counts?.forReview ?? 0) > 0 && (

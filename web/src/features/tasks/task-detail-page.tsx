@@ -37,6 +37,7 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [failing, setFailing] = useState<string | null>(null);
   const [qa, setQa] = useState(false);
+  const [editing, setEditing] = useState(false);
   const isManager = atLeast('manager');
   const mine = assignments.data?.data.filter((a) => a.assigneeId === me.id) ?? [];
   const actor = {
@@ -134,6 +135,9 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
           ))}
           {isManager && (
             <>
+              <button type="button" className="btn" onClick={() => setEditing(true)}>
+                Edit
+              </button>
               <button type="button" className="btn" onClick={() => void act(() => tasksApi.lock(task.id, !task.locked), task.locked ? 'Unlocked.' : 'Locked.')}>
                 {task.locked ? 'Unlock' : 'Lock'}
               </button>
@@ -179,6 +183,13 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
       </div>
 
       {failing && <FailDialog onClose={() => setFailing(null)} onSubmit={(comment) => act(() => tasksApi.transition(task.id, failing, comment), 'Review failed; the annotators see your comment.').then(() => setFailing(null))} />}
+      {editing && (
+        <EditDialog
+          task={task}
+          onClose={() => setEditing(false)}
+          onSubmit={(patch) => act(() => tasksApi.patch(task.id, patch), 'Saved.').then(() => setEditing(false))}
+        />
+      )}
       {qa && (
         <QaDialog
           members={(members.data ?? []).filter((m) => m.role === 'reviewer' || m.role === 'manager' || m.role === 'owner')}
@@ -233,6 +244,62 @@ function QaDialog({ members, onClose, onSubmit }: { members: Array<{ userId: str
           </button>
         </div>
       </div>
+    </Dialog>
+  );
+}
+
+function EditDialog({ task, onClose, onSubmit }: { task: Task; onClose: () => void; onSubmit: (patch: Parameters<typeof tasksApi.patch>[1]) => Promise<unknown> }) {
+  const [name, setName] = useState(task.name);
+  const [priority, setPriority] = useState(task.priority ?? '');
+  const [dueDate, setDueDate] = useState(task.dueDate ? task.dueDate.slice(0, 10) : '');
+  const [lockAfterDueDate, setLockAfterDueDate] = useState(task.lockAfterDueDate);
+  const [description, setDescription] = useState(task.description ?? '');
+  return (
+    <Dialog title="Edit task" onClose={onClose}>
+      <form
+        className="form-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void onSubmit({
+            name,
+            priority: (priority || null) as Task['priority'],
+            dueDate: dueDate ? new Date(`${dueDate}T23:59:59`).toISOString() : null,
+            lockAfterDueDate,
+            description: description || null,
+          });
+        }}
+      >
+        <Field label="Name">
+          <input required maxLength={300} value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <div className="row">
+          <Field label="Priority">
+            <select value={priority} onChange={(e) => setPriority(e.target.value)}>
+              <option value="">none</option>
+              <option>high</option>
+              <option>medium</option>
+              <option>low</option>
+            </select>
+          </Field>
+          <Field label="Due date">
+            <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} />
+          </Field>
+        </div>
+        <label className="chip">
+          <input type="checkbox" checked={lockAfterDueDate} onChange={(e) => setLockAfterDueDate(e.target.checked)} /> Lock after the due date
+        </label>
+        <Field label="Description">
+          <textarea rows={3} maxLength={20000} value={description} onChange={(e) => setDescription(e.target.value)} />
+        </Field>
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary">
+            Save
+          </button>
+        </div>
+      </form>
     </Dialog>
   );
 }
