@@ -1,7 +1,7 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { taskItems } from '../tasks/task-items.table.ts';
-import { moveAssignmentCounters } from '../tasks/task-counters.ts';
+import { moveAssignmentCountersInOrder } from '../tasks/task-counters.ts';
 
 export interface Share {
   assignmentId: string;
@@ -82,7 +82,7 @@ export async function distributeUnits(tx: Tx, taskId: string, shares: Share[], o
       from unnest(${`{${chunk.map((m) => m.id).join(',')}}`}::uuid[], ${`{${chunk.map((m) => m.to).join(',')}}`}::uuid[]) as m(id, to_id)
       where t.id = m.id`);
   }
-  for (const [assignmentId, d] of deltas) await moveAssignmentCounters(tx, assignmentId, d);
+  await moveAssignmentCountersInOrder(tx, deltas);
   return moved.length;
 }
 
@@ -93,6 +93,7 @@ export async function moveUnits(tx: Tx, unitIds: string[], toAssignmentId: strin
     .select({ id: taskItems.id, assignmentId: taskItems.assignmentId, status: taskItems.status, done: taskItems.done, openIssues: taskItems.openIssues, forReview: taskItems.forReview })
     .from(taskItems)
     .where(inArray(taskItems.id, unitIds))
+    .orderBy(asc(taskItems.id))
     .for('update');
   const movable = units.filter((u) => u.assignmentId !== toAssignmentId);
   if (!movable.length) return 0;
@@ -109,7 +110,7 @@ export async function moveUnits(tx: Tx, unitIds: string[], toAssignmentId: strin
     .update(taskItems)
     .set({ assignmentId: toAssignmentId, workerId: null, leaseExpiresAt: null })
     .where(inArray(taskItems.id, movable.map((u) => u.id)));
-  for (const [from, rows] of bySource) await moveAssignmentCounters(tx, from, sum(rows, -1));
-  await moveAssignmentCounters(tx, toAssignmentId, sum(movable, +1));
+  // Sources and target in id order: a concurrent pull or move locking them the other way round would deadlock.
+  await moveAssignmentCountersInOrder(tx, [...[...bySource].map(([from, rows]) => [from, sum(rows, -1)] as const), [toAssignmentId, sum(movable, +1)] as const]);
   return movable.length;
 }

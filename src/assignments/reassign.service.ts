@@ -20,7 +20,8 @@ import { assignmentsOf, ensureAssignments, sharesOf } from './assignment-rows.ts
 export async function replaceAssignees(tx: Tx, task: TaskRow, role: AssignmentRole, next: Assignee[], now: Date) {
   const current = await assignmentsOf(tx, task.id, role);
   const keep = new Set(next.map((a) => a.id));
-  const leaving = current.filter((a) => !keep.has(a.assigneeId));
+  // In id order, like every multi-assignment counter write (see moveAssignmentCountersInOrder).
+  const leaving = current.filter((a) => !keep.has(a.assigneeId)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const a of leaving) {
     const released = await tx
       .update(taskItems)

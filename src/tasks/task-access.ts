@@ -1,10 +1,11 @@
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Caller } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
-import { atLeast, requireRole } from '../auth/permissions.ts';
-import { groupMembers, type Role } from '../projects/projects.table.ts';
+import { atLeast } from '../auth/permissions.ts';
+import type { Role } from '../projects/projects.table.ts';
+import { rowsOf } from './item-selection.ts';
 import { taskAssignees } from '../assignments/assignments.table.ts';
 import { tasks } from './tasks.table.ts';
 import { frozenForAnnotators, type WorkflowActor } from './task-workflow.ts';
@@ -35,18 +36,35 @@ export interface TaskActor extends WorkflowActor {
   /** Annotator-role assignments the caller may work (their own and their groups'). */
   annotatorAssignmentIds: string[];
   reviewerAssignmentIds: string[];
+  /** The caller's own (not a group's) annotator assignment, if any. */
+  ownAnnotatorAssignmentId: string | null;
 }
 
-/** The caller's standing in a task; 404 for non-members of its project. */
+/**
+ * The caller's standing in a task; 404 for non-members of its project, 403 below `minRole`
+ * (the same answers and messages as `requireRole`). One query: the project role and the
+ * caller's assignments in the task (own and via groups) are read together, because every
+ * request on the hot paths (pull, status, annotation) starts here.
+ */
 export async function taskActor(db: Db, caller: Caller, task: TaskRow, minRole: Role = 'viewer'): Promise<TaskActor> {
-  const role = await requireRole(db, caller, task.projectId, minRole, 'Task');
-  const groupIds = (await db.select({ id: groupMembers.groupId }).from(groupMembers).where(and(eq(groupMembers.userId, caller.userId), eq(groupMembers.projectId, task.projectId)))).map((g) => g.id);
-  const mine = await db
-    .select({ id: taskAssignees.id, role: taskAssignees.role })
-    .from(taskAssignees)
-    .where(and(eq(taskAssignees.taskId, task.id), or(eq(taskAssignees.assigneeId, caller.userId), groupIds.length ? inArray(taskAssignees.assigneeId, groupIds) : undefined)));
-  const annotatorAssignmentIds = mine.filter((a) => a.role === 'annotator').map((a) => a.id);
-  const reviewerAssignmentIds = mine.filter((a) => a.role === 'reviewer').map((a) => a.id);
+  const rows = rowsOf<{ member_role: Role | null; id: string | null; role: string | null; own: boolean | null }>(
+    await db.execute(sql`
+      select m.role as member_role, a.id, a.role, a.assignee_id = ${caller.userId}::uuid as own
+      from (select 1) as one
+      left join project_members m on m.project_id = ${task.projectId}::uuid and m.user_id = ${caller.userId}::uuid
+      left join task_assignees a on a.task_id = ${task.id}::uuid
+        and (a.assignee_id = ${caller.userId}::uuid
+             or a.assignee_id in (select g.group_id from group_members g where g.user_id = ${caller.userId}::uuid and g.project_id = ${task.projectId}::uuid))
+      order by a.created_at, a.id`),
+  );
+  // Administrators act as owners everywhere (as in `roleIn`).
+  const role: Role | null = caller.isAdmin ? 'owner' : (rows[0]?.member_role ?? null);
+  if (!role) throw notFound('Task');
+  if (!atLeast(role, minRole)) throw new DomainError('forbidden', `This needs the ${minRole} role or higher in the project; you are ${role}`);
+  const mine = rows.filter((r) => r.id !== null);
+  const annotator = mine.filter((a) => a.role === 'annotator');
+  const annotatorAssignmentIds = annotator.map((a) => a.id!);
+  const reviewerAssignmentIds = mine.filter((a) => a.role === 'reviewer').map((a) => a.id!);
   return {
     userId: caller.userId,
     role,
@@ -55,6 +73,7 @@ export async function taskActor(db: Db, caller: Caller, task: TaskRow, minRole: 
     isAssignedReviewer: reviewerAssignmentIds.length > 0,
     annotatorAssignmentIds,
     reviewerAssignmentIds,
+    ownAnnotatorAssignmentId: annotator.find((a) => a.own)?.id ?? null,
   };
 }
 

@@ -10,8 +10,8 @@ import { items } from '../datasets/datasets.table.ts';
 import { annotations } from '../annotations/annotations.table.ts';
 import { taskItems } from './task-items.table.ts';
 import { assertMayWorkUnit, assertWritable, findTask, taskActor, type TaskActor, type TaskRow } from './task-access.ts';
-import { markHistory, statusesOf, lockUnit, type UnitRow } from './task-units.ts';
-import { moveTaskCounters, recordDone } from './task-counters.ts';
+import { statusesOf, lockUnit, type UnitRow } from './task-units.ts';
+import { applyStatusCounters } from './task-counters.ts';
 import { emitItemStatusChange } from './status-listeners.ts';
 import type { Tx } from '../db/client.ts';
 
@@ -55,11 +55,6 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
       })
       .where(eq(taskItems.id, unit.id))
       .returning();
-    const statusDelta = (next !== null ? 1 : 0) - (unit.status !== null ? 1 : 0);
-    const doneDelta = (afterDone ? 1 : 0) - (unit.done ? 1 : 0);
-    await moveTaskCounters(tx, task.id, unit.assignmentId, { statuses: statusDelta, done: doneDelta });
-    await recordDone(tx, task, unit.assignmentId, now, doneDelta);
-    await markHistory(tx, task.id);
     await emitItemStatusChange(
       tx,
       {
@@ -88,6 +83,11 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
       before: { status: unit.status },
       after: { status: next, taskId: task.id, itemId: unit.itemId },
     });
+    // Last, just before commit: the task row is the hot row every status write of the task
+    // needs; taking it here holds it for one round trip, not for the whole transaction.
+    const statusDelta = (next !== null ? 1 : 0) - (unit.status !== null ? 1 : 0);
+    const doneDelta = (afterDone ? 1 : 0) - (unit.done ? 1 : 0);
+    await applyStatusCounters(tx, task, unit.assignmentId, now, { statuses: statusDelta, done: doneDelta });
     return unitView(row!);
   });
 }
@@ -97,6 +97,8 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
  * statuses answer 422; the recipe's validation rules run (422 naming the rule); the task, its
  * assignment and the completion-rate buckets move in the same transaction, the status listeners
  * run inside it, and the audit event is written with it. Setting the same status again is a no-op.
+ * Locks the unit rows of the item first and the task row last (one statement before commit), so
+ * status writes of one task queue on the task row only for that statement and the commit.
  */
 export const setItemStatus = (ctx: Ctx, caller: Caller, taskId: string, itemId: string, status: string, workerId?: string) =>
   changeStatus(ctx, caller, taskId, itemId, status, workerId);
