@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
 import { authenticateSession, authenticateToken } from '../auth/auth.service.ts';
-import { projectResolver, requireRole } from '../auth/permissions.ts';
+import { requireProjectRole } from '../auth/permissions.ts';
 import type { Role } from '../projects/projects.table.ts';
 
 export const SESSION_COOKIE = 'loupe_session';
@@ -62,9 +62,7 @@ export function registerAccess(app: FastifyInstance, ctx: Ctx) {
     const access = request.routeOptions.config?.access;
     if (!access || typeof access === 'string') return;
     const id = (request.params as Record<string, string>)[access.project] ?? '';
-    const projectId = await projectResolver(access.project)(ctx.db, id);
-    const role = await requireRole(ctx.db, request.caller!, projectId, access.minRole);
-    request.projectAccess = { projectId: projectId!, role };
+    request.projectAccess = await requireProjectRole(ctx.db, request.caller!, access.project, id, access.minRole);
   });
 }
 

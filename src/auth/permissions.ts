@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Caller } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
@@ -42,9 +42,38 @@ export async function requireRole(db: Db, caller: Caller, projectId: string | nu
 export type ProjectResolver = (db: Db, id: string) => Promise<string | null>;
 
 const resolvers = new Map<string, ProjectResolver>();
+const projectSubqueries = new Map<string, (id: string) => SQL>();
 
-export function registerProjectResolver(param: string, resolver: ProjectResolver) {
+/**
+ * `projectIdSql`, optional: the same lookup as a scalar subquery (`select project_id from … where
+ * id = <id>`). With it, the access check reads the project and the caller's role in ONE query.
+ */
+export function registerProjectResolver(param: string, resolver: ProjectResolver, projectIdSql?: (id: string) => SQL) {
   resolvers.set(param, async (db, id) => (isId(id) ? resolver(db, id) : null));
+  if (projectIdSql) projectSubqueries.set(param, projectIdSql);
+}
+
+/**
+ * The access hook's check for `{ project: param, minRole }`: resolves the object's project and
+ * requires the role, with the same answers as `requireRole` (404 not a member or no such object,
+ * 403 below `min`). One query when the parameter registered its subquery, else two.
+ */
+export async function requireProjectRole(db: Db, caller: Caller, param: string, id: string, min: Role): Promise<{ projectId: string; role: Role }> {
+  const subquery = projectSubqueries.get(param);
+  if (!subquery || caller.isAdmin) {
+    const projectId = await projectResolver(param)(db, id);
+    return { projectId: projectId!, role: await requireRole(db, caller, projectId, min) };
+  }
+  projectResolver(param); // an unregistered parameter is a programming error, as above
+  if (!isId(id)) throw notFound('Object');
+  const result = await db.execute(sql`
+    select p.project_id, m.role
+    from (select (${subquery(id)}) as project_id) as p
+    left join project_members m on m.project_id = p.project_id and m.user_id = ${caller.userId}::uuid`);
+  const [row] = ((result as { rows?: unknown[] }).rows ?? (result as unknown as unknown[])) as Array<{ project_id: string | null; role: Role | null }>;
+  if (!row?.project_id || !row.role) throw notFound('Object');
+  if (!atLeast(row.role, min)) throw new DomainError('forbidden', `This needs the ${min} role or higher in the project; you are ${row.role}`);
+  return { projectId: row.project_id, role: row.role };
 }
 
 export function projectResolver(param: string): ProjectResolver {

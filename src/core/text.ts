@@ -8,8 +8,7 @@ export function containsNul(value: unknown, depth = 0): boolean {
   if (depth > 64 || value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return value.some((v) => containsNul(v, depth + 1));
   // Only parsed JSON is walked: a streamed body (an import) is an IncomingMessage, checked line by line.
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
+  if (typeof (value as { pipe?: unknown }).pipe === 'function' || Buffer.isBuffer(value) || value instanceof Date) return false;
   for (const [key, v] of Object.entries(value)) if (key.includes('\u0000') || containsNul(v, depth + 1)) return true;
   return false;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
@@ -37,10 +37,14 @@ export const taskItemOut = z.object({
 });
 
 export async function taskRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('taskId', async (db, id) => {
-    const [row] = await db.select({ projectId: tasks.projectId }).from(tasks).where(eq(tasks.id, id));
-    return row?.projectId ?? null;
-  });
+  registerProjectResolver(
+    'taskId',
+    async (db, id) => {
+      const [row] = await db.select({ projectId: tasks.projectId }).from(tasks).where(eq(tasks.id, id));
+      return row?.projectId ?? null;
+    },
+    (id) => sql`select project_id from tasks where id = ${id}::uuid`,
+  );
 
   app.post('/api/v1/projects/:projectId/tasks', {
     config: { access: { project: 'projectId', minRole: 'manager' } },

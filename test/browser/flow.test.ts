@@ -56,7 +56,7 @@ describe('the web app in Chromium', () => {
     await shot(page, '02-projects-empty');
     await page.getByRole('button', { name: 'Load demo data' }).click();
     await page.getByRole('heading', { name: 'Demo loaded' }).waitFor({ timeout: 90_000 });
-    await page.getByRole('cell', { name: 'ari.annotator@example.com' }).waitFor();
+    await page.locator('.demo-users').getByText('ari.annotator@example.com').waitFor();
     await shot(page, '02b-demo-loaded');
     await page.getByLabel('Project name').fill('Browser flow');
     await page.getByRole('button', { name: 'Create project' }).click();

@@ -22,11 +22,20 @@ const loupe = (args: string[], token: string) =>
     (error: { code: number; stdout: string; stderr: string }) => error,
   );
 
+/** The JSON a command printed; on failure, an error carrying what it said on stderr. */
+const json = (result: { stdout: string; stderr: string }) => {
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    throw new Error(`the command printed no JSON; stderr: ${result.stderr}`);
+  }
+};
+
 describe('the loupe CLI', () => {
   it('creates and lists projects over HTTP, as a table or as JSON', async () => {
     const user = await t.user();
     const created = await loupe(['--json', 'projects', 'create', 'From the CLI'], user.token);
-    const project = JSON.parse(created.stdout);
+    const project = json(created);
     expect(project).toMatchObject({ name: 'From the CLI', role: 'owner' });
     const table = await loupe(['projects', 'list'], user.token);
     expect(table.stdout).toMatch(/^id\s+name\s+role/);
@@ -42,8 +51,8 @@ describe('the loupe CLI', () => {
 
   it('streams a JSON Lines file into a dataset, then creates a pulling task and pulls from it', async () => {
     const user = await t.user();
-    const project = JSON.parse((await loupe(['--json', 'projects', 'create', 'CLI work'], user.token)).stdout);
-    const dataset = JSON.parse((await loupe(['--json', 'datasets', 'create', project.id, 'texts'], user.token)).stdout);
+    const project = json(await loupe(['--json', 'projects', 'create', 'CLI work'], user.token));
+    const dataset = json(await loupe(['--json', 'datasets', 'create', project.id, 'texts'], user.token));
     const dir = mkdtempSync(`${tmpdir()}/loupe-cli-`);
     const file = `${dir}/items.jsonl`;
     writeFileSync(file, Array.from({ length: 250 }, (_, i) => JSON.stringify({ externalId: `t${i}`, kind: 'text', payload: { text: `line ${i}` } })).join('\n'));
@@ -51,9 +60,9 @@ describe('the loupe CLI', () => {
     expect(imported.stdout).toContain('created 250, updated 0, failed 0');
 
     writeFileSync(`${dir}/task.json`, JSON.stringify({ name: 'Pull me', type: 'labeling', datasetId: dataset.id, assigneeIds: [user.id], allocation: { method: 'pulling', batchSize: 3 } }));
-    const task = JSON.parse((await loupe(['--json', 'tasks', 'create', project.id, `${dir}/task.json`], user.token)).stdout);
+    const task = json(await loupe(['--json', 'tasks', 'create', project.id, `${dir}/task.json`], user.token));
     expect(task.progress.total).toBe(250);
-    const pulled = JSON.parse((await loupe(['--json', 'tasks', 'pull', task.id], user.token)).stdout);
+    const pulled = json(await loupe(['--json', 'tasks', 'pull', task.id], user.token));
     expect(pulled).toHaveLength(3);
     const listed = await loupe(['tasks', 'list', project.id], user.token);
     expect(listed.stdout).toContain('Pull me');
@@ -61,8 +70,8 @@ describe('the loupe CLI', () => {
 
   it('reports each bad line of a refused import', async () => {
     const user = await t.user();
-    const project = JSON.parse((await loupe(['--json', 'projects', 'create', 'CLI bad'], user.token)).stdout);
-    const dataset = JSON.parse((await loupe(['--json', 'datasets', 'create', project.id, 'texts'], user.token)).stdout);
+    const project = json(await loupe(['--json', 'projects', 'create', 'CLI bad'], user.token));
+    const dataset = json(await loupe(['--json', 'datasets', 'create', project.id, 'texts'], user.token));
     const file = `${mkdtempSync(`${tmpdir()}/loupe-cli-`)}/bad.jsonl`;
     writeFileSync(file, `${JSON.stringify({ kind: 'text', payload: { text: 'ok' } })}\n{not json}\n`);
     const result = (await loupe(['items', 'import', dataset.id, file], user.token)) as { code?: number; stderr: string };
