@@ -104,3 +104,10 @@ describe('compileItemFilter', () => {
     expect(query.params).toContain(JSON.stringify(evil));
   });
 });
+
+describe('NUL characters', () => {
+  it('refuses a filter value holding U+0000 with invalid_filter, before any SQL', () => {
+    expect(() => parseItemFilter({ field: 'metadata.lang', op: 'eq', value: 'a\u0000b' })).toThrow(/NUL/);
+    expect(() => parseItemFilter({ field: 'metadata.lang', op: 'in', value: ['x', '\u0000'] })).toThrow(/NUL/);
+  });
+});

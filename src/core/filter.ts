@@ -2,6 +2,7 @@ import { type Column, and, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne,
 import { z } from 'zod';
 import { DomainError } from './errors.ts';
 import { isId } from './ids.ts';
+import { containsNul } from './text.ts';
 import { itemKinds, items } from '../datasets/datasets.table.ts';
 
 /**
@@ -177,6 +178,7 @@ function collectProblems(node: unknown, path: string, errors: Array<{ path: stri
 
 /** Validates a filter from a body or a parsed query (400 `invalid_filter` naming each problem). */
 export function parseItemFilter(value: unknown): ItemFilter {
+  if (containsNul(value)) throw new DomainError('invalid_filter', 'A filter cannot hold a NUL character (\\u0000)');
   const { depth, nodes } = measure(value);
   if (depth > MAX_FILTER_DEPTH) throw new DomainError('invalid_filter', `A filter nests at most ${MAX_FILTER_DEPTH} levels deep`);
   if (nodes > MAX_FILTER_NODES) throw new DomainError('invalid_filter', `A filter has at most ${MAX_FILTER_NODES} nodes`);
