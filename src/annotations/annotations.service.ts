@@ -8,7 +8,7 @@ import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes, validateShapesForItem } from '../recipes/shape-validation.ts';
 import { items } from '../datasets/datasets.table.ts';
 import { taskItems } from '../tasks/task-items.table.ts';
-import { assertMayWorkUnit, assertWritable, findTask, taskActor } from '../tasks/task-access.ts';
+import { assertMayWorkUnit, assertWritable, findTaskAs } from '../tasks/task-access.ts';
 import { lockUnit, markHistory } from '../tasks/task-units.ts';
 import { annotations, annotationVersions } from './annotations.table.ts';
 
@@ -34,8 +34,7 @@ const view = (a: AnnotationRow) => ({
  * lease. One transaction with the audit event; the unit row is locked.
  */
 export async function saveAnnotation(ctx: Ctx, caller: Caller, taskId: string, itemId: string, input: { id?: string; shapes: unknown[] }, workerId?: string) {
-  const task = await findTask(ctx.db, taskId);
-  const actor = await taskActor(ctx.db, caller, task, 'annotator');
+  const { task, actor } = await findTaskAs(ctx.db, caller, taskId, 'annotator');
   if (!isId(itemId)) throw notFound('Task item');
   const [item] = await ctx.db.select({ kind: items.kind, payload: items.payload }).from(items).where(eq(items.id, itemId));
   if (!item) throw notFound('Task item');
@@ -95,8 +94,7 @@ export async function saveAnnotation(ctx: Ctx, caller: Caller, taskId: string, i
  * consensus and qualification tasks an annotator sees only their own answer until the item is done.
  */
 export async function listAnnotations(ctx: Ctx, caller: Caller, taskId: string, itemId: string) {
-  const task = await findTask(ctx.db, taskId);
-  const actor = await taskActor(ctx.db, caller, task);
+  const { task, actor } = await findTaskAs(ctx.db, caller, taskId);
   if (!isId(itemId)) throw notFound('Task item');
   const units = await ctx.db.select().from(taskItems).where(and(eq(taskItems.taskId, taskId), eq(taskItems.itemId, itemId)));
   if (!units.length) throw notFound('Task item');

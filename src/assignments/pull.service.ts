@@ -5,7 +5,7 @@ import { DomainError } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { taskItems } from '../tasks/task-items.table.ts';
-import { assertWritable, findTask, taskActor, type TaskActor, type TaskRow } from '../tasks/task-access.ts';
+import { assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../tasks/task-access.ts';
 import { frozenForAnnotators } from '../tasks/task-workflow.ts';
 import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../tasks/task-counters.ts';
 import { rowsOf } from '../tasks/item-selection.ts';
@@ -75,8 +75,7 @@ function pullAssignment(actor: TaskActor) {
  * the audit event: lock, claim, counters, audit.
  */
 export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input: { count?: number }) {
-  const task = await findTask(ctx.db, taskId);
-  const actor = await taskActor(ctx.db, caller, task, 'annotator');
+  const { task, actor } = await findTaskAs(ctx.db, caller, taskId, 'annotator');
   if (task.allocation.method !== 'pulling') throw new DomainError('conflict', 'This task distributes its items: open your assigned items instead of pulling');
   if (frozenForAnnotators(task.type, task.workflowState)) throw new DomainError('forbidden', `The task is ${task.workflowState}: nothing more to pull`);
   const assignmentId = pullAssignment(actor);
@@ -206,8 +205,7 @@ async function mixGold(tx: Tx, task: TaskRow, userId: string, assignmentId: stri
  * longer holds the item (its lease ran out and someone else claimed it, or it is finished).
  */
 export async function heartbeat(ctx: Ctx, caller: Caller, taskId: string, itemId: string) {
-  const task = await findTask(ctx.db, taskId);
-  await taskActor(ctx.db, caller, task, 'annotator');
+  const { task } = await findTaskAs(ctx.db, caller, taskId, 'annotator');
   const now = ctx.clock.now();
   assertWritable(task, now);
   if (!isId(itemId)) throw new DomainError('not_found', 'Task item not found');

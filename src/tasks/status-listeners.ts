@@ -22,9 +22,13 @@ export interface ItemStatusChange {
 }
 
 /**
- * Called inside the transaction that changes the status, after the task item and the counters
- * are written and before the audit event: a listener that throws rolls the change back. Quality
- * (score functions, "scores reset when the status changes") and reviews (QA tasks) register here.
+ * Called inside the transaction that changes the status, after the task item is written and
+ * before the audit event: a listener that throws rolls the change back. The task's and the
+ * assignment's counters (and the hourly done buckets) are written after the listeners, just
+ * before commit, so that the task row — which every status write of the task needs — is locked
+ * for one statement only: a listener must not read those counters expecting this change in them.
+ * Quality (score functions, "scores reset when the status changes") and reviews (QA tasks)
+ * register here.
  */
 export type ItemStatusListener = (tx: Tx, change: ItemStatusChange, ctx: Ctx) => Promise<void>;
 

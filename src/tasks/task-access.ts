@@ -1,11 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Caller } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { atLeast } from '../auth/permissions.ts';
-import type { Role } from '../projects/projects.table.ts';
-import { rowsOf } from './item-selection.ts';
+import { projectMembers, type Role } from '../projects/projects.table.ts';
 import { taskAssignees } from '../assignments/assignments.table.ts';
 import { tasks } from './tasks.table.ts';
 import { frozenForAnnotators, type WorkflowActor } from './task-workflow.ts';
@@ -40,25 +39,22 @@ export interface TaskActor extends WorkflowActor {
   ownAnnotatorAssignmentId: string | null;
 }
 
-/**
- * The caller's standing in a task; 404 for non-members of its project, 403 below `minRole`
- * (the same answers and messages as `requireRole`). One query: the project role and the
- * caller's assignments in the task (own and via groups) are read together, because every
- * request on the hot paths (pull, status, annotation) starts here.
- */
-export async function taskActor(db: Db, caller: Caller, task: TaskRow, minRole: Role = 'viewer'): Promise<TaskActor> {
-  const rows = rowsOf<{ member_role: Role | null; id: string | null; role: string | null; own: boolean | null }>(
-    await db.execute(sql`
-      select m.role as member_role, a.id, a.role, a.assignee_id = ${caller.userId}::uuid as own
-      from (select 1) as one
-      left join project_members m on m.project_id = ${task.projectId}::uuid and m.user_id = ${caller.userId}::uuid
-      left join task_assignees a on a.task_id = ${task.id}::uuid
-        and (a.assignee_id = ${caller.userId}::uuid
-             or a.assignee_id in (select g.group_id from group_members g where g.user_id = ${caller.userId}::uuid and g.project_id = ${task.projectId}::uuid))
-      order by a.created_at, a.id`),
-  );
+interface ActorRow {
+  memberRole: Role | null;
+  id: string | null;
+  role: string | null;
+  assigneeId: string | null;
+}
+
+/** The caller's assignments in a task, own and via their groups (a join condition on `task_assignees`). */
+const callerAssignments = (caller: Caller, taskId: SQL | string, projectId: SQL | string) => sql`${taskAssignees.taskId} = ${taskId}
+  and (${taskAssignees.assigneeId} = ${caller.userId}
+       or ${taskAssignees.assigneeId} in (select g.group_id from group_members g where g.user_id = ${caller.userId} and g.project_id = ${projectId}))`;
+
+/** Checks the role (the same answers and messages as `requireRole`) and builds the actor. */
+function actorOf(caller: Caller, rows: ActorRow[], minRole: Role): TaskActor {
   // Administrators act as owners everywhere (as in `roleIn`).
-  const role: Role | null = caller.isAdmin ? 'owner' : (rows[0]?.member_role ?? null);
+  const role: Role | null = caller.isAdmin ? 'owner' : (rows[0]?.memberRole ?? null);
   if (!role) throw notFound('Task');
   if (!atLeast(role, minRole)) throw new DomainError('forbidden', `This needs the ${minRole} role or higher in the project; you are ${role}`);
   const mine = rows.filter((r) => r.id !== null);
@@ -73,8 +69,42 @@ export async function taskActor(db: Db, caller: Caller, task: TaskRow, minRole: 
     isAssignedReviewer: reviewerAssignmentIds.length > 0,
     annotatorAssignmentIds,
     reviewerAssignmentIds,
-    ownAnnotatorAssignmentId: annotator.find((a) => a.own)?.id ?? null,
+    ownAnnotatorAssignmentId: annotator.find((a) => a.assigneeId === caller.userId)?.id ?? null,
   };
+}
+
+/**
+ * The caller's standing in a task; 404 for non-members of its project, 403 below `minRole`
+ * (the same answers and messages as `requireRole`). One query: the project role and the
+ * caller's assignments in the task (own and via groups) are read together.
+ */
+export async function taskActor(db: Db, caller: Caller, task: TaskRow, minRole: Role = 'viewer'): Promise<TaskActor> {
+  const rows = await db
+    .select({ memberRole: projectMembers.role, id: taskAssignees.id, role: taskAssignees.role, assigneeId: taskAssignees.assigneeId })
+    .from(sql`(select 1) as one`)
+    .leftJoin(projectMembers, and(eq(projectMembers.projectId, task.projectId), eq(projectMembers.userId, caller.userId)))
+    .leftJoin(taskAssignees, callerAssignments(caller, task.id, task.projectId))
+    .orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id));
+  return actorOf(caller, rows, minRole);
+}
+
+/**
+ * `findTask` and `taskActor` in ONE query, for the hot paths (pull, status, annotation save):
+ * the task row, the caller's project role and their assignments in it. Same answers: 404 for
+ * an unknown task or a non-member, 403 below `minRole`.
+ */
+export async function findTaskAs(db: Db, caller: Caller, taskId: string, minRole: Role = 'viewer'): Promise<{ task: TaskRow; actor: TaskActor }> {
+  const rows = isId(taskId)
+    ? await db
+        .select({ task: tasks, memberRole: projectMembers.role, id: taskAssignees.id, role: taskAssignees.role, assigneeId: taskAssignees.assigneeId })
+        .from(tasks)
+        .leftJoin(projectMembers, and(eq(projectMembers.projectId, tasks.projectId), eq(projectMembers.userId, caller.userId)))
+        .leftJoin(taskAssignees, callerAssignments(caller, sql`${tasks.id}`, sql`${tasks.projectId}`))
+        .where(eq(tasks.id, taskId))
+        .orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id))
+    : [];
+  if (!rows.length) throw notFound('Task');
+  return { task: rows[0]!.task, actor: actorOf(caller, rows, minRole) };
 }
 
 /**

@@ -9,7 +9,7 @@ import { runValidationRules } from '../recipes/validation-rules.ts';
 import { items } from '../datasets/datasets.table.ts';
 import { annotations } from '../annotations/annotations.table.ts';
 import { taskItems } from './task-items.table.ts';
-import { assertMayWorkUnit, assertWritable, findTask, taskActor, type TaskActor, type TaskRow } from './task-access.ts';
+import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskActor, type TaskRow } from './task-access.ts';
 import { statusesOf, lockUnit, type UnitRow } from './task-units.ts';
 import { applyStatusCounters } from './task-counters.ts';
 import { emitItemStatusChange } from './status-listeners.ts';
@@ -27,8 +27,7 @@ async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
 }
 
 async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: string, next: string | null, workerId?: string) {
-  const task = await findTask(ctx.db, taskId);
-  const actor = await taskActor(ctx.db, caller, task, 'annotator');
+  const { task, actor } = await findTaskAs(ctx.db, caller, taskId, 'annotator');
   const statuses = await statusesOf(ctx.db, task);
   if (next !== null && !statuses.has(next)) {
     throw ruleBroken(`"${next}" is not a status of this task`, { allowed: [...statuses.keys()] });
@@ -130,8 +129,7 @@ export function unitView(u: UnitRow) {
  * share of a task (honeypot gold stays unannounced: it is listed like any other item).
  */
 export async function listTaskItems(ctx: Ctx, caller: Caller, taskId: string, query: { status?: string; assigneeId?: string; limit: number; cursor?: string }) {
-  const task = await findTask(ctx.db, taskId);
-  const actor = await taskActor(ctx.db, caller, task);
+  const { task, actor } = await findTaskAs(ctx.db, caller, taskId);
   const conditions = [eq(taskItems.taskId, taskId)];
   if (query.status === 'pending') conditions.push(isNull(taskItems.status));
   else if (query.status === 'done') conditions.push(eq(taskItems.done, true));
