@@ -94,7 +94,8 @@ export async function pullWorkload(target: Target, cfg: BenchConfig, routes: Set
   for (const clients of cfg.pullClients) {
     const loupe = await runLoupe(target, queue, clients, cfg.seconds);
     const raw = await runRaw(target, queue, clients, cfg.seconds);
-    if (clients === 8) rate8 = loupe.perSecond;
+    // The decay run sizes its queue for the faster of the two at 8 clients, measured here.
+    if (clients === 8) rate8 = Math.max(loupe.perSecond, raw.perSecond);
     console.log(`  [${target.kind}] pull ${clients} clients: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s`);
     rows.push(throughputRow(target.kind, `pull-queue claims, ${clients} annotator${clients > 1 ? 's' : ''}`, loupe.perSecond, raw.perSecond, { details: { loupe, raw } }));
   }
@@ -106,7 +107,9 @@ export async function decayWorkload(target: Target, cfg: BenchConfig, routes: Se
   const missing = missingRoutes(routes, pullRoutes);
   if (missing.length) return [skippedRow(target.kind, 'pull-queue decay', `routes not landed: ${missing.join(', ')}`)];
   if (cfg.decaySeconds <= 0) return [skippedRow(target.kind, 'pull-queue decay', 'BENCH_DECAY_SECONDS=0')];
-  const rate = Math.max(rate8 ?? 0, expectedRaw(target.kind));
+  // Sized from this run's measured rate when the pull workload ran: the fixed guess for raw SQL
+  // (8,000/s on PostgreSQL) asks a 5-minute run for more annotators than a task accepts.
+  const rate = rate8 ?? expectedRaw(target.kind);
   const claims = Math.ceil(cfg.decaySeconds * rate * 1.2);
   const queue = await buildQueue(target, cfg, claims, Math.ceil(claims / cfg.maxWorkload) + cfg.decayClients * 2, 'decay');
   const show = (who: string) => (i: number, perSecond: number) =>
