@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { createTask, world } from './helpers.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t?.close());
+
+describe('blind mode (SPEC 4) on consensus tasks', () => {
+  it('shows an annotator only their own answer until the item is done, and everyone’s after', async () => {
+    const w = await world(t, 1);
+    const a = await t.member(w.projectId, 'annotator');
+    const b = await t.member(w.projectId, 'annotator');
+    const recipe = await t.post(`/api/v1/projects/${w.projectId}/recipes`, { name: 'r', labels: [{ name: 'cat' }, { name: 'dog' }], tools: ['classification'] }, { token: w.owner.token });
+    const task = await createTask(t, w, {
+      type: 'consensus',
+      consensus: { annotatorsPerItem: 2 },
+      recipeId: recipe.body.id,
+      assigneeIds: [a.id, b.id],
+      allocation: { method: 'pulling', batchSize: 1 },
+    });
+    for (const who of [a, b]) expect((await t.post(`/api/v1/tasks/${task.id}/pull`, {}, { token: who.token })).body.items).toHaveLength(1);
+    const url = `/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/annotations`;
+    expect((await t.put(url, { shapes: [{ tool: 'classification', label: 'cat' }] }, { token: a.token })).status).toBe(200);
+    expect((await t.put(url, { shapes: [{ tool: 'classification', label: 'dog' }] }, { token: b.token })).status).toBe(200);
+
+    const seenByA = (await t.get(url, { token: a.token })).body.data;
+    expect(seenByA.map((x: { workerId: string }) => x.workerId)).toEqual([a.id]);
+    expect(JSON.stringify(seenByA)).not.toContain('dog');
+    expect((await t.get(url, { token: w.manager.token })).body.data).toHaveLength(2);
+
+    const statusUrl = `/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/status`;
+    for (const who of [a, b]) expect((await t.put(statusUrl, { status: 'completed' }, { token: who.token })).status).toBe(200);
+    const afterDone = (await t.get(url, { token: a.token })).body.data;
+    expect(afterDone.map((x: { workerId: string }) => x.workerId).sort()).toEqual([a.id, b.id].sort());
+  });
+});
