@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { benchConfig, selectedWorkloads } from './support/config.ts';
 import { machine, markdownTable, skippedRow, writeResults, type ResultRow } from './support/report.ts';
 import { documentedRoutes, openTarget, type TargetKind } from './support/target.ts';
-import { decayWorkload, pullWorkload } from './workloads/pull-queue.ts';
+import { decayWorkload, pullWorkload, type Rates } from './workloads/pull-queue.ts';
 import { statusWorkload } from './workloads/status-writes.ts';
 import { importWorkload } from './workloads/import-items.ts';
 import { detailWorkload, listWorkload, seedBigProject, type BigProject } from './workloads/task-list.ts';
@@ -34,7 +34,7 @@ async function runTarget(kind: TargetKind): Promise<ResultRow[]> {
   };
   try {
     const routes = await documentedRoutes(target);
-    let rate8: number | undefined;
+    let rate8: Rates | undefined;
     if (workloads.has('pull')) {
       await attempt('pull-queue claims', async () => {
         const r = await pullWorkload(target, cfg, routes);

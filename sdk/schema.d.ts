@@ -2144,7 +2144,8 @@ export interface paths {
                                 description: string | null;
                                 dueDate: string | null;
                                 honeypot: {
-                                    goldItemIds: string[];
+                                    /** @description Managers and owners only: annotators are not told which items are gold */
+                                    goldItemIds?: string[];
                                     ratio: number;
                                 } | null;
                                 id: string;
@@ -2305,7 +2306,8 @@ export interface paths {
                             description: string | null;
                             dueDate: string | null;
                             honeypot: {
-                                goldItemIds: string[];
+                                /** @description Managers and owners only: annotators are not told which items are gold */
+                                goldItemIds?: string[];
                                 ratio: number;
                             } | null;
                             id: string;
@@ -2743,7 +2745,8 @@ export interface paths {
                             description: string | null;
                             dueDate: string | null;
                             honeypot: {
-                                goldItemIds: string[];
+                                /** @description Managers and owners only: annotators are not told which items are gold */
+                                goldItemIds?: string[];
                                 ratio: number;
                             } | null;
                             id: string;
@@ -2889,7 +2892,8 @@ export interface paths {
                             description: string | null;
                             dueDate: string | null;
                             honeypot: {
-                                goldItemIds: string[];
+                                /** @description Managers and owners only: annotators are not told which items are gold */
+                                goldItemIds?: string[];
                                 ratio: number;
                             } | null;
                             id: string;
@@ -3667,7 +3671,8 @@ export interface paths {
                             description: string | null;
                             dueDate: string | null;
                             honeypot: {
-                                goldItemIds: string[];
+                                /** @description Managers and owners only: annotators are not told which items are gold */
+                                goldItemIds?: string[];
                                 ratio: number;
                             } | null;
                             id: string;
@@ -3949,7 +3954,8 @@ export interface paths {
                             description: string | null;
                             dueDate: string | null;
                             honeypot: {
-                                goldItemIds: string[];
+                                /** @description Managers and owners only: annotators are not told which items are gold */
+                                goldItemIds?: string[];
                                 ratio: number;
                             } | null;
                             id: string;
@@ -4436,7 +4442,8 @@ export interface paths {
                             description: string | null;
                             dueDate: string | null;
                             honeypot: {
-                                goldItemIds: string[];
+                                /** @description Managers and owners only: annotators are not told which items are gold */
+                                goldItemIds?: string[];
                                 ratio: number;
                             } | null;
                             id: string;
@@ -4542,7 +4549,8 @@ export interface paths {
                             description: string | null;
                             dueDate: string | null;
                             honeypot: {
-                                goldItemIds: string[];
+                                /** @description Managers and owners only: annotators are not told which items are gold */
+                                goldItemIds?: string[];
                                 ratio: number;
                             } | null;
                             id: string;

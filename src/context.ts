@@ -1,6 +1,7 @@
 import type { Db } from './db/client.ts';
 import type { Clock } from './core/clock.ts';
 import type { JobQueue } from './jobs/jobs.ts';
+import type { Role } from './projects/projects.table.ts';
 
 /**
  * What every service function receives: the database and the side-effect ports. Production
@@ -17,4 +18,11 @@ export interface Ctx {
 export interface Caller {
   userId: string;
   isAdmin: boolean;
+  /**
+   * The caller's membership role in one project, as read by the API's access check for this
+   * request (in the same statement as the token). `roleIn` answers from it instead of reading
+   * the membership again; callers without it (CLI, workers, tests) are checked by a query.
+   * Never set for administrators, whose effective role is not their membership.
+   */
+  projectRole?: { projectId: string; role: Role };
 }

@@ -10,15 +10,17 @@ import type { Target } from '../support/target.ts';
 
 export const importRoutes = ['POST /api/v1/projects/{projectId}/datasets', 'POST /api/v1/datasets/{datasetId}/items'];
 
-const line = (i: number) => `{"kind":"text","payload":{"text":"imported item ${i}"},"metadata":{"bucket":${i % 10}}}\n`;
+/** `BENCH_IMPORT_KEYED=1` gives every line an externalId: the upsert path instead of plain inserts. */
+const keyed = process.env.BENCH_IMPORT_KEYED === '1';
+const line = (i: number) => `{${keyed ? `"externalId":"e${i}",` : ''}"kind":"text","payload":{"text":"imported item ${i}"},"metadata":{"bucket":${i % 10}}}\n`;
 
 /** The same items as tab-separated COPY rows (JSON needs no escaping here: no tabs, backslashes or newlines). */
 function copyText(projectId: string, datasetId: string, from: number, to: number) {
   let out = '';
-  for (let i = from; i < to; i++) out += `${newId()}\t${projectId}\t${datasetId}\ttext\t{"text":"imported item ${i}"}\t{"bucket":${i % 10}}\t${i + 1}\n`;
+  for (let i = from; i < to; i++) out += `${newId()}\t${projectId}\t${datasetId}\t${keyed ? `e${i}` : '\\N'}\ttext\t{"text":"imported item ${i}"}\t{"bucket":${i % 10}}\t${i + 1}\n`;
   return out;
 }
-const COPY_SQL = 'COPY items (id, project_id, dataset_id, kind, payload, metadata, seq) FROM STDIN';
+const COPY_SQL = 'COPY items (id, project_id, dataset_id, external_id, kind, payload, metadata, seq) FROM STDIN';
 
 async function rawCopy(target: Target, projectId: string, datasetId: string, count: number) {
   const chunk = 50_000;
@@ -51,7 +53,8 @@ async function rawCopy(target: Target, projectId: string, datasetId: string, cou
 
 /**
  * Import of N NDJSON items through `POST /datasets/{id}/items` (validation of every line,
- * batched inserts, dataset counters, audit) against one `COPY` of the same rows. Peak memory is
+ * batched COPY on PostgreSQL or upserts on PGlite, dataset counters, audit) against one `COPY` of
+ * the same rows into `items`. With `BENCH_IMPORT_KEYED=1` every line has an externalId (upserts). Peak memory is
  * the process's resident set (server, client and, on PGlite, the database live in this process).
  */
 export async function importWorkload(target: Target, cfg: BenchConfig, routes: Set<string>): Promise<ResultRow[]> {
@@ -86,7 +89,7 @@ export async function importWorkload(target: Target, cfg: BenchConfig, routes: S
   const note = `${Math.round(n / loupeSeconds).toLocaleString('en-US')} items/s; peak RSS +${Math.round(loupe.peakRssMb - loupe.baseRssMb)} MB (raw COPY +${Math.round(raw.peakRssMb - raw.baseRssMb)} MB), body ${Math.round(body.length / 2 ** 20)} MB`;
   console.log(`  [${target.kind}] import ${n}: Loupe ${loupeSeconds.toFixed(1)} s (${count} rows), COPY ${rawSeconds.toFixed(1)} s; ${note}`);
   return [
-    durationRow(target.kind, `NDJSON import of ${n.toLocaleString('en-US')} items`, loupeSeconds, rawSeconds, {
+    durationRow(target.kind, `NDJSON import of ${n.toLocaleString('en-US')} items${keyed ? ' with externalIds' : ''}`, loupeSeconds, rawSeconds, {
       note,
       details: { created: res.body.created, rowsPresent: count, loupePeakRssMb: loupe.peakRssMb, loupeBaseRssMb: loupe.baseRssMb, rawPeakRssMb: raw.peakRssMb, bodyBytes: body.length },
     }),

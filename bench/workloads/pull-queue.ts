@@ -11,14 +11,15 @@ const expectedRaw = (kind: string) => (kind === 'postgres' ? 8000 : 3000);
 
 /**
  * The one-statement claim a hand-written queue would use, against the same table and index as
- * Loupe's pull: the first unclaimed (or lease-expired) unit in queue order, skipping rows other
- * claimers hold, leased for an hour.
+ * Loupe's pull: the first free unit in queue order (`task_items_free_idx`: nobody works it),
+ * skipping rows other claimers hold, leased for an hour. Leases here never expire within a run,
+ * so the raw side needs no sweep.
  */
 export const RAW_CLAIM = `
 update task_items t set worker_id = $2, assignment_id = $3, lease_expires_at = now() + interval '1 hour', started_at = coalesce(t.started_at, now())
 where t.id = (
   select id from task_items
-  where task_id = $1 and status is null and not is_gold and (worker_id is null or lease_expires_at < now())
+  where task_id = $1 and worker_id is null and status is null and not is_gold
   order by position, copy
   limit 1
   for update skip locked)
@@ -36,12 +37,12 @@ interface Queue {
  * annotators that none reaches `maxWorkload` before the run ends: each client works through
  * its own share of annotators, moving to the next when the queue says "workload full".
  */
-async function buildQueue(target: Target, cfg: BenchConfig, items: number, annotatorCount: number, label: string): Promise<Queue> {
+async function buildQueue(target: Target, cfg: BenchConfig, items: number, annotatorCount: number, label: string, maxWorkload = cfg.maxWorkload): Promise<Queue> {
   const projectId = await createProject(target, `bench-${label}`);
   const datasetId = await createDataset(target, projectId);
   await seedItems(target, projectId, datasetId, items);
   const annotators = await members(target, projectId, 'annotator', annotatorCount, `${label}-annotator`);
-  const allocation = { method: 'pulling', batchSize: 1, maxWorkload: cfg.maxWorkload, leaseSeconds: 3600 };
+  const allocation = { method: 'pulling', batchSize: 1, maxWorkload, leaseSeconds: 3600 };
   const assigneeIds = annotators.map((a) => a.id);
   const task = await createTask(target, projectId, { name: `${label} loupe`, datasetId, assigneeIds, allocation });
   const rawTask = await createTask(target, projectId, { name: `${label} raw`, datasetId, assigneeIds, allocation });
@@ -84,34 +85,43 @@ async function runRaw(target: Target, queue: Queue, clients: number, seconds: nu
   );
 }
 
-export async function pullWorkload(target: Target, cfg: BenchConfig, routes: Set<string>): Promise<{ rows: ResultRow[]; rate8?: number }> {
+export async function pullWorkload(target: Target, cfg: BenchConfig, routes: Set<string>): Promise<{ rows: ResultRow[]; rate8?: Rates }> {
   const missing = missingRoutes(routes, pullRoutes);
   if (missing.length) return { rows: [skippedRow(target.kind, 'pull-queue claims', `routes not landed: ${missing.join(', ')}`)] };
   const claims = Math.ceil(cfg.pullClients.length * cfg.seconds * expectedRaw(target.kind) * 1.3);
   const queue = await buildQueue(target, cfg, claims, Math.ceil(claims / cfg.maxWorkload) + Math.max(...cfg.pullClients) * 2, 'pull');
   const rows: ResultRow[] = [];
-  let rate8: number | undefined;
+  let rate8: Rates | undefined;
   for (const clients of cfg.pullClients) {
     const loupe = await runLoupe(target, queue, clients, cfg.seconds);
     const raw = await runRaw(target, queue, clients, cfg.seconds);
     // The decay run sizes its queue for the faster of the two at 8 clients, measured here.
-    if (clients === 8) rate8 = Math.max(loupe.perSecond, raw.perSecond);
+    if (clients === 8) rate8 = { loupe: loupe.perSecond, raw: raw.perSecond };
     console.log(`  [${target.kind}] pull ${clients} clients: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s`);
     rows.push(throughputRow(target.kind, `pull-queue claims, ${clients} annotator${clients > 1 ? 's' : ''}`, loupe.perSecond, raw.perSecond, { details: { loupe, raw } }));
   }
   return { rows, rate8 };
 }
 
-/** Claims per window over a long run: does throughput hold as dead tuples pile up at the queue head? */
-export async function decayWorkload(target: Target, cfg: BenchConfig, routes: Set<string>, rate8?: number): Promise<ResultRow[]> {
+/** Claims per second measured at 8 clients, Loupe's and raw SQL's. */
+export interface Rates {
+  loupe: number;
+  raw: number;
+}
+
+/** Claims per window over a long run: does throughput hold as held units and dead tuples pile up? */
+export async function decayWorkload(target: Target, cfg: BenchConfig, routes: Set<string>, rate8?: Rates): Promise<ResultRow[]> {
   const missing = missingRoutes(routes, pullRoutes);
   if (missing.length) return [skippedRow(target.kind, 'pull-queue decay', `routes not landed: ${missing.join(', ')}`)];
   if (cfg.decaySeconds <= 0) return [skippedRow(target.kind, 'pull-queue decay', 'BENCH_DECAY_SECONDS=0')];
-  // Sized from this run's measured rate when the pull workload ran: the fixed guess for raw SQL
-  // (8,000/s on PostgreSQL) asks a 5-minute run for more annotators than a task accepts.
-  const rate = rate8 ?? expectedRaw(target.kind);
-  const claims = Math.ceil(cfg.decaySeconds * rate * 1.2);
-  const queue = await buildQueue(target, cfg, claims, Math.ceil(claims / cfg.maxWorkload) + cfg.decayClients * 2, 'decay');
+  // Sized from this run's measured rates when the pull workload ran. The items must outlast the
+  // raw claim for the whole run (raw SQL enforces no workload); the annotators must outlast
+  // Loupe's pulls, each holding up to maxWorkload, within a task's 1,000 assignees and 1,000 maxWorkload.
+  const items = Math.ceil(cfg.decaySeconds * (rate8?.raw ?? expectedRaw(target.kind)) * 1.2);
+  const loupeClaims = Math.min(items, Math.ceil(cfg.decaySeconds * (rate8?.loupe ?? expectedRaw(target.kind)) * 1.5));
+  const maxWorkload = Math.min(1000, Math.max(cfg.maxWorkload, Math.ceil(loupeClaims / 900)));
+  const annotators = Math.min(1000, Math.ceil(loupeClaims / maxWorkload) + cfg.decayClients * 2);
+  const queue = await buildQueue(target, cfg, items, annotators, 'decay', maxWorkload);
   const show = (who: string) => (i: number, perSecond: number) =>
     console.log(`  [${target.kind}] decay ${who} window ${i + 1} (${i * cfg.decayWindowSeconds}-${(i + 1) * cfg.decayWindowSeconds} s): ${perSecond.toFixed(0)}/s`);
   const loupe = await runLoupe(target, queue, cfg.decayClients, cfg.decaySeconds, { windowSeconds: cfg.decayWindowSeconds, onWindow: show('Loupe') });

@@ -194,7 +194,7 @@ export async function detailWorkload(target: Target, cfg: BenchConfig, routes: S
     const res = await target.http.request('GET', '/api/v1/me', { token: target.admin.token });
     if (res.status !== 200) throw new Error(`me -> ${res.status}`);
   });
-  rows.push(latencyRow(target.kind, 'HTTP floor: GET /api/v1/me (token + 2 queries)', me, select1, { note: 'raw = select 1' }));
+  rows.push(latencyRow(target.kind, 'HTTP floor: GET /api/v1/me (token + 1 query)', me, select1, { note: 'raw = select 1' }));
   if (!p) return [...rows, skippedRow(target.kind, 'summary and task detail', 'the big project could not be seeded')];
   const size = `${p.taskIds.length.toLocaleString('en-US')} tasks`;
   if (routes.has('GET /api/v1/projects/{projectId}/summary')) {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
-import { authenticateSession, authenticateToken } from '../auth/auth.service.ts';
-import { requireProjectRole } from '../auth/permissions.ts';
+import { authenticate, type Authenticated } from '../auth/auth.service.ts';
+import { authScope, checkProjectRole, requireProjectRole } from '../auth/permissions.ts';
 import type { Role } from '../projects/projects.table.ts';
 
 export const SESSION_COOKIE = 'loupe_session';
@@ -26,6 +26,8 @@ declare module 'fastify' {
     caller: Caller | null;
     /** Set for project-scoped routes once the caller's role has been checked. */
     projectAccess: { projectId: string; role: Role } | null;
+    /** The object's project and the caller's role there, as read with the authentication (not yet checked). */
+    authProject: Authenticated['project'] | null;
   }
 }
 
@@ -38,33 +40,46 @@ export function callerOf(request: FastifyRequest): Caller {
 export function registerAccess(app: FastifyInstance, ctx: Ctx) {
   app.decorateRequest('caller', null);
   app.decorateRequest('projectAccess', null);
+  app.decorateRequest('authProject', null);
 
-  // Authentication runs before body parsing, so an anonymous caller never gets a body parsed.
+  // Authentication runs before body parsing, so an anonymous caller never gets a body parsed. On
+  // a project-scoped route the same statement reads the object's project and the caller's role
+  // in it (when the parameter registered its subquery): one round trip for both.
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access;
     if (!access) return; // 404 handler and static files
+    const scope = typeof access === 'object' ? authScope(access.project, paramOf(request, access.project)) : undefined;
     const header = request.headers.authorization;
+    let auth: Authenticated | null = null;
     if (header?.toLowerCase().startsWith('bearer ')) {
-      request.caller = await authenticateToken(ctx, header.slice(7).trim());
-      if (!request.caller) throw new DomainError('unauthenticated', 'The API token is unknown or revoked');
+      auth = await authenticate(ctx, { token: header.slice(7).trim() }, scope);
+      if (!auth) throw new DomainError('unauthenticated', 'The API token is unknown or revoked');
     } else {
       const session = request.cookies?.[SESSION_COOKIE];
-      if (session) request.caller = await authenticateSession(ctx, session);
+      if (session) auth = await authenticate(ctx, { session }, scope);
     }
+    request.caller = auth?.caller ?? null;
+    request.authProject = auth?.project ?? null;
     if (access === 'public') return;
     if (!request.caller) throw new DomainError('unauthenticated', 'Sign in or send an API token');
     if (access === 'admin' && !request.caller.isAdmin) throw new DomainError('forbidden', 'Only administrators may do this');
   });
 
   // The project check runs before the body is validated, so a caller without access learns
-  // nothing from validation messages either.
+  // nothing from validation messages either. The role it establishes travels on the caller, so
+  // the service's own check (kept for CLI and worker callers) costs no second query.
   app.addHook('preValidation', async (request) => {
     const access = request.routeOptions.config?.access;
     if (!access || typeof access === 'string') return;
-    const id = (request.params as Record<string, string>)[access.project] ?? '';
-    request.projectAccess = await requireProjectRole(ctx.db, request.caller!, access.project, id, access.minRole);
+    const caller = request.caller!;
+    request.projectAccess = request.authProject
+      ? checkProjectRole(caller, request.authProject, access.minRole)
+      : await requireProjectRole(ctx.db, caller, access.project, paramOf(request, access.project), access.minRole);
+    if (!caller.isAdmin) caller.projectRole = request.projectAccess;
   });
 }
+
+const paramOf = (request: FastifyRequest, name: string) => (request.params as Record<string, string | undefined>)[name] ?? '';
 
 /** Every route's declared access, for the route-by-role harness and the OpenAPI descriptions. */
 export function collectAccess(app: FastifyInstance) {

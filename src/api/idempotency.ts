@@ -12,9 +12,24 @@ const ABANDONED_AFTER_MS = 120_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency?: { userId: string; key: string };
+    idempotency?: { userId: string; key: string; fingerprint: string };
   }
 }
+
+/**
+ * A request body the handler reads as a stream (an import). Its `toJSON` stands for it in the
+ * fingerprint when the key is reserved; the digest of its bytes, known once the handler has read
+ * it, completes the fingerprint stored with the answer.
+ */
+export interface StreamedBody {
+  /** SHA-256 of the bytes, reading what is left if need be; null when they cannot all be read. */
+  bodyDigest(): Promise<string | null>;
+}
+
+const streamedBody = (body: unknown): StreamedBody | null =>
+  typeof (body as Partial<StreamedBody> | null)?.bodyDigest === 'function' ? (body as StreamedBody) : null;
+/** A streamed request's full fingerprint: the one it was reserved with, then its body's digest. */
+const withDigest = (fingerprint: string, digest: string) => `${fingerprint}:${digest}`;
 
 /**
  * `Idempotency-Key` on POST: the first request with a key reserves it (an insert that only one
@@ -22,6 +37,11 @@ declare module 'fastify' {
  * get that answer back (`Idempotent-Replayed: true`), and parallel retries wait for it rather
  * than running twice. A failed first attempt frees the key so the client can try again. The
  * same key with a different body is refused (422 `idempotency_key_reused`). Keys live 24 hours.
+ *
+ * A streamed body (an import) cannot be hashed before the handler reads it: the key is reserved
+ * with a fingerprint of its method, path, format and length, and its answer is stored with the
+ * digest of every byte the handler read. A retry reads its own body to the end (writing nothing)
+ * and is replayed only when the digests agree; any other body gets 422.
  */
 export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -40,7 +60,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
         .onConflictDoNothing()
         .returning({ key: idempotencyKeys.key });
       if (reserved) {
-        request.idempotency = { userId, key };
+        request.idempotency = { userId, key, fingerprint };
         return;
       }
       const [existing] = await ctx.db
@@ -48,10 +68,18 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
         .from(idempotencyKeys)
         .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
       if (!existing) continue; // freed by a failed first attempt: try to reserve again
-      if (existing.fingerprint !== fingerprint) {
+      const streamed = streamedBody(request.body);
+      // A streamed answer's fingerprint carries its body's digest after the reserved part.
+      if (existing.fingerprint !== fingerprint && !(streamed && existing.fingerprint.startsWith(`${fingerprint}:`))) {
         throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used for a different request');
       }
       if (existing.status !== null) {
+        if (streamed) {
+          const digest = await streamed.bodyDigest();
+          if (digest === null || existing.fingerprint !== withDigest(fingerprint, digest)) {
+            throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used for a different request body');
+          }
+        }
         return reply
           .code(existing.status)
           .header('idempotent-replayed', 'true')
@@ -78,14 +106,20 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
     if (!reservation) return payload;
     request.idempotency = undefined;
     const where = and(eq(idempotencyKeys.userId, reservation.userId), eq(idempotencyKeys.key, reservation.key));
-    if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
+    const succeeded = reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string';
+    // A streamed body is stored with its digest; without one (not read to its end) there is
+    // nothing to tell a retry by, so the key is freed instead.
+    const streamed = succeeded ? streamedBody(request.body) : null;
+    const digest = streamed ? await streamed.bodyDigest() : null;
+    if (succeeded && !(streamed && digest === null)) {
       let body: unknown = null;
       try {
         body = payload ? JSON.parse(payload) : null;
       } catch {
         body = payload;
       }
-      await ctx.db.update(idempotencyKeys).set({ status: reply.statusCode, body }).where(where);
+      const fingerprint = streamed ? withDigest(reservation.fingerprint, digest!) : reservation.fingerprint;
+      await ctx.db.update(idempotencyKeys).set({ status: reply.statusCode, body, fingerprint }).where(where);
     } else {
       await ctx.db.delete(idempotencyKeys).where(where);
     }

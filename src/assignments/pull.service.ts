@@ -61,26 +61,35 @@ function pullAssignment(actor: TaskActor) {
 /**
  * Hands the caller the next items of a pulling task: `count` (default `batchSize`), never more
  * than `maxWorkload` unfinished items held at once, in item order, each leased for
- * `leaseSeconds`. Items whose lease ran out return to the queue and are claimed like new ones.
+ * `leaseSeconds`. Items whose lease ran out return to the queue (see `returnExpiredLeases`) and
+ * are claimed like new ones.
  *
  * Guarantees, under any concurrency and on several server processes: an item (a consensus copy)
  * is held by at most one live lease — the claim is ONE `UPDATE … FROM (SELECT … FOR UPDATE SKIP
- * LOCKED)` statement, never find-then-update; a consensus item is never handed twice to one
- * person and so reaches exactly `annotatorsPerItem` distinct people (one pull per person and task
- * at a time, by a transaction-scoped advisory lock, and the claim skips items the person already
- * has); honeypot gold items are mixed in at `ratio`, each at most once per person, unannounced.
- * The held count is read inside the claim statement, after the advisory lock (a fresh snapshot),
- * so `maxWorkload` holds too. Counter rows are locked task first, then assignments in id order
- * (never deadlocks with another pull re-claiming this one's expired items). One transaction with
- * the audit event: lock, claim, counters, audit.
+ * LOCKED)` statement over free units only, never find-then-update; a consensus item is never
+ * handed twice to one person and so reaches exactly `annotatorsPerItem` distinct people (one pull
+ * per person and task at a time, by a transaction-scoped advisory lock, and the claim skips items
+ * the person already has); honeypot gold items are mixed in at `ratio`, each at most once per
+ * person, unannounced. The held count is read inside the claim statement, after the advisory
+ * lock (a fresh snapshot), so `maxWorkload` holds too. Counter rows are locked task first, then
+ * assignments in id order (never deadlocks with another pull returning this one's expired
+ * items). One transaction with the audit events: lock, sweep, claim, counters, audit.
+ *
+ * Throughput does not decay as held items pile up: the claim reads `task_items_free_idx`, which
+ * holds only units nobody works (`worker_id is null`), so its head is always claimable. Expired
+ * leases come back into that index by a sweep, not by a `lease_expires_at < now()` test in the
+ * claim: a pull sweeps its task at most every `SWEEP_EVERY_MS` of the server's clock, and
+ * whenever the free queue cannot fill the request; the `queue.return-expired-leases` job sweeps
+ * every pulling task each minute, so idle tasks show returned items too.
  */
 export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input: { count?: number }) {
   const { task, actor } = await findTaskAs(ctx.db, caller, taskId, 'annotator');
   if (task.allocation.method !== 'pulling') throw new DomainError('conflict', 'This task distributes its items: open your assigned items instead of pulling');
   if (frozenForAnnotators(task.type, task.workflowState)) throw new DomainError('forbidden', `The task is ${task.workflowState}: nothing more to pull`);
   const assignmentId = pullAssignment(actor);
-  // Honeypot policy (src/quality): an annotator whose gold accuracy fell below the task's threshold pulls nothing more.
-  if (await isPausedFromPulling(ctx.db, task.id, caller.userId)) throw new DomainError('forbidden', 'You are paused from pulling in this task: your accuracy on gold items is below its threshold');
+  // Honeypot policy (src/quality): an annotator whose gold accuracy fell below the task's threshold
+  // pulls nothing more. Only honeypot tasks pause anyone, so other pulls skip the query.
+  if (task.type === 'honeypot' && (await isPausedFromPulling(ctx.db, task.id, caller.userId))) throw new DomainError('forbidden', 'You are paused from pulling in this task: your accuracy on gold items is below its threshold');
   const now = ctx.clock.now();
   assertWritable(task, now);
   const requested = input.count ?? task.allocation.batchSize;
@@ -88,45 +97,32 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
   return ctx.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`pull:${task.id}:${caller.userId}`}, 0))`);
     const lease = new Date(now.getTime() + task.allocation.leaseSeconds * 1000);
-    let gold: UnitSqlRow[] = [];
     let want = requested;
+    let goldRoom = 0;
+    let served: Served | null = null;
     if (task.honeypot) {
       // Gold needs the room before the claim (its share depends on it); plain pulls read it in the claim.
       const room = task.allocation.maxWorkload - (await heldCount(tx, task.id, caller.userId, now));
       want = Math.min(requested, room);
       if (want <= 0) return { items: [] };
-      gold = await mixGold(tx, task, caller.userId, assignmentId, want, now, lease);
+      served = await servedTo(tx, task.id, caller.userId);
+      goldRoom = Math.min(want, Math.max(0, Math.round(task.honeypot.ratio * (served.all + want)) - served.gold));
     }
-    const copies = task.consensus?.annotatorsPerItem ?? 1;
-    const claimed = rowsOf<ClaimedRow>(
-      await tx.execute(sql`
-        with room as (
-          select greatest(0, least(${want - gold.length}::int, ${task.allocation.maxWorkload}::int - count(*)::int)) as n
-          from task_items h
-          where h.task_id = ${task.id}::uuid and h.worker_id = ${caller.userId}::uuid and h.status is null
-            and h.lease_expires_at > ${now.toISOString()}::timestamptz
-        ), cand as (
-          select t.id, t.item_id, t.position, t.copy, t.assignment_id
-          from task_items t
-          where t.task_id = ${task.id}::uuid and t.status is null and not t.is_gold
-            and (t.worker_id is null or t.lease_expires_at < ${now.toISOString()}::timestamptz)
-            and not exists (select 1 from task_items o
-                            where o.task_id = t.task_id and o.item_id = t.item_id and o.worker_id = ${caller.userId}::uuid and o.id <> t.id)
-          order by t.position, t.copy
-          limit (select n from room) * ${copies}::int
-          for update skip locked
-        ), one_per_item as (
-          select distinct on (item_id) * from cand order by item_id, copy
-        ), pick as (
-          select * from one_per_item order by position, copy limit (select n from room)
-        )
-        update task_items u
-        set worker_id = ${caller.userId}::uuid, assignment_id = ${assignmentId}::uuid,
-            lease_expires_at = ${lease.toISOString()}::timestamptz, started_at = coalesce(u.started_at, ${now.toISOString()}::timestamptz)
-        from pick where u.id = pick.id
-        returning ${UNIT_COLUMNS}, pick.assignment_id as old_assignment`),
-    );
-    await moveClaimCounters(tx, task.id, assignmentId, gold.length, claimed);
+    const returned: ReturnedUnits[] = [];
+    if (sweepDue(task.id, now)) returned.push(...(await sweepExpired(tx, task.id, now)));
+    const claim = (n: number) => claimFree(tx, task, caller.userId, assignmentId, n, now, lease);
+    const claimed = await claim(want - goldRoom);
+    if (goldRoom + claimed.length < want && !returned.length) {
+      // The free queue ran short: expired leases may be waiting to come back.
+      const more = await sweepExpired(tx, task.id, now);
+      returned.push(...more);
+      if (more.length) claimed.push(...(await claim(want - goldRoom - claimed.length)));
+    }
+    // Gold is sized from what the claim really handed out, so a short queue never makes a batch
+    // mostly gold (an empty queue hands out no gold at all once the person is at `ratio`).
+    const gold = served ? await mixGold(tx, task, caller.userId, assignmentId, goldShare(task.honeypot!.ratio, served, claimed.length, goldRoom), now, lease) : [];
+    await moveClaimCounters(tx, task.id, assignmentId, gold.length, claimed, returned);
+    if (returned.length) await auditReturned(tx, task, returned, now);
     const units = [...gold, ...claimed].sort((a, b) => Number(a.position) - Number(b.position) || Number(a.copy) - Number(b.copy));
     if (!units.length) return { items: [] };
     await recordAudit(tx, {
@@ -141,6 +137,147 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
   });
 }
 
+/**
+ * The claim: up to `n` free units (fewer when `maxWorkload` leaves less room), first in queue
+ * order, skipping units other claimers hold and items the person already has a copy of. The
+ * candidate scan's LIMIT is a constant so the planner walks `task_items_free_idx` from its head;
+ * the room left under `maxWorkload` trims the pick afterwards.
+ */
+async function claimFree(tx: Tx, task: TaskRow, userId: string, assignmentId: string, n: number, now: Date, lease: Date) {
+  if (n <= 0) return [];
+  const copies = task.consensus?.annotatorsPerItem ?? 1;
+  return rowsOf<ClaimedRow>(
+    await tx.execute(sql`
+      with room as (
+        select greatest(0, least(${n}::int, ${task.allocation.maxWorkload}::int - count(*)::int)) as n
+        from task_items h
+        where h.task_id = ${task.id}::uuid and h.worker_id = ${userId}::uuid and h.status is null
+          and h.lease_expires_at > ${now.toISOString()}::timestamptz
+      ), cand as (${claimCandidates(task.id, userId, n * copies, now)}), one_per_item as (
+        select distinct on (item_id) * from cand order by item_id, copy
+      ), pick as (
+        select * from one_per_item order by position, copy limit (select n from room)
+      )
+      update task_items u
+      set worker_id = ${userId}::uuid, assignment_id = ${assignmentId}::uuid,
+          lease_expires_at = ${lease.toISOString()}::timestamptz, started_at = coalesce(u.started_at, ${now.toISOString()}::timestamptz)
+      from pick where u.id = pick.id and u.worker_id is null
+      returning ${UNIT_COLUMNS}, pick.assignment_id as old_assignment`),
+  );
+}
+
+/**
+ * The claim's candidates: the first `limit` free units of the task in queue order that the
+ * person has no copy of, locked, skipping units other claimers hold. A unit returned by a sweep
+ * keeps its last lease's end, and a claimer whose clock reading is older than that end skips it:
+ * a pull that read the clock just before another pull swept the unit back (several server
+ * processes, or a slow request) would otherwise stamp a lease that starts before the previous
+ * one ended. Exported for the test that
+ * reads its plan (test/tasks/queue-plan.test.ts): it must walk `task_items_free_idx` from its
+ * head and meet no held unit, however many there are.
+ */
+export const claimCandidates = (taskId: string, userId: string, limit: number, now: Date) => sql`
+  select t.id, t.item_id, t.position, t.copy, t.assignment_id
+  from task_items t
+  where t.task_id = ${taskId}::uuid and t.worker_id is null and t.status is null and not t.is_gold
+    and (t.lease_expires_at is null or t.lease_expires_at <= ${now.toISOString()}::timestamptz)
+    and not exists (select 1 from task_items o
+                    where o.task_id = t.task_id and o.item_id = t.item_id and o.worker_id = ${userId}::uuid and o.id <> t.id)
+  order by t.position, t.copy
+  limit ${limit}
+  for update skip locked`;
+
+/** Units an expired lease returned to the queue, by the assignment they were counted to. */
+interface ReturnedUnits {
+  assignment_id: string | null;
+  item_ids: string[];
+  open_issues: number;
+  for_review: number;
+}
+
+/** How often, by the server's clock, a pull also sweeps its task (per process). */
+export const SWEEP_EVERY_MS = 10_000;
+const lastSweep = new Map<string, number>();
+
+function sweepDue(taskId: string, now: Date) {
+  const last = lastSweep.get(taskId);
+  if (last !== undefined && now.getTime() - last < SWEEP_EVERY_MS && now.getTime() >= last) return false;
+  if (lastSweep.size > 10_000) lastSweep.clear();
+  lastSweep.set(taskId, now.getTime());
+  return true;
+}
+
+/**
+ * Returns a pulling task's expired, unfinished units to the queue: clears their worker and
+ * assignment so they are in `task_items_free_idx` again (the lease's end stays, see
+ * `claimCandidates`). Units another transaction
+ * holds (a holder finishing one right now) are skipped, not waited for. The caller moves the
+ * assignment counters (`moveClaimCounters`) and writes the audit event.
+ */
+async function sweepExpired(tx: Tx, taskId: string, now: Date): Promise<ReturnedUnits[]> {
+  return rowsOf<ReturnedUnits>(
+    await tx.execute(sql`
+      with expired as (
+        select id, assignment_id, open_issues, for_review
+        from task_items
+        where task_id = ${taskId}::uuid and worker_id is not null and status is null and not is_gold
+          and lease_expires_at < ${now.toISOString()}::timestamptz
+        for update skip locked
+      ), back as (
+        update task_items u set worker_id = null, assignment_id = null
+        from expired e where u.id = e.id
+        returning e.assignment_id, u.item_id, e.open_issues, e.for_review
+      )
+      select assignment_id, array_agg(item_id)::text[] as item_ids,
+             sum(open_issues)::int as open_issues, sum(for_review)::int as for_review
+      from back group by assignment_id`),
+  );
+}
+
+async function auditReturned(tx: Tx, task: { id: string; projectId: string }, returned: ReturnedUnits[], now: Date) {
+  await recordAudit(
+    tx,
+    {
+      projectId: task.projectId,
+      actorId: null,
+      action: 'task.leases_expired',
+      subjectKind: 'task',
+      subjectId: task.id,
+      after: { itemIds: returned.flatMap((r) => r.item_ids) },
+    },
+    now,
+  );
+}
+
+/**
+ * The `queue.return-expired-leases` job's work: sweeps every pulling task (of one project, when
+ * given) that has an expired, unfinished unit, one transaction per task (with its counters and
+ * audit event). Returns how many units went back to their queues.
+ */
+export async function returnExpiredLeases(ctx: Ctx, scope: { projectId?: string } = {}): Promise<number> {
+  const now = ctx.clock.now();
+  const due = rowsOf<{ id: string; project_id: string }>(
+    await ctx.db.execute(sql`
+      select t.id, t.project_id from tasks t
+      where t.allocation->>'method' = 'pulling'
+        ${scope.projectId ? sql`and t.project_id = ${scope.projectId}::uuid` : sql``}
+        and exists (select 1 from task_items u
+                    where u.task_id = t.id and u.worker_id is not null and u.status is null and not u.is_gold
+                      and u.lease_expires_at < ${now.toISOString()}::timestamptz)`),
+  );
+  let total = 0;
+  for (const t of due) {
+    total += await ctx.db.transaction(async (tx) => {
+      const returned = await sweepExpired(tx, t.id, now);
+      if (!returned.length) return 0;
+      await moveClaimCounters(tx, t.id, null, 0, [], returned);
+      await auditReturned(tx, { id: t.id, projectId: t.project_id }, returned, now);
+      return returned.reduce((s, r) => s + r.item_ids.length, 0);
+    });
+  }
+  return total;
+}
+
 /** Unfinished items the person holds under a live lease in the task. */
 async function heldCount(tx: Tx, taskId: string, userId: string, now: Date) {
   const [held] = await tx
@@ -152,15 +289,19 @@ async function heldCount(tx: Tx, taskId: string, userId: string, now: Date) {
 
 /**
  * Counters follow the units: gold units are new (task and puller's assignment), claimed units
- * move to the puller's assignment from an expired holder's. Every delta is gathered first and
- * applied task row first, then assignment rows in id order: two annotators re-claiming each
+ * move to the puller's assignment (from an expired holder's, when the unit still counted to
+ * one), returned units leave their expired holder's assignment. Every delta is gathered first
+ * and applied task row first, then assignment rows in id order: two annotators re-claiming each
  * other's expired items would otherwise lock their two assignment rows in opposite orders.
  */
-async function moveClaimCounters(tx: Tx, taskId: string, assignmentId: string, goldAdded: number, claimed: ClaimedRow[]) {
+async function moveClaimCounters(tx: Tx, taskId: string, assignmentId: string | null, goldAdded: number, claimed: ClaimedRow[], returned: ReturnedUnits[]) {
   const deltas: Array<[string, UnitDelta]> = [];
-  if (goldAdded) deltas.push([assignmentId, { items: goldAdded }]);
+  if (goldAdded && assignmentId) deltas.push([assignmentId, { items: goldAdded }]);
+  for (const r of returned) {
+    if (r.assignment_id) deltas.push([r.assignment_id, { items: -r.item_ids.length, openIssues: -Number(r.open_issues), forReview: -Number(r.for_review) }]);
+  }
   for (const c of claimed) {
-    if (c.old_assignment === assignmentId) continue;
+    if (c.old_assignment === assignmentId || !assignmentId) continue;
     const d = { items: 1, openIssues: Number(c.open_issues), forReview: Number(c.for_review) };
     deltas.push([assignmentId, d]);
     if (c.old_assignment) deltas.push([c.old_assignment, { items: -1, openIssues: -d.openIssues, forReview: -d.forReview }]);
@@ -169,18 +310,35 @@ async function moveClaimCounters(tx: Tx, taskId: string, assignmentId: string, g
   await moveAssignmentCountersInOrder(tx, deltas);
 }
 
-/**
- * Honeypot: adds gold units owned by the puller so that gold makes up about `ratio` of what the
- * person has been served, each gold item at most once per person. Returns them (their counters
- * are moved by the caller with the claim's).
- */
-async function mixGold(tx: Tx, task: TaskRow, userId: string, assignmentId: string, want: number, now: Date, lease: Date): Promise<UnitSqlRow[]> {
-  const [served] = await tx
+interface Served {
+  all: number;
+  gold: number;
+}
+
+/** Units the person has been handed in the task so far, and how many of them were gold. */
+async function servedTo(tx: Tx, taskId: string, userId: string): Promise<Served> {
+  const [row] = await tx
     .select({ all: sql<number>`count(*)::int`, gold: sql<number>`count(*) filter (where ${taskItems.isGold})::int` })
     .from(taskItems)
-    .where(and(eq(taskItems.taskId, task.id), eq(taskItems.workerId, userId)));
-  const target = Math.round(task.honeypot!.ratio * (Number(served?.all ?? 0) + want));
-  const k = Math.min(want, Math.max(0, target - Number(served?.gold ?? 0)));
+    .where(and(eq(taskItems.taskId, taskId), eq(taskItems.workerId, userId)));
+  return { all: Number(row?.all ?? 0), gold: Number(row?.gold ?? 0) };
+}
+
+/**
+ * How many gold units go with `claimed` regular ones: g such that gold is `ratio` of everything
+ * served, g / (served + claimed + g) ≈ ratio, never more than the room kept for it.
+ */
+export function goldShare(ratio: number, served: Served, claimed: number, room: number) {
+  const g = Math.round((ratio * (served.all + claimed) - served.gold) / (1 - ratio));
+  return Math.max(0, Math.min(room, g));
+}
+
+/**
+ * Honeypot: adds `k` gold units owned by the puller, each gold item at most once per person, in
+ * random order of the gold set. Returns them (their counters are moved by the caller with the
+ * claim's).
+ */
+async function mixGold(tx: Tx, task: TaskRow, userId: string, assignmentId: string, k: number, now: Date, lease: Date): Promise<UnitSqlRow[]> {
   if (k <= 0) return [];
   const goldIds = task.honeypot!.goldItemIds.filter(isId);
   if (!goldIds.length) return [];

@@ -9,7 +9,7 @@ import { assertWritable, findTask, taskActor, type TaskRow } from '../tasks/task
 import { moveAssignmentCounters } from '../tasks/task-counters.ts';
 import { taskAssignees, type AssignmentRole } from './assignments.table.ts';
 import { resolveAssignees, type Assignee } from './resolve-assignees.ts';
-import { distributeUnits, moveUnits } from './distribute.ts';
+import { distributeUnits, dropReleasedGold, moveUnits, shareQualificationItems } from './distribute.ts';
 import { assignmentsOf, ensureAssignments, sharesOf } from './assignment-rows.ts';
 
 /**
@@ -41,8 +41,12 @@ export async function replaceAssignees(tx: Tx, task: TaskRow, role: AssignmentRo
   }
   const after = await ensureAssignments(tx, task, role, next.filter((a) => !current.some((c) => c.assigneeId === a.id)), undefined, now);
   const active = after.filter((a) => keep.has(a.assigneeId));
-  if (role === 'annotator' && task.allocation.method === 'distribution' && task.type !== 'qualification') {
+  if (role === 'annotator' && task.type === 'qualification' && task.datasetId) {
+    await shareQualificationItems(tx, task, active, now);
+  } else if (role === 'annotator' && task.allocation.method === 'distribution') {
     await distributeUnits(tx, task.id, sharesOf(active), { onlyUnassigned: false });
+  } else if (role === 'annotator' && task.type === 'honeypot' && leaving.length) {
+    await dropReleasedGold(tx, task.id);
   }
   return active;
 }

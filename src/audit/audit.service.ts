@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
@@ -26,6 +26,19 @@ export async function recordAudit(tx: Db, entry: AuditEntry, at?: Date): Promise
     after: entry.after ?? null,
     ...(at ? { createdAt: at } : {}),
   });
+}
+
+/**
+ * The same audit event as `recordAudit`, as an `INSERT` statement to run as one part of a larger
+ * statement (a data-modifying CTE), for hot paths that write the change and its event in one
+ * round trip. The caller runs it in the transaction (or the single statement) that makes the change.
+ *
+ * @example await tx.execute(sql`with u as (update … ) ${auditInsert(entry, now)}`)
+ */
+export function auditInsert(entry: AuditEntry, at: Date): SQL {
+  const json = (v: Record<string, unknown> | null | undefined) => (v ? sql`${JSON.stringify(v)}::jsonb` : sql`null`);
+  return sql`insert into ${auditEvents} (id, project_id, actor_id, action, subject_kind, subject_id, before, after, created_at)
+    values (${newId()}::uuid, ${entry.projectId}::uuid, ${entry.actorId}::uuid, ${entry.action}, ${entry.subjectKind}, ${entry.subjectId}::uuid, ${json(entry.before)}, ${json(entry.after)}, ${at.toISOString()}::timestamptz)`;
 }
 
 /** Keeps only the fields that changed, for the before/after of an update. */

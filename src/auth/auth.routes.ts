@@ -4,7 +4,7 @@ import type { Ctx } from '../context.ts';
 import { callerOf, SESSION_COOKIE } from '../api/access.ts';
 import { notFound } from '../core/errors.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { listMyProjects } from '../projects/projects.service.ts';
+import { userWithProjects } from '../projects/projects.service.ts';
 import * as auth from './auth.service.ts';
 import { createdTokenOut, createTokenBody, createUserBody, loginBody, meOut, tokenOut, userOut } from './auth.schema.ts';
 
@@ -46,10 +46,9 @@ export async function authRoutes(app: App, ctx: Ctx) {
     config: { access: 'user' },
     schema: { tags, summary: 'The signed-in user and their projects', response: { 200: meOut } },
   }, async (request) => {
-    const caller = callerOf(request);
-    const user = await auth.getUser(ctx.db, caller.userId);
-    if (!user) throw notFound('User');
-    return { ...user, projects: await listMyProjects(ctx, caller) };
+    const me = await userWithProjects(ctx, callerOf(request));
+    if (!me) throw notFound('User');
+    return me;
   });
 
   app.patch('/api/v1/me', {

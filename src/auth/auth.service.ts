@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, isNull, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
@@ -8,6 +8,8 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { apiTokens, loginFailures, sessions, users } from './auth.table.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { digestToken, generateToken } from './tokens.ts';
+import { prepared } from '../db/prepared.ts';
+import type { Role } from '../projects/projects.table.ts';
 
 export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 /** Failed logins allowed per address and email within the window before 429. */
@@ -167,29 +169,91 @@ export async function revokeToken(ctx: Ctx, caller: Caller, userId: string, toke
   });
 }
 
-/** Resolves a bearer token to its user; null when unknown or revoked. */
-export async function authenticateToken(ctx: Ctx, token: string): Promise<Caller | null> {
-  const [row] = await ctx.db
-    .select({ userId: users.id, isAdmin: users.isAdmin, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(and(eq(apiTokens.tokenHash, digestToken(token)), isNull(apiTokens.revokedAt)));
-  if (!row) return null;
-  // Touch last-used at most once a minute: a write per request would make every GET a write.
-  const now = ctx.clock.now();
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
-    await ctx.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
-  }
-  return { userId: row.userId, isAdmin: row.isAdmin };
+/**
+ * What the authenticating statement read: the caller and, when it was asked to, the project of
+ * the route's object (null: no such object) and the caller's membership role there (null: none).
+ */
+export interface Authenticated {
+  caller: Caller;
+  project?: { projectId: string | null; role: Role | null };
 }
 
+/** A project-scoped route's lookup: the path parameter and its subquery (see `projectIdSql` in permissions.ts). */
+export interface AuthScope {
+  param: string;
+  id: string;
+  projectIdSql: (id: string | Placeholder) => SQL;
+}
+
+const NIL_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The authenticating statement, one per credential kind and route parameter, prepared by name:
+ * the credential's user, and with a scope the object's project and the caller's role in it.
+ */
+function authStatement(db: Db, kind: 'token' | 'session', scope?: AuthScope) {
+  return prepared(db, `loupe_auth_${kind}_${scope?.param ?? 'none'}`, () => {
+    const credential = kind === 'token' ? apiTokens : sessions;
+    const projectId = scope ? sql<string | null>`(${scope.projectIdSql(sql.placeholder('objectId'))})` : sql<string | null>`null::uuid`;
+    return db
+      .select({
+        userId: users.id,
+        isAdmin: users.isAdmin,
+        tokenId: credential.id,
+        stale:
+          kind === 'token'
+            ? sql<boolean>`(${apiTokens.lastUsedAt} is null or ${apiTokens.lastUsedAt} < ${sql.placeholder('staleBefore')})`
+            : sql<boolean>`false`,
+        projectId: sql<string | null>`p.project_id`,
+        role: sql<Role | null>`m.role`,
+      })
+      .from(credential)
+      .innerJoin(users, eq(users.id, credential.userId))
+      .leftJoin(sql`(select ${projectId} as project_id) p`, sql`true`)
+      .leftJoin(sql`project_members m`, sql`m.project_id = p.project_id and m.user_id = ${users.id}`)
+      .where(
+        kind === 'token'
+          ? and(eq(apiTokens.tokenHash, sql.placeholder('digest')), isNull(apiTokens.revokedAt))
+          : and(eq(sessions.tokenHash, sql.placeholder('digest')), gt(sessions.expiresAt, sql.placeholder('now'))),
+      )
+      .prepare(`loupe_auth_${kind}_${scope?.param ?? 'none'}`);
+  });
+}
+
+/**
+ * Resolves a bearer token (unknown or revoked: null) or a session cookie (unknown or expired:
+ * null) to its user in ONE statement. With a scope (the route's path parameter and its project
+ * subquery), the same statement reads the caller's role in the object's project, so an
+ * authenticated, project-scoped request costs one round trip before its own work. A token's
+ * `last_used_at` is touched at most once a minute (a write per request would make every GET a
+ * write), in a second statement on that request only.
+ */
+export async function authenticate(ctx: Ctx, credential: { token: string } | { session: string }, scope?: AuthScope): Promise<Authenticated | null> {
+  const now = ctx.clock.now();
+  const kind = 'token' in credential ? 'token' : 'session';
+  const [row] = await authStatement(ctx.db, kind, scope).execute({
+    digest: digestToken('token' in credential ? credential.token : credential.session),
+    staleBefore: new Date(now.getTime() - 60_000),
+    now,
+    // A value that cannot be an id names nothing; the nil id names nothing either and casts.
+    objectId: scope && isId(scope.id) ? scope.id : NIL_ID,
+  });
+  if (!row) return null;
+  if (row.stale) await ctx.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
+  return {
+    caller: { userId: row.userId, isAdmin: row.isAdmin },
+    ...(scope ? { project: { projectId: row.projectId ?? null, role: row.role ?? null } } : {}),
+  };
+}
+
+/** Resolves a bearer token to its user; null when unknown or revoked. */
+export async function authenticateToken(ctx: Ctx, token: string): Promise<Caller | null> {
+  return (await authenticate(ctx, { token }))?.caller ?? null;
+}
+
+/** Resolves a session cookie to its user; null when unknown or expired. */
 export async function authenticateSession(ctx: Ctx, sessionToken: string): Promise<Caller | null> {
-  const [row] = await ctx.db
-    .select({ userId: users.id, isAdmin: users.isAdmin })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, digestToken(sessionToken)), gt(sessions.expiresAt, ctx.clock.now())));
-  return row ?? null;
+  return (await authenticate(ctx, { session: sessionToken }))?.caller ?? null;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import type { AuthScope } from './auth.service.ts';
 import type { Caller } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
@@ -13,6 +14,8 @@ export const atLeast = (role: Role, min: Role) => roleRank[role] >= roleRank[min
 /** The caller's role in a project, or null when not a member. Administrators act as owners everywhere. */
 export async function roleIn(db: Db, caller: Caller, projectId: string): Promise<Role | null> {
   if (caller.isAdmin) return 'owner';
+  // Read by the access check of this request, in the statement that authenticated it.
+  if (caller.projectRole?.projectId === projectId) return caller.projectRole.role;
   const [row] = await db
     .select({ role: projectMembers.role })
     .from(projectMembers)
@@ -42,39 +45,62 @@ export async function requireRole(db: Db, caller: Caller, projectId: string | nu
 export type ProjectResolver = (db: Db, id: string) => Promise<string | null>;
 
 const resolvers = new Map<string, ProjectResolver>();
-const projectSubqueries = new Map<string, (id: string) => SQL>();
+const projectSubqueries = new Map<string, (id: string | Placeholder) => SQL>();
 
 /**
  * `projectIdSql`, optional: the same lookup as a scalar subquery (`select project_id from … where
- * id = <id>`). With it, the access check reads the project and the caller's role in ONE query.
+ * id = <id>::uuid`; `id` may be a placeholder of a prepared statement). With it, the access check
+ * reads the project and the caller's role in the statement that authenticates the request.
  */
-export function registerProjectResolver(param: string, resolver: ProjectResolver, projectIdSql?: (id: string) => SQL) {
+export function registerProjectResolver(param: string, resolver: ProjectResolver, projectIdSql?: (id: string | Placeholder) => SQL) {
   resolvers.set(param, async (db, id) => (isId(id) ? resolver(db, id) : null));
   if (projectIdSql) projectSubqueries.set(param, projectIdSql);
 }
 
 /**
- * The access hook's check for `{ project: param, minRole }`: resolves the object's project and
- * requires the role, with the same answers as `requireRole` (404 not a member or no such object,
- * 403 below `min`). One query when the parameter registered its subquery, else two.
+ * The project lookup of a route's path parameter, for the access check to read inside the
+ * statement that authenticates the request (`authenticate`); undefined when the parameter
+ * registered no subquery (the check then takes its own queries, `requireProjectRole`).
+ */
+export function authScope(param: string, id: string): AuthScope | undefined {
+  projectResolver(param); // an unregistered parameter is a programming error
+  const projectIdSql = projectSubqueries.get(param);
+  return projectIdSql ? { param, id, projectIdSql } : undefined;
+}
+
+/**
+ * The answer of the access check, from the object's project (null: no such object) and the
+ * caller's membership role there (null: not a member): 404 for no object or a non-member, 403
+ * below `min` (the same answers and messages as `requireRole`). Administrators act as owners.
+ */
+export function checkProjectRole(caller: Caller, found: { projectId: string | null; role: Role | null }, min: Role): { projectId: string; role: Role } {
+  const role = caller.isAdmin ? 'owner' : found.role;
+  if (!found.projectId || !role) throw notFound('Object');
+  if (!atLeast(role, min)) throw new DomainError('forbidden', `This needs the ${min} role or higher in the project; you are ${role}`);
+  return { projectId: found.projectId, role };
+}
+
+/**
+ * The access check for `{ project: param, minRole }` on its own, for when the authenticating
+ * statement did not read it: resolves the object's project and requires the role, with the same
+ * answers as `checkProjectRole`. One query when the parameter registered its subquery, else two.
  */
 export async function requireProjectRole(db: Db, caller: Caller, param: string, id: string, min: Role): Promise<{ projectId: string; role: Role }> {
-  const subquery = projectSubqueries.get(param);
-  if (!subquery || caller.isAdmin) {
+  const scope = authScope(param, id);
+  if (!scope || !isId(id)) {
     const projectId = await projectResolver(param)(db, id);
     return { projectId: projectId!, role: await requireRole(db, caller, projectId, min) };
   }
-  projectResolver(param); // an unregistered parameter is a programming error, as above
-  if (!isId(id)) throw notFound('Object');
   const result = await db.execute(sql`
     select p.project_id, m.role
-    from (select (${subquery(id)}) as project_id) as p
+    from (select (${scope.projectIdSql(id)}) as project_id) as p
     left join project_members m on m.project_id = p.project_id and m.user_id = ${caller.userId}::uuid`);
-  const [row] = ((result as { rows?: unknown[] }).rows ?? (result as unknown as unknown[])) as Array<{ project_id: string | null; role: Role | null }>;
-  if (!row?.project_id || !row.role) throw notFound('Object');
-  if (!atLeast(row.role, min)) throw new DomainError('forbidden', `This needs the ${min} role or higher in the project; you are ${row.role}`);
-  return { projectId: row.project_id, role: row.role };
+  const [row] = rowsOf<{ project_id: string | null; role: Role | null }>(result);
+  return checkProjectRole(caller, { projectId: row?.project_id ?? null, role: row?.role ?? null }, min);
 }
+
+/** Rows of `db.execute` on either driver (node-postgres answers `{ rows }`, PGlite too or an array). */
+const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: unknown[] }).rows ?? (result as unknown[])) as T[];
 
 export function projectResolver(param: string): ProjectResolver {
   const resolver = resolvers.get(param);

@@ -112,7 +112,7 @@ export async function datasetRoutes(app: App, ctx: Ctx) {
         if (Number.isFinite(length) && length > IMPORT_MAX_BYTES) {
           return done(new DomainError('payload_too_large', `An import body is at most ${IMPORT_MAX_BYTES} bytes`), undefined);
         }
-        done(null, new ImportBody(payload, format, Number.isFinite(length) ? length : null));
+        done(null, new ImportBody(payload, format, Number.isFinite(length) ? length : null, { digest: request.headers['idempotency-key'] !== undefined }));
       });
     }
     scope.post('/api/v1/datasets/:datasetId/items', {

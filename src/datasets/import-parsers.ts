@@ -1,7 +1,9 @@
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { parse as parseCsv, type CsvError } from 'csv-parse';
 import streamArray from 'stream-json/streamers/stream-array.js';
+import { createHash } from 'node:crypto';
 import { DomainError } from '../core/errors.ts';
+import type { StreamedBody } from '../api/idempotency.ts';
 
 /**
  * Streaming readers for the import formats. Each yields one record per line (or array element)
@@ -21,16 +23,62 @@ export const MAX_RECORD_BYTES = 16 * 1024 ** 2;
 
 /**
  * What the import route's content-type parsers hand over: the unread body stream. `toJSON` gives
- * the idempotency fingerprint something small and stable to hash instead of the stream.
+ * the idempotency fingerprint something small and stable to hash instead of the stream; with
+ * `digest` (a request sent with an `Idempotency-Key`) the body's bytes are hashed as the import
+ * reads them, so a retry can be told from a different body of the same length.
  */
-export class ImportBody {
+export class ImportBody implements StreamedBody {
+  readonly stream: Readable;
+  #digest: string | null = null;
+  readonly #hashed: boolean;
+
   constructor(
-    readonly stream: Readable,
+    source: Readable,
     readonly format: ImportFormat,
     readonly contentLength: number | null,
-  ) {}
+    options: { digest?: boolean } = {},
+  ) {
+    this.#hashed = options.digest === true;
+    if (!this.#hashed) {
+      this.stream = source;
+      return;
+    }
+    const hash = createHash('sha256');
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+      flush: (callback) => {
+        this.#digest = hash.digest('hex');
+        callback();
+      },
+    });
+    // A client that breaks off fails `stream` too; a reader that stops early destroys `source`.
+    pipeline(source, hashing, () => {});
+    this.stream = hashing;
+  }
+
   toJSON() {
     return { import: this.format, contentLength: this.contentLength };
+  }
+
+  /**
+   * The body's SHA-256 once it is read to its end. A body nobody read yet (a replayed request) is
+   * read here; one that broke off or was left half read has none (null), nor has a body that
+   * was not hashed.
+   */
+  async bodyDigest(): Promise<string | null> {
+    if (!this.#hashed || this.#digest) return this.#digest;
+    if (this.stream.destroyed || this.stream.readableEnded) return null;
+    try {
+      for await (const _chunk of this.stream) {
+        // drained only for the digest
+      }
+    } catch {
+      return null;
+    }
+    return this.#digest;
   }
 }
 

@@ -79,7 +79,7 @@ export const itemOut = itemSummaryOut.extend({
 export const listItemsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(2000).optional(),
-  filter: z.string().max(16_000).optional().describe('URL-encoded JSON filter tree (see the item filter language)'),
+  filter: z.string().optional().describe('URL-encoded JSON filter tree (see the item filter language), at most 16,000 characters: a longer one answers 400 invalid_filter'),
   include: z.enum(['payload']).optional().describe('`payload` returns each item’s payload too (heavier)'),
 });
 

@@ -4,9 +4,9 @@ import type { Db, Tx } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
-import { compileItemFilter, parseFilterParam } from '../core/filter.ts';
+import { compileItemFilter, parseFilterParam } from './item-filter.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { atLeast, requireRole } from '../auth/permissions.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes, validateShapesForItem } from '../recipes/shape-validation.ts';
 import { datasetFor } from './datasets.service.ts';
@@ -82,9 +82,17 @@ async function itemFor(ctx: Ctx, caller: Caller, itemId: string, minRole: 'viewe
   return item;
 }
 
-/** One item with its payload, pre-annotations and gold. */
+/**
+ * One item with its payload and pre-annotations, and its gold answer for reviewers and up.
+ * Viewers and annotators get `gold: null`: qualification and honeypot tasks score annotators
+ * against it, and a honeypot's gold must stay unannounced.
+ */
 export async function readItem(ctx: Ctx, caller: Caller, itemId: string) {
-  return fullView(await itemFor(ctx, caller, itemId, 'viewer'));
+  const item = await getItem(ctx.db, itemId);
+  if (!item) throw notFound('Item');
+  const role = await requireRole(ctx.db, caller, item.projectId, 'viewer', 'Item');
+  const view = fullView(item);
+  return atLeast(role, 'reviewer') ? view : { ...view, gold: null };
 }
 
 /** Locks an item row for a change (callers in other modules gate drafts on it). */

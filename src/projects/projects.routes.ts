@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
@@ -25,14 +25,22 @@ const memberParams = projectParams.extend({ userId: z.string().describe('A user 
 const groupParams = z.object({ groupId: z.string() });
 
 export async function projectRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('projectId', async (db, id) => {
-    const [row] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, id));
-    return row?.id ?? null;
-  });
-  registerProjectResolver('groupId', async (db, id) => {
-    const [row] = await db.select({ projectId: groups.projectId }).from(groups).where(eq(groups.id, id));
-    return row?.projectId ?? null;
-  });
+  registerProjectResolver(
+    'projectId',
+    async (db, id) => {
+      const [row] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, id));
+      return row?.id ?? null;
+    },
+    (id) => sql`select id from projects where id = ${id}::uuid`,
+  );
+  registerProjectResolver(
+    'groupId',
+    async (db, id) => {
+      const [row] = await db.select({ projectId: groups.projectId }).from(groups).where(eq(groups.id, id));
+      return row?.projectId ?? null;
+    },
+    (id) => sql`select project_id from groups where id = ${id}::uuid`,
+  );
 
   app.post('/api/v1/projects', {
     config: { access: 'user' },

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db, Tx } from '../db/client.ts';
+import { prepared } from '../db/prepared.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
@@ -322,24 +323,43 @@ export async function bumpProjectCounters(tx: Db, projectId: string, delta: Coun
 /** `{tasks, assignments, openIssues, pendingReviews}`: a sum over at most eight counter rows. */
 export async function projectSummary(ctx: Ctx, caller: Caller, projectId: string) {
   await requireRole(ctx.db, caller, projectId, 'viewer', 'Project');
-  const [row] = await ctx.db
-    .select({
-      tasks: sql<number>`coalesce(sum(${projectCounters.tasks}), 0)::int`,
-      assignments: sql<number>`coalesce(sum(${projectCounters.assignments}), 0)::int`,
-      openIssues: sql<number>`coalesce(sum(${projectCounters.openIssues}), 0)::int`,
-      pendingReviews: sql<number>`coalesce(sum(${projectCounters.pendingReviews}), 0)::int`,
-    })
-    .from(projectCounters)
-    .where(eq(projectCounters.projectId, projectId));
+  const [row] = await prepared(ctx.db, 'loupe_project_summary', () =>
+    ctx.db
+      .select({
+        tasks: sql<number>`coalesce(sum(${projectCounters.tasks}), 0)::int`,
+        assignments: sql<number>`coalesce(sum(${projectCounters.assignments}), 0)::int`,
+        openIssues: sql<number>`coalesce(sum(${projectCounters.openIssues}), 0)::int`,
+        pendingReviews: sql<number>`coalesce(sum(${projectCounters.pendingReviews}), 0)::int`,
+      })
+      .from(projectCounters)
+      .where(eq(projectCounters.projectId, sql.placeholder('projectId')))
+      .prepare('loupe_project_summary'),
+  ).execute({ projectId });
   return row!;
 }
 
-/** The caller's memberships (for `GET /me`). */
-export async function listMyProjects(ctx: Ctx, caller: Caller) {
-  return ctx.db
-    .select({ id: projects.id, name: projects.name, role: projectMembers.role })
-    .from(projectMembers)
-    .innerJoin(projects, eq(projects.id, projectMembers.projectId))
-    .where(eq(projectMembers.userId, caller.userId))
-    .orderBy(asc(projects.name));
+/**
+ * The caller's user record and memberships (`GET /me`) in one statement; null when the user is
+ * gone. Projects are ordered by name. (`"users"."id"` is spelt out: drizzle leaves columns
+ * unqualified in a single-table select, and inside the subquery `id` would be the project's.)
+ */
+export async function userWithProjects(ctx: Ctx, caller: Caller) {
+  const [row] = await prepared(ctx.db, 'loupe_me', () =>
+    ctx.db
+      .select({
+        id: users.id,
+        email: users.email,
+        name: users.name,
+        isAdmin: users.isAdmin,
+        createdAt: users.createdAt,
+        projects: sql<Array<{ id: string; name: string; role: Role }>>`coalesce((
+          select json_agg(json_build_object('id', p.id, 'name', p.name, 'role', m.role) order by p.name)
+          from project_members m join projects p on p.id = m.project_id
+          where m.user_id = "users"."id"), '[]'::json)`,
+      })
+      .from(users)
+      .where(eq(users.id, sql.placeholder('userId')))
+      .prepare('loupe_me'),
+  ).execute({ userId: caller.userId });
+  return row ?? null;
 }

@@ -6,6 +6,7 @@ import { decodeCursor, toPage } from '../core/pagination.ts';
 import { users } from '../auth/auth.table.ts';
 import { items } from '../datasets/datasets.table.ts';
 import { findTask, taskActor } from '../tasks/task-access.ts';
+import { assertMayReadGoldScores } from './gold-access.ts';
 import { rowsOf } from '../tasks/item-selection.ts';
 import { cohensKappa, fleissKappa, krippendorffAlpha, percentAgreement, type Rating } from './agreement.ts';
 import { contributorsAgreementMatrix, goldConfusionMatrix, labelsConfusionMatrix } from './agreement-matrices.ts';
@@ -67,11 +68,12 @@ function fleissOverCompleteItems(ratings: Rating<string>[]) {
  * two raters, Fleiss' kappa, Krippendorff's alpha nominal, and interval over ratings), the
  * contributors-agreement matrix (label agreement and Cohen's kappa per pair, mean score per
  * pair) and the labels confusion matrix whose cells list their items; for gold-scored tasks the
- * confusion matrix against gold. Drafted items are left out.
+ * confusion matrix against gold. Drafted items are left out. Annotators of qualification and
+ * honeypot tasks get 403 (`assertMayReadGoldScores`).
  */
 export async function taskScores(ctx: Ctx, caller: Caller, taskId: string, query: { category?: string }) {
   const task = await findTask(ctx.db, taskId);
-  await taskActor(ctx.db, caller, task, 'viewer');
+  assertMayReadGoldScores(task, await taskActor(ctx.db, caller, task, 'viewer'));
   const notDraft = sql`not exists (select 1 from items i where i.id = ${scores.itemId} and i.draft)`;
   const perAnnotatorRows = await ctx.db
     .select({
@@ -158,7 +160,7 @@ export async function taskScores(ctx: Ctx, caller: Caller, taskId: string, query
  */
 export async function itemScores(ctx: Ctx, caller: Caller, taskId: string, query: { limit: number; cursor?: string }) {
   const task = await findTask(ctx.db, taskId);
-  await taskActor(ctx.db, caller, task, 'viewer');
+  assertMayReadGoldScores(task, await taskActor(ctx.db, caller, task, 'viewer'));
   const after = query.cursor ? String(decodeCursor(query.cursor, 1)[0]) : null;
   const rows = await ctx.db
     .select({

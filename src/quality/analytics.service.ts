@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { findTask, taskActor } from '../tasks/task-access.ts';
+import { assertMayReadGoldScores } from './gold-access.ts';
 import { rowsOf } from '../tasks/item-selection.ts';
 
 export interface AnalyticsQuery {
@@ -31,11 +32,12 @@ function histogram(entries: Array<{ bucket: number; n: number }>) {
  * with no issue and were not discarded), accuracy against gold and agreement between annotators
  * (means of the stored scores), histograms of scores and progress over time. Every figure is a
  * SQL aggregate over the task's rows (percentile_cont, width_bucket, group by): no row list is
- * loaded into memory. Drafted items are left out everywhere.
+ * loaded into memory. Drafted items are left out everywhere. Annotators of qualification and
+ * honeypot tasks get 403 (`assertMayReadGoldScores`).
  */
 export async function taskAnalytics(ctx: Ctx, caller: Caller, taskId: string, query: AnalyticsQuery) {
   const task = await findTask(ctx.db, taskId);
-  await taskActor(ctx.db, caller, task, 'viewer');
+  assertMayReadGoldScores(task, await taskActor(ctx.db, caller, task, 'viewer'));
   const now = ctx.clock.now();
   const since = new Date(now.getTime() - query.windowHours * 3_600_000).toISOString();
   const t = sql`${taskId}::uuid`;

@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { items } from '../datasets/datasets.table.ts';
 import { annotations } from '../annotations/annotations.table.ts';
 import { taskItems } from '../tasks/task-items.table.ts';
-import type { ItemStatusChange } from '../tasks/status-listeners.ts';
+import type { ItemStatusChange, ItemStatusListener, StatusPrefetch } from '../tasks/status-listeners.ts';
 import { resolveScoreFunction, type ScoreFunctionOverrides } from './score-functions.ts';
 import { scoredTools, type ScoredShape, type ScoredTool } from './scored-shapes.ts';
 import { annotatorPauses, scores, taskQualitySettings, type HoneypotPolicy } from './scores.table.ts';
@@ -94,13 +94,20 @@ async function insertScores(tx: Tx, rows: NewScore[]) {
  *   a gold answer is scored against it (`referenceId` null); for honeypot tasks with a policy,
  *   the annotator is paused from pulling (or let go again) by their mean gold score.
  */
-export async function scoreOnStatusChange(tx: Tx, change: ItemStatusChange, ctx: Ctx) {
+export const scoreOnStatusChange: ItemStatusListener = {
+  prefetch: (change) => (change.taskType === 'review' || change.taskType === 'ticket' || change.taskType === 'consensus' ? null : resetUnitScores(change)),
+  run: (tx, change, prefetched, ctx) => rescore(tx, change, prefetched as UnitScoringFacts | null, ctx),
+};
+
+async function rescore(tx: Tx, change: ItemStatusChange, facts: UnitScoringFacts | null, ctx: Ctx) {
   if (change.taskType === 'review' || change.taskType === 'ticket') return;
-  const settings = await qualitySettingsOf(tx, change.taskId);
   const now = ctx.clock.now();
   if (change.taskType === 'consensus') {
+    const settings = await qualitySettingsOf(tx, change.taskId);
     // Copies of one item finishing in parallel transactions would each miss the other's answer:
     // serialize scoring per item, so the later one re-reads after the earlier one committed.
+    // (The lock must come before the delete and the read, in a statement of its own: one
+    // statement reads from a snapshot taken before it waits for the lock.)
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`scores:${change.taskId}:${change.itemId}`}, 0))`);
     await tx.delete(scores).where(and(eq(scores.taskId, change.taskId), eq(scores.itemId, change.itemId)));
     const answers = (await doneAnswers(tx, change.taskId, change.itemId))
@@ -118,20 +125,44 @@ export async function scoreOnStatusChange(tx: Tx, change: ItemStatusChange, ctx:
     await insertScores(tx, rows);
     return;
   }
-  await tx.delete(scores).where(eq(scores.taskItemId, change.taskItemId));
-  if (change.afterDone) {
-    const [gold] = await tx.select({ gold: items.gold }).from(items).where(eq(items.id, change.itemId));
-    const [answer] = await tx.select({ authorId: annotations.authorId, shapes: annotations.shapes }).from(annotations).where(eq(annotations.taskItemId, change.taskItemId));
-    const annotatorId = answer?.authorId ?? change.workerId ?? change.actorId;
-    if (gold?.gold) {
-      const rows = scoreAnswer((answer?.shapes ?? []) as ScoredShape[], gold.gold as ScoredShape[], settings.scoring).map((s) => ({
-        projectId: change.projectId, taskId: change.taskId, itemId: change.itemId, taskItemId: change.taskItemId, annotatorId, referenceId: null, ...s, createdAt: now,
-      }));
-      await insertScores(tx, rows);
-    }
+  if (!facts) throw new Error('scoreOnStatusChange: the unit-write statement did not prefetch the scoring facts');
+  const settings = { scoring: facts.scoring ?? {}, honeypot: facts.honeypot ?? null };
+  if (change.afterDone && facts.gold) {
+    const annotatorId = facts.authorId ?? change.workerId ?? change.actorId;
+    const rows = scoreAnswer((facts.shapes ?? []) as ScoredShape[], facts.gold as ScoredShape[], settings.scoring).map((s) => ({
+      projectId: change.projectId, taskId: change.taskId, itemId: change.itemId, taskItemId: change.taskItemId, annotatorId, referenceId: null, ...s, createdAt: now,
+    }));
+    await insertScores(tx, rows);
   }
   const annotatorId = change.workerId ?? change.actorId;
   if (change.taskType === 'honeypot' && settings.honeypot) await applyHoneypotPolicy(tx, change, annotatorId, settings.honeypot, now);
+}
+
+interface UnitScoringFacts {
+  gold: unknown[] | null;
+  authorId: string | null;
+  shapes: unknown[] | null;
+  scoring: ScoreFunctionOverrides | null;
+  honeypot: HoneypotPolicy | null;
+}
+
+/**
+ * For a labeling-type unit, run inside the statement that writes the unit (one round trip, not
+ * four): deletes its scores and reads what rescoring needs — the item's gold answer and the
+ * unit's answer (only when the unit is done now) and the task's quality settings, as one JSON
+ * object. Most tasks have no gold: then the listener writes nothing else.
+ */
+function resetUnitScores(change: ItemStatusChange): StatusPrefetch {
+  const done = change.afterDone;
+  return {
+    with: sql`delete from ${scores} where task_item_id = ${change.taskItemId}::uuid`,
+    select: sql`select json_build_object(
+      'gold', ${done ? sql`(select gold from ${items} where id = ${change.itemId}::uuid)` : sql`null`},
+      'authorId', ${done ? sql`(select author_id from ${annotations} where task_item_id = ${change.taskItemId}::uuid limit 1)` : sql`null`},
+      'shapes', ${done ? sql`(select shapes from ${annotations} where task_item_id = ${change.taskItemId}::uuid limit 1)` : sql`null`},
+      'scoring', q.scoring, 'honeypot', q.honeypot)
+    from (select 1) one left join ${taskQualitySettings} q on q.task_id = ${change.taskId}::uuid`,
+  };
 }
 
 /** An annotator's gold record in a task: mean whole-tool score and number of scored units. */

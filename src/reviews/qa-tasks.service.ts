@@ -16,7 +16,7 @@ import { tasks, type Allocation } from '../tasks/tasks.table.ts';
 import { moveAssignmentCounters, moveTaskCounters } from '../tasks/task-counters.ts';
 import { rowsOf } from '../tasks/item-selection.ts';
 import { taskView } from '../tasks/task-view.ts';
-import type { ItemStatusChange } from '../tasks/status-listeners.ts';
+import type { ItemStatusChange, ItemStatusListener } from '../tasks/status-listeners.ts';
 import { annotations } from '../annotations/annotations.table.ts';
 import { issueView } from './issues.service.ts';
 import { issues, qaTasks } from './reviews.table.ts';
@@ -139,37 +139,48 @@ async function assignNewUnit(tx: Tx, task: Pick<TaskRow, 'id' | 'allocation'>, u
   await moveAssignmentCounters(tx, share.id, { items: 1 });
 }
 
+/** Does the change move the unit in or out of "done" in a task that QA tasks may review? */
+const flips = (change: ItemStatusChange) => change.beforeDone !== change.afterDone && change.taskType !== 'review' && change.taskType !== 'ticket';
+
 /**
  * Status listener: when an item becomes done in a task that QA tasks review, adds it to each of
  * them (if sampled); when it stops being done, takes it out of those where it has no review
  * status yet. Runs in the status-changing transaction, so the QA task never misses an item.
- * Archived and locked QA tasks are left as they are.
+ * Archived and locked QA tasks are left as they are. Whether any open QA task reviews the task
+ * is asked in the statement that writes the unit (prefetch): when none does — the common case —
+ * the listener issues no query at all.
  */
-export async function flowIntoQaTasks(tx: Tx, change: ItemStatusChange, ctx: Ctx) {
-  if (change.beforeDone === change.afterDone || change.taskType === 'review' || change.taskType === 'ticket') return;
-  const reviews = await tx
-    .select({ id: tasks.id, projectId: tasks.projectId, allocation: tasks.allocation, sampleRate: sql<number | null>`${qaTasks.sampleRate}` })
-    .from(tasks)
-    .leftJoin(qaTasks, eq(qaTasks.reviewTaskId, tasks.id))
-    .where(and(eq(tasks.sourceTaskId, change.taskId), eq(tasks.type, 'review'), eq(tasks.archived, false), eq(tasks.locked, false)));
-  // Consensus copies of one item finishing in parallel would each see the other as not done:
-  // serialize per source item, so the later statement sees the earlier commit.
-  if (reviews.length) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`qa:${change.taskId}:${change.itemId}`}, 0))`);
-  for (const review of reviews) {
-    if (change.afterDone) {
-      const [unitId] = await addDoneItems(tx, review, { sourceTaskId: change.taskId, sampleRate: review.sampleRate ?? 1 }, ctx.clock.now(), change.itemId);
-      if (!unitId) continue;
-      await assignNewUnit(tx, review, unitId);
-      await moveTaskCounters(tx, review.id, null, { items: 1 });
-    } else {
-      const removed = await tx
-        .delete(taskItems)
-        .where(and(eq(taskItems.taskId, review.id), eq(taskItems.itemId, change.itemId), sql`${taskItems.status} is null`, eq(taskItems.openIssues, 0), eq(taskItems.forReview, 0)))
-        .returning({ assignmentId: taskItems.assignmentId });
-      for (const r of removed) await moveTaskCounters(tx, review.id, r.assignmentId, { items: -1 });
+export const flowIntoQaTasks: ItemStatusListener = {
+  prefetch: (change) =>
+    flips(change)
+      ? { select: sql`exists (select 1 from ${tasks} r where r.source_task_id = ${change.taskId}::uuid and r.type = 'review' and not r.archived and not r.locked)` }
+      : null,
+  run: async (tx, change, reviewed, ctx) => {
+    if (!flips(change) || reviewed !== true) return;
+    const reviews = await tx
+      .select({ id: tasks.id, projectId: tasks.projectId, allocation: tasks.allocation, sampleRate: sql<number | null>`${qaTasks.sampleRate}` })
+      .from(tasks)
+      .leftJoin(qaTasks, eq(qaTasks.reviewTaskId, tasks.id))
+      .where(and(eq(tasks.sourceTaskId, change.taskId), eq(tasks.type, 'review'), eq(tasks.archived, false), eq(tasks.locked, false)));
+    // Consensus copies of one item finishing in parallel would each see the other as not done:
+    // serialize per source item, so the later statement sees the earlier commit.
+    if (reviews.length) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`qa:${change.taskId}:${change.itemId}`}, 0))`);
+    for (const review of reviews) {
+      if (change.afterDone) {
+        const [unitId] = await addDoneItems(tx, review, { sourceTaskId: change.taskId, sampleRate: review.sampleRate ?? 1 }, ctx.clock.now(), change.itemId);
+        if (!unitId) continue;
+        await assignNewUnit(tx, review, unitId);
+        await moveTaskCounters(tx, review.id, null, { items: 1 });
+      } else {
+        const removed = await tx
+          .delete(taskItems)
+          .where(and(eq(taskItems.taskId, review.id), eq(taskItems.itemId, change.itemId), sql`${taskItems.status} is null`, eq(taskItems.openIssues, 0), eq(taskItems.forReview, 0)))
+          .returning({ assignmentId: taskItems.assignmentId });
+        for (const r of removed) await moveTaskCounters(tx, review.id, r.assignmentId, { items: -1 });
+      }
     }
-  }
-}
+  },
+};
 
 /** The QA settings of a review task (sample rate, source), or null for a task that is not one. */
 export async function qaSettings(db: Db, reviewTaskId: string) {

@@ -1,7 +1,7 @@
 import type { Caller, Ctx } from '../context.ts';
 import { ruleBroken } from '../core/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { parseItemFilter } from '../core/filter.ts';
+import { parseItemFilter } from '../datasets/item-filter.ts';
 import { assertWritable, findTask, taskActor } from './task-access.ts';
 import { assertHasItems, fillTask } from './create-task.ts';
 import { assertItemsInDataset, type ItemSelection } from './item-selection.ts';

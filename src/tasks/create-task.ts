@@ -1,4 +1,4 @@
-import { parseItemFilter } from '../core/filter.ts';
+import { parseItemFilter } from '../datasets/item-filter.ts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Tx } from '../db/client.ts';
@@ -15,7 +15,7 @@ import { ensureAssignments, sharesOf } from '../assignments/assignment-rows.ts';
 import { taskItems } from './task-items.table.ts';
 import { priorityRank, taskLinks, tasks, type Allocation } from './tasks.table.ts';
 import { initialState } from './task-workflow.ts';
-import { moveAssignmentCounters, moveTaskCounters } from './task-counters.ts';
+import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from './task-counters.ts';
 import { assertItemsInDataset, insertUnits, type ItemSelection } from './item-selection.ts';
 import { taskView } from './task-view.ts';
 import type { CreateTaskInput } from './tasks.schema.ts';
@@ -29,30 +29,36 @@ async function assertInProject(tx: Tx, table: typeof datasets | typeof recipes |
 /**
  * Fills a task with units from its dataset and gives them out: distribution splits them among
  * the annotators now; pulling leaves them queued. Qualification tasks give every annotator a
- * copy of every item; consensus tasks hold `annotatorsPerItem` copies. Counters move in the
- * caller's transaction. Returns the number of units added.
+ * copy of every item (everyone labels the same gold items); consensus tasks hold
+ * `annotatorsPerItem` copies; honeypot tasks leave their gold items out of the shared units
+ * (gold is served per person: mixed into each share by `distributeUnits`, or into pulls).
+ * Counters move in the caller's transaction, task row first, then assignment rows in id order
+ * (the order of status writes and pulls). Returns the number of units added (gold not counted).
  */
 export async function fillTask(tx: Tx, task: TaskRow, selection: ItemSelection, now: Date): Promise<number> {
   if (!task.datasetId) return 0;
   const annotators = await ensureAssignments(tx, task, 'annotator', [], undefined, now);
   const gold = task.honeypot?.goldItemIds ?? [];
-  let added: number;
   if (task.type === 'qualification') {
-    added = await insertUnits(tx, task, task.datasetId, selection, Math.max(1, annotators.length), now);
-    // Copy k belongs to the k-th annotator: everyone labels the same items.
+    const added = await insertUnits(tx, task, task.datasetId, selection, Math.max(1, annotators.length), now);
+    // Copy k belongs to the k-th annotator: everyone labels the same items. The new units are
+    // rows of this transaction (or queued ones nobody holds).
+    const deltas: Array<[string, UnitDelta]> = [];
     for (const [k, a] of annotators.entries()) {
       const res = await tx
         .update(taskItems)
         .set({ assignmentId: a.id })
         .where(and(eq(taskItems.taskId, task.id), eq(taskItems.copy, k), sql`${taskItems.assignmentId} is null`))
         .returning({ id: taskItems.id });
-      await moveAssignmentCounters(tx, a.id, { items: res.length });
+      deltas.push([a.id, { items: res.length }]);
     }
-  } else {
-    added = await insertUnits(tx, task, task.datasetId, selection, task.consensus?.annotatorsPerItem ?? 1, now, gold);
-    if (task.allocation.method === 'distribution') await distributeUnits(tx, task.id, sharesOf(annotators), { onlyUnassigned: true });
+    await moveTaskCounters(tx, task.id, null, { items: added });
+    await moveAssignmentCountersInOrder(tx, deltas);
+    return added;
   }
-  await moveTaskCounters(tx, task.id, null, { items: added });
+  const added = await insertUnits(tx, task, task.datasetId, selection, task.consensus?.annotatorsPerItem ?? 1, now, gold);
+  if (task.allocation.method === 'distribution') await distributeUnits(tx, task.id, sharesOf(annotators), { onlyUnassigned: true, addedItems: added, now });
+  else await moveTaskCounters(tx, task.id, null, { items: added });
   return added;
 }
 
@@ -68,6 +74,8 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
   if (!isTicket && !input.datasetId) throw ruleBroken('A task needs a datasetId', { field: 'datasetId' });
   if (input.type === 'consensus' && !input.consensus) throw ruleBroken('A consensus task needs consensus.annotatorsPerItem');
   if (input.type === 'honeypot' && !input.honeypot) throw ruleBroken('A honeypot task needs honeypot.goldItemIds and ratio');
+  // Gold settings on another type would silently keep those items out of the task.
+  if (input.honeypot && input.type !== 'honeypot') throw ruleBroken('Only honeypot tasks take honeypot settings', { field: 'honeypot' });
   if (input.type === 'review' && !input.sourceTaskId) throw ruleBroken('A review task needs sourceTaskId');
   if (input.links?.length && !isTicket) throw ruleBroken('Only tickets have links');
   const annotators = await resolveAssignees(ctx.db, projectId, input.assigneeIds);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { ruleBroken } from '../core/errors.ts';
-import { compileItemFilter, type ItemFilter } from '../core/filter.ts';
+import { compileItemFilter, type ItemFilter } from '../datasets/item-filter.ts';
 import { items } from '../datasets/datasets.table.ts';
 
 /** Which items of a dataset: given ids, a filter, or all of them (`null`). */

@@ -1,11 +1,11 @@
-import { and, asc, desc, eq, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { atLeast, requireRole } from '../auth/permissions.ts';
 import { tasks } from './tasks.table.ts';
-import { recentDone, taskView } from './task-view.ts';
+import { rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
 
 const sortFields = ['createdAt', 'name', 'priority', 'dueDate', 'updatedAt'] as const;
@@ -63,7 +63,7 @@ export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilt
  * only with `archived=true`. Progress comes from counters and hourly buckets: items are never read.
  */
 export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, query: ListTasksQuery) {
-  await requireRole(ctx.db, caller, projectId, 'viewer', 'Project');
+  const role = await requireRole(ctx.db, caller, projectId, 'viewer', 'Project');
   const { field, desc: descending } = parseSort(query.sort, sortFields, 'createdAt');
   const key = sortKey[field];
   const conditions = [taskFilterSql(projectId, query, caller.userId)];
@@ -73,7 +73,14 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
     conditions.push(descending ? sql`(${key}, ${tasks.id}) < (${v}, ${String(id)}::uuid)` : sql`(${key}, ${tasks.id}) > (${v}, ${String(id)}::uuid)`);
   }
   const order = descending ? [desc(key as SQL), desc(tasks.id)] : [asc(key as SQL), asc(tasks.id)];
-  const rows = await ctx.db.select().from(tasks).where(and(...conditions)).orderBy(...order).limit(query.limit + 1);
+  const now = ctx.clock.now();
+  // The ETA's input rides on each row as a subquery: one statement for the page.
+  const rows = await ctx.db
+    .select({ ...getTableColumns(tasks), recent: recentDoneSql(rateWindowStart(now)) })
+    .from(tasks)
+    .where(and(...conditions))
+    .orderBy(...order)
+    .limit(query.limit + 1);
   const position = (t: (typeof rows)[number]): unknown[] => {
     switch (field) {
       case 'createdAt':
@@ -89,8 +96,6 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
     }
   };
   const page = toPage(rows, query.limit, position);
-  const now = ctx.clock.now();
-  const recent = await recentDone(ctx.db, page.data.map((t) => t.id), undefined, now);
-  return { data: page.data.map((t) => taskView(t, recent.get(t.id) ?? 0, now)), nextCursor: page.nextCursor };
+  return { data: page.data.map((t) => taskView(t, t.recent, now, undefined, atLeast(role, 'manager'))), nextCursor: page.nextCursor };
 }
 

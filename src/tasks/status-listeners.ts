@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import type { TaskType } from './tasks.table.ts';
@@ -22,15 +23,32 @@ export interface ItemStatusChange {
 }
 
 /**
- * Called inside the transaction that changes the status, after the task item is written and
- * before the audit event: a listener that throws rolls the change back. The task's and the
+ * What a listener reads (and may delete) in the SAME statement that writes the unit, instead of
+ * in round trips of its own: `with` is a data-modifying statement run as a CTE of it (e.g. a
+ * `DELETE`), `select` an expression or a one-row, one-column query whose value is handed to the
+ * listener (use `json_build_object` for several values). Both run
+ * after the unit's lock was taken, from the statement's snapshot: they do not see the unit's new
+ * status (the update is a sibling CTE), only what was committed or written before it.
+ */
+export interface StatusPrefetch {
+  with?: SQL;
+  select: SQL;
+}
+
+/**
+ * A status listener: `run` is called inside the transaction that changes the status, after the
+ * task item and its audit event are written, with the value of its `prefetch` (null when it has
+ * none). A listener that throws rolls the change (and the event) back. The task's and the
  * assignment's counters (and the hourly done buckets) are written after the listeners, just
  * before commit, so that the task row — which every status write of the task needs — is locked
  * for one statement only: a listener must not read those counters expecting this change in them.
  * Quality (score functions, "scores reset when the status changes") and reviews (QA tasks)
  * register here.
  */
-export type ItemStatusListener = (tx: Tx, change: ItemStatusChange, ctx: Ctx) => Promise<void>;
+export interface ItemStatusListener {
+  prefetch?: (change: ItemStatusChange) => StatusPrefetch | null;
+  run: (tx: Tx, change: ItemStatusChange, prefetched: unknown, ctx: Ctx) => Promise<void>;
+}
 
 const listeners: ItemStatusListener[] = [];
 
@@ -43,6 +61,21 @@ export function onItemStatusChange(listener: ItemStatusListener): () => void {
   };
 }
 
-export async function emitItemStatusChange(tx: Tx, change: ItemStatusChange, ctx: Ctx) {
-  for (const listener of listeners) await listener(tx, change, ctx);
+/**
+ * The listeners of one change, with their prefetch parts for the statement that writes the unit:
+ * `ctes` to add to its `WITH`, `columns` to select (`p0`, `p1`, …), and `emit` to call with that
+ * statement's row once it ran.
+ */
+export function prepareItemStatusChange(change: ItemStatusChange) {
+  const current = [...listeners];
+  const parts = current.map((l) => l.prefetch?.(change) ?? null);
+  const ctes = parts.flatMap((p, i) => (p?.with ? [sql`${sql.raw(`l${i}`)} as (${p.with})`] : []));
+  const columns = parts.flatMap((p, i) => (p ? [sql`(${p.select}) as ${sql.raw(`p${i}`)}`] : []));
+  return {
+    ctes,
+    columns,
+    async emit(tx: Tx, ctx: Ctx, row: Record<string, unknown> | undefined) {
+      for (const [i, listener] of current.entries()) await listener.run(tx, change, parts[i] ? (row?.[`p${i}`] ?? null) : null, ctx);
+    },
+  };
 }

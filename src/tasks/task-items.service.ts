@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { ruleBroken } from '../core/errors.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { auditInsert, type AuditEntry } from '../audit/audit.service.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes } from '../recipes/shape-validation.ts';
 import { runValidationRules } from '../recipes/validation-rules.ts';
@@ -12,7 +12,8 @@ import { taskItems } from './task-items.table.ts';
 import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskActor, type TaskRow } from './task-access.ts';
 import { statusesOf, lockUnit, type UnitRow } from './task-units.ts';
 import { applyStatusCounters } from './task-counters.ts';
-import { emitItemStatusChange } from './status-listeners.ts';
+import { prepareItemStatusChange, type ItemStatusChange } from './status-listeners.ts';
+import { rowsOf } from './item-selection.ts';
 import type { Tx } from '../db/client.ts';
 
 /** Runs the recipe's validation rules over the unit's current annotation (422 naming the rule). */
@@ -24,6 +25,25 @@ async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
   const [item] = await tx.select({ kind: items.kind, payload: items.payload }).from(items).where(eq(items.id, unit.itemId));
   const shapes = validateShapes(recipe, item!, annotation?.shapes ?? []);
   runValidationRules(recipe, shapes);
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * Writes the unit's new status fields, its audit event and the status listeners' prefetch parts
+ * (their reads, and deletes such as "scores reset") in ONE statement, after the unit's lock was
+ * taken; then runs the listeners with what they prefetched.
+ */
+async function writeUnitStatus(ctx: Ctx, tx: Tx, row: UnitRow, change: ItemStatusChange, audit: AuditEntry) {
+  const listening = prepareItemStatusChange(change);
+  const result = await tx.execute(sql`
+    with u as (
+      update task_items set status = ${row.status}, done = ${row.done}, status_by = ${row.statusBy}::uuid, worker_id = ${row.workerId}::uuid,
+        started_at = ${iso(row.startedAt)}::timestamptz, finished_at = ${iso(row.finishedAt)}::timestamptz, lease_expires_at = ${iso(row.leaseExpiresAt)}::timestamptz
+      where id = ${row.id}::uuid
+    ), a as (${auditInsert(audit, change.at)})${sql.join(listening.ctes.map((c) => sql`, ${c}`))}
+    select 1 as one${sql.join(listening.columns.map((c) => sql`, ${c}`))}`);
+  await listening.emit(tx, ctx, rowsOf<Record<string, unknown>>(result)[0]);
 }
 
 async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: string, next: string | null, workerId?: string) {
@@ -40,40 +60,33 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
     if (unit.status === next) return unitView(unit);
     if (next !== null && statuses.get(next)!.countsAsDone && next !== 'discarded') await validateForStatus(tx, task, unit);
     const afterDone = next !== null && (statuses.get(next)?.countsAsDone ?? true);
-    const [row] = await tx
-      .update(taskItems)
-      .set({
-        status: next,
-        done: afterDone,
-        statusBy: next === null ? null : caller.userId,
-        workerId: unit.workerId ?? (unit.assignmentId && actor.annotatorAssignmentIds.includes(unit.assignmentId) ? caller.userId : null),
-        startedAt: unit.startedAt ?? now,
-        finishedAt: next === null ? null : now,
-        // A removed status puts the item back in its worker's hands for a fresh lease.
-        leaseExpiresAt: next === null ? new Date(now.getTime() + task.allocation.leaseSeconds * 1000) : unit.leaseExpiresAt,
-      })
-      .where(eq(taskItems.id, unit.id))
-      .returning();
-    await emitItemStatusChange(
-      tx,
-      {
-        projectId: task.projectId,
-        taskId: task.id,
-        taskType: task.type,
-        taskItemId: unit.id,
-        itemId: unit.itemId,
-        assignmentId: unit.assignmentId,
-        workerId: row!.workerId,
-        actorId: caller.userId,
-        before: unit.status,
-        after: next,
-        beforeDone: unit.done,
-        afterDone,
-        at: now,
-      },
-      ctx,
-    );
-    await recordAudit(tx, {
+    const row: UnitRow = {
+      ...unit,
+      status: next,
+      done: afterDone,
+      statusBy: next === null ? null : caller.userId,
+      workerId: unit.workerId ?? (unit.assignmentId && actor.annotatorAssignmentIds.includes(unit.assignmentId) ? caller.userId : null),
+      startedAt: unit.startedAt ?? now,
+      finishedAt: next === null ? null : now,
+      // A removed status puts the item back in its worker's hands for a fresh lease.
+      leaseExpiresAt: next === null ? new Date(now.getTime() + task.allocation.leaseSeconds * 1000) : unit.leaseExpiresAt,
+    };
+    const change: ItemStatusChange = {
+      projectId: task.projectId,
+      taskId: task.id,
+      taskType: task.type,
+      taskItemId: unit.id,
+      itemId: unit.itemId,
+      assignmentId: unit.assignmentId,
+      workerId: row.workerId,
+      actorId: caller.userId,
+      before: unit.status,
+      after: next,
+      beforeDone: unit.done,
+      afterDone,
+      at: now,
+    };
+    await writeUnitStatus(ctx, tx, row, change, {
       projectId: task.projectId,
       actorId: caller.userId,
       action: next === null ? 'task_item.status_remove' : 'task_item.status_set',
@@ -87,7 +100,7 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
     const statusDelta = (next !== null ? 1 : 0) - (unit.status !== null ? 1 : 0);
     const doneDelta = (afterDone ? 1 : 0) - (unit.done ? 1 : 0);
     await applyStatusCounters(tx, task, unit.assignmentId, now, { statuses: statusDelta, done: doneDelta });
-    return unitView(row!);
+    return unitView(row);
   });
 }
 
@@ -115,7 +128,8 @@ export function unitView(u: UnitRow) {
     done: u.done,
     assignmentId: u.assignmentId,
     workerId: u.workerId,
-    leaseExpiresAt: u.leaseExpiresAt,
+    // A unit nobody works keeps its last lease's end for the claim (pull.service.ts); it is no lease.
+    leaseExpiresAt: u.workerId ? u.leaseExpiresAt : null,
     startedAt: u.startedAt,
     finishedAt: u.finishedAt,
     openIssues: u.openIssues,

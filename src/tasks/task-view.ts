@@ -1,6 +1,12 @@
-import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, sql, type Placeholder } from 'drizzle-orm';
+import type { Caller } from '../context.ts';
 import type { Db } from '../db/client.ts';
-import { taskDoneHourly, taskLinks, taskWideKey } from './tasks.table.ts';
+import { prepared } from '../db/prepared.ts';
+import { notFound } from '../core/errors.ts';
+import { atLeast } from '../auth/permissions.ts';
+import { isId } from '../core/ids.ts';
+import { projectMembers } from '../projects/projects.table.ts';
+import { taskDoneHourly, taskLinks, tasks, taskWideKey } from './tasks.table.ts';
 import { isLocked, type TaskRow } from './task-access.ts';
 
 /** The ETA looks at the last day of completions: recent enough to follow a change of pace. */
@@ -31,6 +37,48 @@ export async function recentDone(db: Db, taskIds: string[], assignmentKeys: stri
   return out;
 }
 
+/** The start of the ETA's rate window at `now`. */
+export const rateWindowStart = (now: Date) => new Date(now.getTime() - RATE_WINDOW_MS);
+
+/**
+ * `recentDone` of the `tasks` row of the enclosing query as a scalar subquery, so a list or a
+ * detail reads the ETA's input in its own statement: at most 24 bucket rows, on the bucket
+ * table's primary key. `since` is `rateWindowStart(now)` (or a placeholder for it). The column is
+ * spelt out: drizzle leaves `tasks.id` unqualified in a single-table select, where inside a
+ * subquery it could bind to another table's `id`.
+ */
+export const recentDoneSql = (since: Date | Placeholder) =>
+  sql<number>`(select coalesce(sum(h.done), 0)::int from task_done_hourly h
+    where h.task_id = "tasks"."id" and h.assignment_id = ${taskWideKey}::uuid and h.hour >= ${since})`;
+
+/** The statement behind `readTaskView`, prepared by name (see `prepared`). */
+const taskViewStatement = (db: Db) =>
+  prepared(db, 'loupe_task_view', () =>
+    db
+      .select({
+        task: tasks,
+        memberRole: projectMembers.role,
+        recent: recentDoneSql(sql.placeholder('since')),
+        links: sql<Array<{ kind: 'item' | 'finding'; id: string }> | null>`case when ${tasks.type} = 'ticket' then coalesce(
+          (select json_agg(json_build_object('kind', l.kind, 'id', l.target_id)) from task_links l where l.task_id = "tasks"."id"), '[]'::json) end`,
+      })
+      .from(tasks)
+      .leftJoin(projectMembers, and(eq(projectMembers.projectId, tasks.projectId), eq(projectMembers.userId, sql.placeholder('userId'))))
+      .where(eq(tasks.id, sql.placeholder('taskId')))
+      .prepare('loupe_task_view'),
+  );
+
+/**
+ * A task as `GET /tasks/{id}` shows it, in ONE statement: the row, the caller's membership role
+ * in its project, the recent completions (ETA) and, for a ticket, its links. 404 for an unknown
+ * task or a caller who is not a member of its project (administrators see every task).
+ */
+export async function readTaskView(db: Db, caller: Caller, taskId: string, now: Date) {
+  const [row] = isId(taskId) ? await taskViewStatement(db).execute({ taskId, userId: caller.userId, since: rateWindowStart(now) }) : [];
+  if (!row || (!caller.isAdmin && !row.memberRole)) throw notFound('Task');
+  return taskView(row.task, row.recent, now, row.links ?? undefined, caller.isAdmin || atLeast(row.memberRole!, 'manager'));
+}
+
 /** `{total, done, percent, etaSeconds}`: the ETA divides what remains by the recent completion rate. */
 export function progressOf(c: Counted, recent: number, now: Date) {
   const total = c.itemCount;
@@ -57,7 +105,12 @@ export const countsOf = (c: Counted) => ({
 
 type DerivedStatus = 'open' | 'in_progress' | 'completed' | 'completed_with_issues';
 
-export function taskView(task: TaskRow, recent: number, now: Date, links?: Array<{ kind: 'item' | 'finding'; id: string }>) {
+/**
+ * A task as the API shows it. `seesGold`: whether the caller may see `honeypot.goldItemIds`
+ * (managers and up); below that the honeypot shows only its ratio, since gold is mixed in
+ * unannounced and annotators are scored on it.
+ */
+export function taskView(task: TaskRow, recent: number, now: Date, links?: Array<{ kind: 'item' | 'finding'; id: string }>, seesGold = true) {
   return {
     id: task.id,
     projectId: task.projectId,
@@ -76,7 +129,7 @@ export function taskView(task: TaskRow, recent: number, now: Date, links?: Array
     description: task.description,
     allocation: task.allocation,
     consensus: task.consensus,
-    honeypot: task.honeypot,
+    honeypot: task.honeypot && !seesGold ? { ratio: task.honeypot.ratio } : task.honeypot,
     sourceTaskId: task.sourceTaskId,
     reviewNote: task.reviewNote,
     ...(links ? { links } : {}),

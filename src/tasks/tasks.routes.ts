@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
-import { itemFilterField } from '../core/filter.ts';
+import { itemFilterField } from '../datasets/item-filter.ts';
 import { registerProjectResolver } from '../auth/permissions.ts';
 import { tasks } from './tasks.table.ts';
 import { createTask } from './create-task.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { itemFilterField } from '../core/filter.ts';
+import { itemFilterField } from '../datasets/item-filter.ts';
 import { priorities, taskTypes } from './tasks.table.ts';
 
 const ref = z.string().min(1).max(320);
@@ -86,7 +86,9 @@ export const taskOut = z.object({
   description: z.string().nullable(),
   allocation: z.object({ method: z.enum(['distribution', 'pulling']), batchSize: z.number(), maxWorkload: z.number(), leaseSeconds: z.number(), workload: z.record(z.string(), z.number()).optional() }),
   consensus: z.object({ annotatorsPerItem: z.number() }).nullable(),
-  honeypot: z.object({ goldItemIds: z.array(z.string()), ratio: z.number() }).nullable(),
+  honeypot: z
+    .object({ goldItemIds: z.array(z.string()).optional().describe('Managers and owners only: annotators are not told which items are gold'), ratio: z.number() })
+    .nullable(),
   sourceTaskId: z.string().nullable(),
   reviewNote: z.object({ body: z.string(), authorId: z.string(), at: z.string() }).nullable().describe('The last review failure comment'),
   links: z.array(z.object({ kind: z.enum(['item', 'finding']), id: z.string() })).optional(),

@@ -11,7 +11,7 @@ import { taskAssignees } from '../assignments/assignments.table.ts';
 import { priorityRank, tasks } from './tasks.table.ts';
 import { assertWritable, findTask, taskActor, type TaskRow } from './task-access.ts';
 import { checkTransition } from './task-workflow.ts';
-import { linksOf, recentDone, taskView } from './task-view.ts';
+import { linksOf, readTaskView, recentDone, taskView } from './task-view.ts';
 import type { PatchTaskInput } from './tasks.schema.ts';
 
 async function view(ctx: Ctx, task: TaskRow) {
@@ -22,9 +22,7 @@ async function view(ctx: Ctx, task: TaskRow) {
 
 /** A task with its derived status, lock state, progress (with ETA) and counts. Reads no items. */
 export async function getTask(ctx: Ctx, caller: Caller, taskId: string) {
-  const task = await findTask(ctx.db, taskId);
-  await taskActor(ctx.db, caller, task);
-  return view(ctx, task);
+  return readTaskView(ctx.db, caller, taskId, ctx.clock.now());
 }
 
 async function lockTask(tx: Tx, taskId: string) {

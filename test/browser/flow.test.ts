@@ -343,4 +343,29 @@ describe('the web app in Chromium', () => {
     noProblems(rui);
     await rui.context().close();
   });
+
+  it('lets the manager create a honeypot task with its gold items and share', async () => {
+    const datasets = (await api('GET', `/api/v1/projects/${projectId}/datasets`, people.manager!.token)).body.data as Array<{ id: string; name: string }>;
+    const dataset = datasets.find((d) => d.name === 'Street and reviews')!;
+    const itemIds = ((await api('GET', `/api/v1/datasets/${dataset.id}/items`, people.manager!.token)).body.data as Array<{ id: string }>).map((i) => i.id);
+    const page = await openPage(h);
+    await signIn(page, people.manager!.email, PASSWORD);
+    await page.goto(`/p/${projectId}/tasks`);
+    await page.getByRole('button', { name: 'New task' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New task' });
+    await dialog.getByLabel('Name').fill('Spot checks');
+    await dialog.getByLabel('Type').selectOption('honeypot');
+    await dialog.getByLabel('Dataset').selectOption({ label: 'Street and reviews' });
+    await dialog.getByLabel('Gold item ids').fill(itemIds.slice(0, 2).join('\n'));
+    await dialog.getByLabel('Gold share').fill('0.25');
+    await dialog.getByRole('group', { name: 'Assignees' }).getByRole('checkbox', { name: /Ari Annotator/ }).check();
+    await shot(page, '23-new-honeypot-task');
+    await dialog.getByRole('button', { name: 'Create task' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /Spot checks/ }).waitFor();
+    const tasks = (await api('GET', `/api/v1/projects/${projectId}/tasks?type=honeypot`, people.manager!.token)).body.data as Array<{ name: string; honeypot: unknown }>;
+    expect(tasks.find((t) => t.name === 'Spot checks')?.honeypot).toEqual({ goldItemIds: itemIds.slice(0, 2), ratio: 0.25 });
+    noProblems(page);
+    await page.context().close();
+  });
 });

@@ -1,5 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
+import { IMPORT_BATCH_ROWS } from '../../src/datasets/item-import.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -163,6 +166,69 @@ describe('POST /api/v1/datasets/:datasetId/items', () => {
     expect(items.find((i) => i.externalId === 'k5').payload.text).toBe('n2405');
   });
 
+  it('stores every line exactly, keyed and unkeyed mixed over several batches, in body order', async () => {
+    const { datasetId, owner } = await newDataset();
+    const tricky = 'back\\slash \\N tab\t nl\n cr\r "quote" ünï 😀 \u2028';
+    const n = IMPORT_BATCH_ROWS * 2 + 7;
+    const lines = Array.from({ length: n }, (_, i) => ({
+      ...(i % 3 === 0 ? { externalId: `${tricky}#${i}` } : {}),
+      kind: i % 2 ? 'text' : 'record',
+      payload: i % 2 ? { text: `${tricky} ${i}` } : { nested: { s: tricky, n: i, a: [1, null, true] } },
+      metadata: { [`k\\${i % 4}`]: tricky, i },
+      ...(i % 5 === 0 ? { draft: true } : {}),
+    }));
+    const res = await importBody(datasetId, ndjson(lines), 'application/x-ndjson', owner);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ created: n, updated: 0, failed: [], failedCount: 0 });
+    const items = await allItems(datasetId, owner, 'payload');
+    // Ids are time-ordered: listing by id walks the body's order.
+    expect(items.map((i) => i.seq)).toEqual(lines.map((_, i) => i + 1));
+    items.forEach((item, i) => {
+      expect(item.externalId).toBe(lines[i]!.externalId ?? null);
+      expect(item.kind).toBe(lines[i]!.kind);
+      expect(item.payload).toEqual(lines[i]!.payload);
+      expect(item.metadata).toEqual(lines[i]!.metadata);
+      expect(item.draft).toBe(i % 5 === 0);
+    });
+  });
+
+  it('answers the same for a line whether the quick check or the full schema reads it', async () => {
+    const { datasetId, owner } = await newDataset();
+    const res = await importBody(datasetId, ndjson([
+      { externalId: 42, kind: 'text', payload: { text: 'numeric id becomes a string' } },
+      { externalId: '', kind: 'text', payload: { text: 'empty id' } },
+      { kind: 'text', payload: { text: 'x' }, extra: 1 },
+      { kind: 'record', payload: [1, 2] },
+      { kind: 'text', payload: { txt: 'no text' } },
+      { kind: 'text', payload: { text: 'x' }, draft: 'yes' },
+      { kind: 'nope', payload: {} },
+      { payload: { any: 'record' }, metadata: null },
+    ]), 'application/x-ndjson', owner, { mode: 'partial' });
+    expect(res.status).toBe(200);
+    expect(res.body.created).toBe(1);
+    expect(res.body.failed.map((f: { line: number }) => f.line)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(res.body.failed.every((f: { error: string }) => f.error.length > 0)).toBe(true);
+    const [item] = await allItems(datasetId, owner);
+    expect(item.externalId).toBe('42');
+  });
+
+  it('refuses lines PostgreSQL could not store (NUL, half a surrogate pair) as bad lines, not a failed import', async () => {
+    const { datasetId, owner } = await newDataset();
+    const body = ['{"payload":{"a":"ok"}}', '{"payload":{"a":"\\ud800"}}', '{"externalId":"x\\udc00","payload":{}}', '{"payload":{"\\ud83d":1}}', '{"payload":{"a":"\\u0000"}}', '{"payload":{"a":"\\ud83d\\ude00"}}'].join('\n');
+    const atomic = await importBody(datasetId, body, 'application/x-ndjson', owner);
+    expect(atomic.status).toBe(400);
+    expect(atomic.body.code).toBe('invalid_import');
+    expect(atomic.body.failed.map((f: { line: number }) => f.line)).toEqual([2, 3, 4, 5]);
+    expect(atomic.body.failed[0].error).toContain('surrogate');
+    expect(atomic.body.failed[3].error).toContain('NUL');
+    expect(await itemCount(datasetId, owner)).toBe(0);
+    const partial = await importBody(datasetId, body, 'application/x-ndjson', owner, { mode: 'partial' });
+    expect(partial.status).toBe(200);
+    expect(partial.body).toMatchObject({ created: 2, failedCount: 4 });
+    const stored = await allItems(datasetId, owner, 'payload');
+    expect(stored.map((i) => i.payload.a)).toEqual(['ok', '😀']);
+  });
+
   it('keeps pre-annotations and gold that ride along, and refuses malformed shapes', async () => {
     const { datasetId, owner } = await newDataset();
     const ok = await importBody(datasetId, ndjson([
@@ -229,6 +295,61 @@ describe('POST /api/v1/datasets/:datasetId/items', () => {
     expect(first.body.created).toBe(1);
     expect(second.headers['idempotent-replayed']).toBe('true');
     expect(await itemCount(datasetId, owner)).toBe(1);
+  });
+
+  it('refuses the same Idempotency-Key with a different body of the same length (422) and writes nothing', async () => {
+    const { datasetId, owner } = await newDataset();
+    const send = (text: string) =>
+      t.request('POST', `/api/v1/datasets/${datasetId}/items`, {
+        payload: ndjson([{ externalId: 'k', kind: 'text', payload: { text } }]),
+        contentType: 'application/x-ndjson',
+        token: owner.token,
+        headers: { 'idempotency-key': 'imp-2' },
+      });
+    expect((await send('first')).status).toBe(200);
+    const other = await send('other');
+    expect(other.status).toBe(422);
+    expect(other.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(other.body.code).toBe('idempotency_key_reused');
+    const items = await allItems(datasetId, owner, 'payload');
+    expect(items.map((i) => i.payload.text)).toEqual(['first']);
+    // The first body is still recognised and replayed, not run again.
+    const again = await send('first');
+    expect(again.status).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual({ created: 1, updated: 0, failed: [], failedCount: 0 });
+  });
+
+  it('frees the Idempotency-Key of a refused import, so a corrected body under that key imports', async () => {
+    const { datasetId, owner } = await newDataset();
+    const send = (lines: unknown[]) =>
+      t.request('POST', `/api/v1/datasets/${datasetId}/items`, { payload: ndjson(lines), contentType: 'application/x-ndjson', token: owner.token, headers: { 'idempotency-key': 'imp-3' } });
+    expect((await send([{ kind: 'text', payload: { text: 1 } }])).status).toBe(400);
+    const fixed = await send([{ kind: 'text', payload: { text: 'one' } }]);
+    expect(fixed.status).toBe(200);
+    expect(fixed.headers['idempotent-replayed']).toBeUndefined();
+    expect(fixed.body.created).toBe(1);
+  });
+
+  it('writes nothing when the client breaks off mid-upload, and frees its Idempotency-Key for the retry', async () => {
+    const { datasetId, owner } = await newDataset();
+    if (!t.app.server.listening) await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as AddressInfo;
+    const n = IMPORT_BATCH_ROWS * 2 + 500;
+    const body = ndjson(Array.from({ length: n }, (_, i) => ({ kind: 'text', payload: { text: `line ${i}` } })));
+    const headers = { authorization: `Bearer ${owner.token}`, 'content-type': 'application/x-ndjson', 'idempotency-key': 'imp-abort' };
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: `/api/v1/datasets/${datasetId}/items`, headers: { ...headers, 'content-length': Buffer.byteLength(body) } });
+    req.on('error', () => {});
+    // More than one batch goes out (and is written), then the client disappears.
+    req.write(body.slice(0, Math.floor(body.length * 0.7)));
+    await new Promise((r) => setTimeout(r, 1500));
+    req.destroy();
+    const retry = await t.request('POST', `/api/v1/datasets/${datasetId}/items`, { payload: body, contentType: 'application/x-ndjson', token: owner.token, headers: { 'idempotency-key': 'imp-abort' } });
+    expect(retry.status).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.body.created).toBe(n);
+    expect(await itemCount(datasetId, owner)).toBe(n);
+    expect((await allItems(datasetId, owner)).length).toBe(n);
   });
 
   it('keeps the item count exact under parallel imports into one dataset', async () => {

@@ -40,23 +40,30 @@ describe('pull counters under crossing re-claims', () => {
     let results: Array<Awaited<ReturnType<typeof pull>>>;
     const pool = t.database.pool;
     if (pool) {
-      // PostgreSQL: force the worst interleaving. Another session holds both assignment rows
-      // (FOR NO KEY UPDATE: the claim's foreign-key checks still pass), so each pull claims its
-      // item — a takes b's, b then takes a's — and queues on the counters. Released together,
-      // pulls that lock "own row first" hold one row each and wait for the other's: a deadlock,
+      // PostgreSQL: force the worst interleaving. Each pull returns the OTHER's expired item to
+      // the queue and claims it, so each moves both assignment rows' counters (the holder's -1,
+      // its own +1). One session holds both assignment rows (FOR NO KEY UPDATE: the claim's
+      // foreign-key checks still pass) so both pulls queue on the counters; another holds a's
+      // expired unit while a pulls, so a's sweep returns only b's item. Released together, pulls
+      // that lock "own row first" hold one row each and wait for the other's: a deadlock,
       // answered 500. Locking in assignment-id order, one waits for the other instead.
-      const blocker = await pool.connect();
+      const counters = await pool.connect();
+      const unit = await pool.connect();
       try {
-        await blocker.query('begin');
-        await blocker.query('select id from task_assignees where task_id = $1 order by id for no key update', [task.id]);
+        await counters.query('begin');
+        await counters.query('select id from task_assignees where task_id = $1 order by id for no key update', [task.id]);
+        await unit.query('begin');
+        await unit.query('select id from task_items where task_id = $1 and item_id = $2 for update', [task.id, w.itemIds[1]]);
         const pa = pull(task.id, a);
         await waitForLockWaiters(pool, 1);
+        await unit.query('commit');
         const pb = pull(task.id, b);
         await waitForLockWaiters(pool, 2);
-        await blocker.query('commit');
+        await counters.query('commit');
         results = await Promise.all([pa, pb]);
       } finally {
-        blocker.release();
+        counters.release();
+        unit.release();
       }
     } else {
       // PGlite runs one transaction at a time: no interleaving to force, the outcome must match.

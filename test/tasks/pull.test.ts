@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
+import { pullItems, returnExpiredLeases } from '../../src/assignments/pull.service.ts';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
 import { createTask, world } from './helpers.ts';
 
@@ -28,6 +29,18 @@ describe('POST /api/v1/tasks/:taskId/pull', () => {
     expect((await pull(task.id, a)).body.items.map((i: any) => i.itemId)).toEqual([w.itemIds[6]]);
   });
 
+  it('applies the defaults: batches of 5, at most 10 held, leases of an hour', async () => {
+    const w = await world(t, 14);
+    const a = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [a.id], allocation: pulling() });
+    expect(task.allocation).toMatchObject({ method: 'pulling', batchSize: 5, maxWorkload: 10, leaseSeconds: 3600 });
+    const first = (await pull(task.id, a)).body.items;
+    expect(first).toHaveLength(5);
+    expect(new Date(first[0].leaseExpiresAt).getTime() - clock.now().getTime()).toBe(3_600_000);
+    expect((await pull(task.id, a)).body.items).toHaveLength(5);
+    expect((await pull(task.id, a)).body.items).toEqual([]);
+  });
+
   it('refuses people who are not annotators of the task', async () => {
     const w = await world(t, 2);
     const a = await t.member(w.projectId, 'annotator');
@@ -52,8 +65,54 @@ describe('POST /api/v1/tasks/:taskId/pull', () => {
     expect(b2.body.items[0].itemId).toBe(w.itemIds[0]);
     const lost = await t.post(`/api/v1/tasks/${task.id}/items/${mine.itemId}/heartbeat`, undefined, { token: a.token });
     expect(lost.status).toBe(409);
+    // b's own lease on item 1 ran out too: it went back to the queue, counted to nobody.
+    expect((await t.post(`/api/v1/tasks/${task.id}/items/${w.itemIds[1]}/heartbeat`, undefined, { token: b.token })).status).toBe(409);
     const counts = (await t.get(`/api/v1/tasks/${task.id}/assignments`)).body.data.map((x: any) => [x.assigneeId, x.counts.items]);
-    expect(counts).toEqual([[a.id, 0], [b.id, 2]]);
+    expect(counts).toEqual([[a.id, 0], [b.id, 1]]);
+    expect((await pull(task.id, a, 1)).body.items.map((i: any) => i.itemId)).toEqual([w.itemIds[1]]);
+  });
+
+  it('returns expired items of a task nobody pulls from by the lease job, and leaves distributed work alone', async () => {
+    const w = await world(t, 4);
+    const a = await t.member(w.projectId, 'annotator');
+    const pullTask = await createTask(t, w, { assigneeIds: [a.id], allocation: pulling({ batchSize: 3, leaseSeconds: 60 }) });
+    const distTask = await createTask(t, w, { assigneeIds: [a.id], allocation: { method: 'distribution' } });
+    expect((await pull(pullTask.id, a)).body.items).toHaveLength(3);
+    // Working a distributed item stamps a lease on it too; distributed items never go back to a queue.
+    expect((await t.put(`/api/v1/tasks/${distTask.id}/items/${w.itemIds[0]}/annotations`, { shapes: [] }, { token: a.token })).status).toBe(200);
+    clock.advance(3_700_000);
+    // Scoped to this test's project: other test files share the database and have clocks of their own.
+    expect(await returnExpiredLeases(t.ctx, { projectId: w.projectId })).toBe(3);
+    const held = async (taskId: string) =>
+      (await t.get(`/api/v1/tasks/${taskId}/items?assigneeId=${a.id}&limit=100`)).body.data.length;
+    expect(await held(pullTask.id)).toBe(0);
+    expect(await held(distTask.id)).toBe(4);
+    const counts = (await t.get(`/api/v1/tasks/${pullTask.id}/assignments`)).body.data.map((x: any) => x.counts.items);
+    expect(counts).toEqual([0]);
+    const audit = (await t.get(`/api/v1/audit?projectId=${w.projectId}&subjectId=${pullTask.id}`, { token: w.manager.token })).body.data;
+    expect(audit[0]).toMatchObject({ action: 'task.leases_expired', actorId: null });
+    expect([...audit[0].after.itemIds].sort()).toEqual(w.itemIds.slice(0, 3).sort());
+    // Nothing left to return: the job is idempotent.
+    expect(await returnExpiredLeases(t.ctx, { projectId: w.projectId })).toBe(0);
+    // Back in the queue, in item order.
+    expect((await pull(pullTask.id, a, 2)).body.items.map((i: any) => i.itemId)).toEqual(w.itemIds.slice(0, 2));
+  });
+
+  it('never stamps a lease that starts before the previous one ended, whatever clock reading a puller brings', async () => {
+    const w = await world(t, 3);
+    const [a, c] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+    const task = await createTask(t, w, { assigneeIds: [a.id, c.id], allocation: pulling({ batchSize: 1, leaseSeconds: 60 }) });
+    const start = clock.now().getTime();
+    expect((await pull(task.id, a)).body.items[0].itemId).toBe(w.itemIds[0]);
+    // Another process, whose clock is past a's lease, sweeps item 0 back to the queue...
+    const later = { ...t.ctx, clock: new ManualClock(new Date(start + 61_000)) };
+    expect(await returnExpiredLeases(later, { projectId: w.projectId })).toBe(1);
+    // ...while c's pull read the clock before a's lease ended: it must not take item 0 (its lease
+    // would start inside a's), and takes the next free one.
+    const stale = { ...t.ctx, clock: new ManualClock(new Date(start + 30_000)) };
+    const caller = { userId: c.id, isAdmin: false };
+    expect((await pullItems(stale, caller, task.id, { count: 1 })).items.map((u) => u.itemId)).toEqual([w.itemIds[1]]);
+    expect((await pullItems(later, caller, task.id, { count: 1 })).items.map((u) => u.itemId)).toEqual([w.itemIds[0]]);
   });
 
   it('gives each consensus item to exactly N distinct annotators', async () => {
@@ -87,6 +146,17 @@ describe('POST /api/v1/tasks/:taskId/pull', () => {
 });
 
 describe('pull under concurrency', () => {
+  it('sizes gold from what the queue really hands out: no gold-heavy batch from a short queue, no gold alone from an empty one', async () => {
+    const w = await world(t, 6);
+    const a = await t.member(w.projectId, 'annotator');
+    const gold = w.itemIds.slice(1);
+    const task = await createTask(t, w, { type: 'honeypot', honeypot: { goldItemIds: gold, ratio: 0.2 }, assigneeIds: [a.id], allocation: pulling({ batchSize: 10, maxWorkload: 20 }) });
+    // One regular item left: 0.2 of what is served allows no gold beside it (it would be 2 of 3).
+    expect((await pull(task.id, a)).body.items.map((i: any) => i.itemId)).toEqual([w.itemIds[0]]);
+    // The queue is empty: a pull that returned gold alone would give the gold away.
+    expect((await pull(task.id, a)).body.items).toEqual([]);
+  });
+
   it('never hands one item to two live leases with 32 parallel pullers', async () => {
     const w = await world(t, 150);
     const people: TestUser[] = [];

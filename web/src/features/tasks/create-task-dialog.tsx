@@ -37,6 +37,8 @@ export function CreateTaskDialog({ projectId, members, onClose, onCreated }: { p
     batchSize: 5,
     maxWorkload: 10,
     annotatorsPerItem: 2,
+    goldItemIds: '',
+    goldRatio: 0.1,
     priority: '',
     dueDate: '',
     description: '',
@@ -64,6 +66,7 @@ export function CreateTaskDialog({ projectId, members, onClose, onCreated }: { p
         dueDate: form.dueDate ? new Date(`${form.dueDate}T23:59:59`).toISOString() : undefined,
         description: form.description || undefined,
         consensus: form.type === 'consensus' ? { annotatorsPerItem: form.annotatorsPerItem } : undefined,
+        honeypot: form.type === 'honeypot' ? { goldItemIds: form.goldItemIds.split(/[\s,]+/).filter(Boolean), ratio: form.goldRatio } : undefined,
       });
       onCreated(task);
     } catch (e) {
@@ -126,6 +129,16 @@ export function CreateTaskDialog({ projectId, members, onClose, onCreated }: { p
           <Field label="Annotators per item">
             <input type="number" min={2} max={20} value={form.annotatorsPerItem} onChange={(e) => set('annotatorsPerItem', Number(e.target.value))} />
           </Field>
+        )}
+        {form.type === 'honeypot' && (
+          <div className="row">
+            <Field label="Gold item ids" hint="Items with a gold answer, separated by spaces, commas or new lines.">
+              <textarea name="goldItemIds" rows={2} required value={form.goldItemIds} onChange={(e) => set('goldItemIds', e.target.value)} />
+            </Field>
+            <Field label="Gold share">
+              <input name="goldRatio" type="number" min={0.01} max={0.99} step={0.01} value={form.goldRatio} onChange={(e) => set('goldRatio', Number(e.target.value))} />
+            </Field>
+          </div>
         )}
         <div className="row">
           <Field label="Priority">

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { compileItemFilter, MAX_FILTER_DEPTH, MAX_IN_VALUES, parseFilterParam, parseItemFilter } from './filter.ts';
-import { DomainError } from './errors.ts';
+import { MAX_FILTER_DEPTH, MAX_IN_VALUES } from '../core/filter.ts';
+import { compileItemFilter, parseFilterParam, parseItemFilter } from './item-filter.ts';
+import { DomainError } from '../core/errors.ts';
 
 const refusal = (raw: unknown) => {
   try {

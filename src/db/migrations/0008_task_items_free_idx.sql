@@ -1,0 +1,2 @@
+DROP INDEX "task_items_queue_idx";--> statement-breakpoint
+CREATE INDEX "task_items_free_idx" ON "task_items" USING btree ("task_id","position","copy") WHERE "task_items"."worker_id" is null and "task_items"."status" is null and not "task_items"."is_gold";

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { ManualClock } from '../../src/core/clock.ts';
+import { rowsOf } from '../../src/tasks/item-selection.ts';
+import { onItemStatusChange } from '../../src/tasks/status-listeners.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { createTask, world } from './helpers.ts';
+
+let t: TestApp;
+const clock = new ManualClock(new Date('2031-03-01T10:00:00Z'));
+beforeAll(async () => {
+  t = await createTestApp({ clock });
+});
+afterAll(() => t?.close());
+
+const put = (taskId: string, itemId: string, status: string, token: string) => t.put(`/api/v1/tasks/${taskId}/items/${itemId}/status`, { status }, { token });
+const one = async <T>(query: ReturnType<typeof sql>) => rowsOf<T>(await t.ctx.db.execute(query))[0]!;
+
+/** The task's and its assignment's counters next to a recount of the units, and the hourly done total. */
+async function countersAndRecount(taskId: string) {
+  return one<Record<string, number>>(sql`select
+    (select status_count from tasks where id = ${taskId}::uuid) as "statusCount",
+    (select done_count from tasks where id = ${taskId}::uuid) as "doneCount",
+    (select count(*)::int from task_items where task_id = ${taskId}::uuid and status is not null) as "statusRecount",
+    (select count(*)::int from task_items where task_id = ${taskId}::uuid and done) as "doneRecount",
+    (select coalesce(sum(status_count), 0)::int from task_assignees where task_id = ${taskId}::uuid) as "assignmentStatus",
+    (select coalesce(sum(done_count), 0)::int from task_assignees where task_id = ${taskId}::uuid) as "assignmentDone",
+    (select coalesce(sum(done), 0)::int from task_done_hourly where task_id = ${taskId}::uuid and assignment_id = '00000000-0000-0000-0000-000000000000') as "hourlyDone"`);
+}
+
+describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
+  it('keeps task, assignment and hourly counters equal to a recount through set, change and removal, with one audit event each', async () => {
+    const w = await world(t, 4);
+    const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+    const task = await createTask(t, w, { assigneeIds: [a.id, b.id] });
+    const mine = async (user: { id: string }) =>
+      rowsOf<{ item_id: string }>(await t.ctx.db.execute(sql`select ti.item_id from task_items ti join task_assignees s on s.id = ti.assignment_id where ti.task_id = ${task.id}::uuid and s.assignee_id = ${user.id}::uuid order by ti.position`)).map((r) => r.item_id);
+    const [a1, a2] = await mine(a);
+    const [b1] = await mine(b);
+    expect((await put(task.id, a1!, 'completed', a.token)).status).toBe(200);
+    expect((await put(task.id, a2!, 'discarded', a.token)).status).toBe(200);
+    expect((await put(task.id, b1!, 'completed', b.token)).status).toBe(200);
+    expect((await put(task.id, a2!, 'completed', a.token)).status).toBe(200); // a change: counts stay
+    expect((await t.delete(`/api/v1/tasks/${task.id}/items/${a1}/status`, { token: a.token })).status).toBe(200);
+    expect((await put(task.id, b1!, 'completed', b.token)).status).toBe(200); // the same status again: a no-op
+
+    const c = await countersAndRecount(task.id);
+    expect(c).toEqual({ statusCount: 2, doneCount: 2, statusRecount: 2, doneRecount: 2, assignmentStatus: 2, assignmentDone: 2, hourlyDone: 2 });
+    const events = rowsOf<{ action: string; before: { status: string | null }; after: { status: string | null; itemId: string } }>(
+      await t.ctx.db.execute(sql`select action, before, after from audit_events where subject_kind = 'task_item' and after->>'taskId' = ${task.id} order by id`),
+    );
+    expect(events.map((e) => [e.action, e.before.status, e.after.status])).toEqual([
+      ['task_item.status_set', null, 'completed'],
+      ['task_item.status_set', null, 'discarded'],
+      ['task_item.status_set', null, 'completed'],
+      ['task_item.status_set', 'discarded', 'completed'],
+      ['task_item.status_remove', 'completed', null],
+    ]);
+  });
+
+  it('rolls back the status, its audit event and every counter when a status listener throws', async () => {
+    const w = await world(t, 2);
+    const a = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [a.id] });
+    let seen: unknown = 'not called';
+    const off = onItemStatusChange({
+      prefetch: (change) => (change.taskId === task.id ? { select: sql`select status from task_items where id = ${change.taskItemId}::uuid` } : null),
+      run: async (_tx, change, prefetched) => {
+        if (change.taskId !== task.id) return;
+        seen = prefetched;
+        throw new Error('listener refuses');
+      },
+    });
+    try {
+      const res = await put(task.id, w.itemIds[0]!, 'completed', a.token);
+      expect(res.status).toBe(500);
+    } finally {
+      off();
+    }
+    // The prefetch ran in the unit's statement, from its snapshot: it saw the status before the change.
+    expect(seen).toBeNull();
+    const unit = await one<{ status: string | null; done: boolean }>(sql`select status, done from task_items where task_id = ${task.id}::uuid and item_id = ${w.itemIds[0]}::uuid`);
+    expect(unit).toEqual({ status: null, done: false });
+    const audits = await one<{ n: number }>(sql`select count(*)::int as n from audit_events where subject_kind = 'task_item' and after->>'taskId' = ${task.id}`);
+    expect(audits.n).toBe(0);
+    expect(await countersAndRecount(task.id)).toMatchObject({ statusCount: 0, doneCount: 0, assignmentStatus: 0, hourlyDone: 0 });
+  });
+});
