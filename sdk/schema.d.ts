@@ -457,7 +457,7 @@ export interface paths {
             parameters: {
                 query?: {
                     cursor?: string;
-                    /** @description URL-encoded JSON filter tree (see the item filter language) */
+                    /** @description URL-encoded JSON filter tree (see the item filter language), at most 16,000 characters: a longer one answers 400 invalid_filter */
                     filter?: string;
                     /** @description `payload` returns each item’s payload too (heavier) */
                     include?: "payload";
