@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
-import { notFound, ruleBroken } from '../core/errors.ts';
+import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { taskItems } from './task-items.table.ts';
@@ -21,17 +21,21 @@ export async function lockUnit(tx: Tx, task: TaskRow, itemId: string, actor: Tas
     .where(and(eq(taskItems.taskId, task.id), eq(taskItems.itemId, itemId)))
     .orderBy(taskItems.copy)
     .for('update');
-  if (!units.length) throw notFound('Task item');
+  // Honeypot gold stays unannounced: below manager, another person's gold unit does not exist.
+  const visible = actor.isManager ? units : units.filter((u) => !u.isGold || u.workerId === actor.userId);
+  if (!visible.length) throw notFound('Task item');
   const wanted = workerId ?? actor.userId;
-  const own = units.find((u) => u.workerId === wanted);
+  const own = visible.find((u) => u.workerId === wanted);
   if (own) return own;
   if (workerId) throw notFound('Task item');
-  const open = units.filter((u) => !u.isGold);
+  const open = visible.filter((u) => !u.isGold);
   if (open.length === 1) return open[0]!;
   // Consensus copies: an assignee works the one of their share that nobody works yet.
   const mine = open.find((u) => u.workerId === null && u.assignmentId !== null && actor.annotatorAssignmentIds.includes(u.assignmentId));
   if (mine) return mine;
-  throw ruleBroken('This item has several annotators in this task: name one with ?workerId=', { workerIds: units.map((u) => u.workerId) });
+  // Who else works the item is a manager's business (blind consensus): others are just refused.
+  if (!actor.isManager && !actor.reviewerAssignmentIds.length) throw new DomainError('forbidden', 'Only the item’s assignee or a manager can change it');
+  throw ruleBroken('This item has several annotators in this task: name one with ?workerId=', { workerIds: visible.map((u) => u.workerId) });
 }
 
 const defaultStatuses: Record<TaskType, string[]> = {

@@ -308,6 +308,27 @@ describe('honeypot tasks with pulling', () => {
 
 
 describe('what annotators are told about gold', () => {
+  it('answers 404 to an annotator who touches someone else’s gold unit, and lets its owner work it', async () => {
+    const w = await honeypotWorld(8, 2);
+    const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+    const task = await createHoneypot(w, { assigneeIds: [a.id], honeypot: { goldItemIds: w.goldIds, ratio: 0.25 } });
+    const goldUnit = (await unitsOf(task.id, a.token)).find((u) => w.goldIds.includes(u.itemId))!;
+    // For b, an annotator of the project, a's gold unit does not exist: not a 422 naming its worker.
+    for (const res of [
+      await t.put(`/api/v1/tasks/${task.id}/items/${goldUnit.itemId}/status`, { status: 'completed' }, { token: b.token }),
+      await t.put(`/api/v1/tasks/${task.id}/items/${goldUnit.itemId}/annotations`, { shapes: dog }, { token: b.token }),
+    ]) {
+      expect(res.status, JSON.stringify(res.body)).toBe(404);
+      expect(JSON.stringify(res.body)).not.toContain(a.id);
+    }
+    // A regular item of a's share is refused with 403, as before.
+    const regular = (await unitsOf(task.id, a.token)).find((u) => !w.goldIds.includes(u.itemId))!;
+    expect((await t.put(`/api/v1/tasks/${task.id}/items/${regular.itemId}/status`, { status: 'completed' }, { token: b.token })).status).toBe(403);
+    const mine = (await unitsOf(task.id, w.token)).find((u) => u.itemId === goldUnit.itemId)!;
+    expect(mine.status).toBeNull();
+    await answer(task.id, goldUnit.itemId, cat, a);
+  });
+
   it('hides the gold item ids and gold answers from annotators, shows them to managers', async () => {
     const w = await honeypotWorld(8, 2);
     const a = await t.member(w.projectId, 'annotator');
