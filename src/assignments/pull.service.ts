@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import { DomainError } from '../core/errors.ts';
-import { isId } from '../core/ids.ts';
+import { isId, newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { taskItems } from '../tasks/task-items.table.ts';
 import { assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../tasks/task-access.ts';
@@ -94,6 +94,48 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
   assertWritable(task, now);
   const requested = input.count ?? task.allocation.batchSize;
   if (requested <= 0) return { items: [] };
+  const sweep = sweepDue(task.id, now);
+  let units: PulledUnit[];
+  if (task.honeypot || sweep) {
+    units = await pullInTransaction(ctx, caller, task, assignmentId, requested, now, sweep);
+  } else {
+    // The common path: one call. Only when it comes back short (the free queue ran dry, or the
+    // person's workload is full) does the full path run for the rest, sweeping expired leases
+    // back into the queue first.
+    units = await claimInOneCall(ctx, caller, task, assignmentId, requested, now);
+    if (units.length < requested) units.push(...(await pullInTransaction(ctx, caller, task, assignmentId, requested - units.length, now, true)));
+  }
+  return { items: units.sort(byQueueOrder).map(({ position: _, ...unit }) => unit) };
+}
+
+/** A pulled unit's API view, with its queue position for ordering the answer. */
+type PulledUnit = ReturnType<typeof sqlUnitView> & { position: number };
+const pulledView = (u: UnitSqlRow): PulledUnit => ({ ...sqlUnitView(u), position: Number(u.position) });
+const byQueueOrder = (a: PulledUnit, b: PulledUnit) => a.position - b.position || a.copy - b.copy;
+
+/**
+ * The pull's common path (no honeypot gold, no sweep due) as one database call: the
+ * `loupe_pull_claim` function (migration 0010) takes the per-person advisory lock, claims exactly
+ * as `claimFree` does, moves the assignment counters in id order and writes the `task.pull`
+ * audit event, all in the one statement's transaction. Six round trips become one, and the
+ * claim's plan is kept per connection.
+ */
+async function claimInOneCall(ctx: Ctx, caller: Caller, task: TaskRow, assignmentId: string, n: number, now: Date) {
+  const lease = new Date(now.getTime() + task.allocation.leaseSeconds * 1000);
+  const rows = rowsOf<ClaimedRow>(
+    await ctx.db.execute(sql`select * from loupe_pull_claim(
+      ${task.id}::uuid, ${task.projectId}::uuid, ${caller.userId}::uuid, ${assignmentId}::uuid,
+      ${n}::int, ${task.allocation.maxWorkload}::int, ${task.consensus?.annotatorsPerItem ?? 1}::int,
+      ${now.toISOString()}::timestamptz, ${lease.toISOString()}::timestamptz, ${lease.toISOString()}, ${newId()}::uuid)`),
+  );
+  return rows.map(pulledView);
+}
+
+/**
+ * The full pull, in one transaction: lock, sweep (when asked, or when the free queue runs
+ * short), claim, honeypot gold, counters, audit.
+ */
+async function pullInTransaction(ctx: Ctx, caller: Caller, task: TaskRow, assignmentId: string, requested: number, now: Date, sweep: boolean): Promise<PulledUnit[]> {
   return ctx.db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`pull:${task.id}:${caller.userId}`}, 0))`);
     const lease = new Date(now.getTime() + task.allocation.leaseSeconds * 1000);
@@ -104,12 +146,12 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
       // Gold needs the room before the claim (its share depends on it); plain pulls read it in the claim.
       const room = task.allocation.maxWorkload - (await heldCount(tx, task.id, caller.userId, now));
       want = Math.min(requested, room);
-      if (want <= 0) return { items: [] };
+      if (want <= 0) return [];
       served = await servedTo(tx, task.id, caller.userId);
       goldRoom = Math.min(want, Math.max(0, Math.round(task.honeypot.ratio * (served.all + want)) - served.gold));
     }
     const returned: ReturnedUnits[] = [];
-    if (sweepDue(task.id, now)) returned.push(...(await sweepExpired(tx, task.id, now)));
+    if (sweep) returned.push(...(await sweepExpired(tx, task.id, now)));
     const claim = (n: number) => claimFree(tx, task, caller.userId, assignmentId, n, now, lease);
     const claimed = await claim(want - goldRoom);
     if (goldRoom + claimed.length < want && !returned.length) {
@@ -124,7 +166,7 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
     await moveClaimCounters(tx, task.id, assignmentId, gold.length, claimed, returned);
     if (returned.length) await auditReturned(tx, task, returned, now);
     const units = [...gold, ...claimed].sort((a, b) => Number(a.position) - Number(b.position) || Number(a.copy) - Number(b.copy));
-    if (!units.length) return { items: [] };
+    if (!units.length) return [];
     await recordAudit(tx, {
       projectId: task.projectId,
       actorId: caller.userId,
@@ -133,7 +175,7 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
       subjectId: task.id,
       after: { itemIds: units.map((u) => u.item_id), leaseExpiresAt: lease.toISOString() },
     });
-    return { items: units.map(sqlUnitView) };
+    return units.map(pulledView);
   });
 }
 

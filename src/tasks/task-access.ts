@@ -1,5 +1,6 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Caller } from '../context.ts';
+import { prepared } from '../db/prepared.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
@@ -47,9 +48,9 @@ interface ActorRow {
 }
 
 /** The caller's assignments in a task, own and via their groups (a join condition on `task_assignees`). */
-const callerAssignments = (caller: Caller, taskId: SQL | string, projectId: SQL | string) => sql`${taskAssignees.taskId} = ${taskId}
-  and (${taskAssignees.assigneeId} = ${caller.userId}
-       or ${taskAssignees.assigneeId} in (select g.group_id from group_members g where g.user_id = ${caller.userId} and g.project_id = ${projectId}))`;
+const callerAssignments = (userId: SQL | string, taskId: SQL | string, projectId: SQL | string) => sql`${taskAssignees.taskId} = ${taskId}
+  and (${taskAssignees.assigneeId} = ${userId}
+       or ${taskAssignees.assigneeId} in (select g.group_id from group_members g where g.user_id = ${userId} and g.project_id = ${projectId}))`;
 
 /** Checks the role (the same answers and messages as `requireRole`) and builds the actor. */
 function actorOf(caller: Caller, rows: ActorRow[], minRole: Role): TaskActor {
@@ -83,10 +84,26 @@ export async function taskActor(db: Db, caller: Caller, task: TaskRow, minRole: 
     .select({ memberRole: projectMembers.role, id: taskAssignees.id, role: taskAssignees.role, assigneeId: taskAssignees.assigneeId })
     .from(sql`(select 1) as one`)
     .leftJoin(projectMembers, and(eq(projectMembers.projectId, task.projectId), eq(projectMembers.userId, caller.userId)))
-    .leftJoin(taskAssignees, callerAssignments(caller, task.id, task.projectId))
+    .leftJoin(taskAssignees, callerAssignments(caller.userId, task.id, task.projectId))
     .orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id));
   return actorOf(caller, rows, minRole);
 }
+
+/**
+ * The statement behind `findTaskAs`, prepared by name (see `prepared`): it runs before every
+ * pull, status write and annotation save, and planning its joins cost more than running them.
+ */
+const findTaskAsStatement = (db: Db) =>
+  prepared(db, 'loupe_find_task_as', () =>
+    db
+      .select({ task: tasks, memberRole: projectMembers.role, id: taskAssignees.id, role: taskAssignees.role, assigneeId: taskAssignees.assigneeId })
+      .from(tasks)
+      .leftJoin(projectMembers, and(eq(projectMembers.projectId, tasks.projectId), eq(projectMembers.userId, sql.placeholder('userId'))))
+      .leftJoin(taskAssignees, callerAssignments(sql`${sql.placeholder('userId')}::uuid`, sql`${tasks.id}`, sql`${tasks.projectId}`))
+      .where(eq(tasks.id, sql.placeholder('taskId')))
+      .orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id))
+      .prepare('loupe_find_task_as'),
+  );
 
 /**
  * `findTask` and `taskActor` in ONE query, for the hot paths (pull, status, annotation save):
@@ -94,15 +111,7 @@ export async function taskActor(db: Db, caller: Caller, task: TaskRow, minRole: 
  * an unknown task or a non-member, 403 below `minRole`.
  */
 export async function findTaskAs(db: Db, caller: Caller, taskId: string, minRole: Role = 'viewer'): Promise<{ task: TaskRow; actor: TaskActor }> {
-  const rows = isId(taskId)
-    ? await db
-        .select({ task: tasks, memberRole: projectMembers.role, id: taskAssignees.id, role: taskAssignees.role, assigneeId: taskAssignees.assigneeId })
-        .from(tasks)
-        .leftJoin(projectMembers, and(eq(projectMembers.projectId, tasks.projectId), eq(projectMembers.userId, caller.userId)))
-        .leftJoin(taskAssignees, callerAssignments(caller, sql`${tasks.id}`, sql`${tasks.projectId}`))
-        .where(eq(tasks.id, taskId))
-        .orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id))
-    : [];
+  const rows = isId(taskId) ? await findTaskAsStatement(db).execute({ taskId, userId: caller.userId }) : [];
   if (!rows.length) throw notFound('Task');
   return { task: rows[0]!.task, actor: actorOf(caller, rows, minRole) };
 }

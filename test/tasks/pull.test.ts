@@ -3,6 +3,8 @@ import { ManualClock } from '../../src/core/clock.ts';
 import { pullItems, returnExpiredLeases } from '../../src/assignments/pull.service.ts';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
 import { createTask, world } from './helpers.ts';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../src/tasks/item-selection.ts';
 
 let t: TestApp;
 const clock = new ManualClock(new Date('2032-05-01T08:00:00Z'));
@@ -155,6 +157,38 @@ describe('pull under concurrency', () => {
     expect((await pull(task.id, a)).body.items.map((i: any) => i.itemId)).toEqual([w.itemIds[0]]);
     // The queue is empty: a pull that returned gold alone would give the gold away.
     expect((await pull(task.id, a)).body.items).toEqual([]);
+  });
+
+  it('holds maxWorkload and hands no item twice to one person firing 16 pulls at once, with counters and audit in step', async () => {
+    // After the first pull (which sweeps), pulls take the one-call path (`loupe_pull_claim`): its
+    // per-person lock must serialize one person's parallel pulls as the transaction path does.
+    const w = await world(t, 30);
+    const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+    const task = await createTask(t, w, { type: 'consensus', consensus: { annotatorsPerItem: 2 }, assigneeIds: [a.id, b.id], allocation: pulling({ batchSize: 3, maxWorkload: 7 }) });
+    expect((await pull(task.id, a, 1)).body.items).toHaveLength(1);
+    const replies = await Promise.all(Array.from({ length: 16 }, (_, i) => pull(task.id, i % 2 ? a : b)));
+    expect(replies.map((r) => r.status)).toEqual(Array(16).fill(200));
+    const held = new Map<string, string[]>([[a.id, []], [b.id, []]]);
+    held.get(a.id)!.push(w.itemIds[0]!);
+    replies.forEach((r, i) => held.get(i % 2 ? a.id : b.id)!.push(...r.body.items.map((x: any) => x.itemId)));
+    for (const [, itemIds] of held) {
+      expect(itemIds).toHaveLength(7);
+      expect(new Set(itemIds).size).toBe(7);
+    }
+    // Counters moved with the claims, and agree with a recount from the units.
+    const counts = (await t.get(`/api/v1/tasks/${task.id}/assignments`, { token: w.manager.token })).body.data.map((x: any) => [x.assigneeId, x.counts.items]);
+    expect(counts).toEqual([[a.id, 7], [b.id, 7]]);
+    const recount = await t.ctx.db.execute(sql`select a.assignee_id, count(u.id)::int as n from task_assignees a left join task_items u on u.assignment_id = a.id where a.task_id = ${task.id}::uuid group by a.assignee_id`);
+    expect(Object.fromEntries(rowsOf<{ assignee_id: string; n: number }>(recount).map((r) => [r.assignee_id, Number(r.n)]))).toEqual({ [a.id]: 7, [b.id]: 7 });
+    // One `task.pull` event per pull that handed something out, naming exactly what it handed out.
+    const events = (await t.get('/api/v1/audit', { token: w.owner.token, query: { projectId: w.projectId, subjectId: task.id, limit: 100 } })).body.data.filter((e: any) => e.action === 'task.pull');
+    const audited = new Map<string, string[]>([[a.id, []], [b.id, []]]);
+    for (const e of events) {
+      audited.get(e.actorId)!.push(...e.after.itemIds);
+      expect(new Date(e.after.leaseExpiresAt).getTime() - clock.now().getTime()).toBe(3_600_000);
+    }
+    expect(events).toHaveLength(1 + replies.filter((r) => r.body.items.length).length);
+    for (const [who, itemIds] of held) expect([...audited.get(who)!].sort()).toEqual([...itemIds].sort());
   });
 
   it('never hands one item to two live leases with 32 parallel pullers', async () => {
