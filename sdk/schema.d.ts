@@ -4128,7 +4128,9 @@ export interface paths {
         put?: never;
         /**
          * Move items (default: all unfinished) from one assignee to another
-         * @description Requires the manager role or higher in the project of `taskId`.
+         * @description Items with a status never move, nor do honeypot gold units (gold stays with the person it was mixed in for). A consensus item the target already has is skipped. `moved` counts what moved.
+         *
+         *     Requires the manager role or higher in the project of `taskId`.
          */
         post: {
             parameters: {

@@ -67,6 +67,7 @@ export async function assignmentRoutes(app: App, ctx: Ctx) {
     schema: {
       tags,
       summary: 'Move items (default: all unfinished) from one assignee to another',
+      description: 'Items with a status never move, nor do honeypot gold units (gold stays with the person it was mixed in for). A consensus item the target already has is skipped. `moved` counts what moved.',
       params: taskParams,
       body: z.object({ fromId: z.string().min(1).max(320), toId: z.string().min(1).max(320), itemIds: z.array(z.uuid()).max(100_000).optional() }).strict(),
       response: { 200: z.object({ moved: z.number().int() }) },

@@ -62,7 +62,8 @@ async function assignmentOf(tx: Tx, taskId: string, ref: string, projectId: stri
 
 /**
  * Moves items from one assignee to another (manager): the given items, or all of the source's
- * unfinished items. Items with a status never move. The target becomes an assignee when it was
+ * unfinished items. Items with a status never move, nor do honeypot gold units: gold belongs to
+ * the person it was mixed in for (their accuracy is measured on it), so it stays with them. The target becomes an assignee when it was
  * not one. One transaction with counters and the audit event; locks the moved units.
  */
 export async function reassignItems(ctx: Ctx, caller: Caller, taskId: string, input: { fromId: string; toId: string; itemIds?: string[] }) {
@@ -85,7 +86,7 @@ export async function reassignInTx(tx: Tx, ctx: Ctx, caller: Caller, task: TaskR
   const units = await tx
     .select({ id: taskItems.id, itemId: taskItems.itemId, workerId: taskItems.workerId })
     .from(taskItems)
-    .where(and(eq(taskItems.assignmentId, from.row.id), isNull(taskItems.status), input.itemIds ? inArray(taskItems.itemId, input.itemIds) : undefined));
+    .where(and(eq(taskItems.assignmentId, from.row.id), isNull(taskItems.status), eq(taskItems.isGold, false), input.itemIds ? inArray(taskItems.itemId, input.itemIds) : undefined));
   // A consensus item is never given twice to one person.
   const toUser = to!.assigneeKind === 'user' ? to!.assigneeId : null;
   const held = toUser

@@ -329,6 +329,26 @@ describe('what annotators are told about gold', () => {
     await answer(task.id, goldUnit.itemId, cat, a);
   });
 
+  it('keeps gold with its person when a manager reassigns their items', async () => {
+    const w = await honeypotWorld(16, 4);
+    const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+    const task = await createHoneypot(w, { assigneeIds: [a.id, b.id], honeypot: { goldItemIds: w.goldIds, ratio: 0.25 } });
+    const goldOfA = goldOf(await unitsOf(task.id, a.token), w.goldIds);
+    const goldOfB = goldOf(await unitsOf(task.id, b.token), w.goldIds);
+    expect(goldOfA).toHaveLength(2);
+    // All of a's unfinished items, and then a's gold items named one by one: only regular items move.
+    const all = await t.post(`/api/v1/tasks/${task.id}/reassign`, { fromId: a.id, toId: b.id }, { token: w.token });
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+    expect(all.body.moved).toBe(6);
+    const named = await t.post(`/api/v1/tasks/${task.id}/reassign`, { fromId: a.id, toId: b.id, itemIds: goldOfA }, { token: w.token });
+    expect(named.body.moved).toBe(0);
+    expect(goldOf(await unitsOf(task.id, a.token), w.goldIds)).toEqual(goldOfA);
+    expect(await unitsOf(task.id, a.token)).toHaveLength(2);
+    expect(goldOf(await unitsOf(task.id, b.token), w.goldIds)).toEqual(goldOfB);
+    expect(await unitsOf(task.id, b.token)).toHaveLength(14);
+    await expectCountersMatchUnits(task.id, w.token, [a, b]);
+  });
+
   it('hides the gold item ids and gold answers from annotators, shows them to managers', async () => {
     const w = await honeypotWorld(8, 2);
     const a = await t.member(w.projectId, 'annotator');
