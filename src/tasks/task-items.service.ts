@@ -15,6 +15,7 @@ import { applyStatusCounters } from './task-counters.ts';
 import { prepareItemStatusChange, type ItemStatusChange } from './status-listeners.ts';
 import { rowsOf } from './item-selection.ts';
 import type { Tx } from '../db/client.ts';
+import { transactionWithRetry } from '../db/retry.ts';
 
 /** Runs the recipe's validation rules over the unit's current annotation (422 naming the rule). */
 async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
@@ -52,7 +53,7 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
   if (next !== null && !statuses.has(next)) {
     throw ruleBroken(`"${next}" is not a status of this task`, { allowed: [...statuses.keys()] });
   }
-  return ctx.db.transaction(async (tx) => {
+  return transactionWithRetry(ctx.db, async (tx) => {
     const now = ctx.clock.now();
     assertWritable(task, now);
     const unit = await lockUnit(tx, task, itemId, actor, workerId);

@@ -6,6 +6,7 @@ import { changedFields, recordAudit } from '../audit/audit.service.ts';
 import { bumpProjectCounters } from '../projects/projects.service.ts';
 import { recipes } from '../recipes/recipes.table.ts';
 import { resolveAssignees } from '../assignments/resolve-assignees.ts';
+import { transactionWithRetry } from '../db/retry.ts';
 import { replaceAssignees } from '../assignments/reassign.service.ts';
 import { taskAssignees } from '../assignments/assignments.table.ts';
 import { priorityRank, tasks } from './tasks.table.ts';
@@ -44,7 +45,7 @@ export async function patchTask(ctx: Ctx, caller: Caller, taskId: string, patch:
   const reviewers = patch.reviewerIds ? await resolveAssignees(ctx.db, found.projectId, patch.reviewerIds) : null;
   const [owner] = patch.ownerId ? await resolveAssignees(ctx.db, found.projectId, [patch.ownerId]) : [];
   if (owner && owner.kind !== 'user') throw ruleBroken('The owner must be a person');
-  const task = await ctx.db.transaction(async (tx) => patchInTx(tx, ctx, caller, taskId, patch, { annotators, reviewers, ownerId: owner?.id }));
+  const task = await transactionWithRetry(ctx.db, async (tx) => patchInTx(tx, ctx, caller, taskId, patch, { annotators, reviewers, ownerId: owner?.id }));
   return view(ctx, task);
 }
 

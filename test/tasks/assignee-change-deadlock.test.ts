@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { createTask, world } from './helpers.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t?.close());
+
+describe('assignee changes racing status writes', () => {
+  it('answers every status write and the assignee change without a 5xx when an annotator leaves mid-work', async () => {
+    const statuses: number[] = [];
+    const patches: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const w = await world(t, 40);
+      const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+      const task = await createTask(t, w, { assigneeIds: [a.id, b.id] });
+      const mine = (await t.get(`/api/v1/tasks/${task.id}/items`, { token: a.token, query: { limit: 100 } })).body.data.map((u: any) => u.itemId);
+      const writes = mine.map((itemId: string) => t.put(`/api/v1/tasks/${task.id}/items/${itemId}/status`, { status: 'completed' }, { token: a.token }));
+      const patch = t.request('PATCH', `/api/v1/tasks/${task.id}`, { token: w.manager.token, body: { assigneeIds: [b.id] } });
+      const [done, changed] = await Promise.all([Promise.all(writes), patch]);
+      statuses.push(...done.map((r: any) => r.status));
+      patches.push(changed.status);
+      // Whatever the interleaving, the counters agree with the units.
+      const view = (await t.get(`/api/v1/tasks/${task.id}`, { token: w.manager.token })).body;
+      const units = (await t.get(`/api/v1/tasks/${task.id}/items`, { token: w.manager.token, query: { limit: 100 } })).body.data;
+      expect(view.counts.done).toBe(units.filter((u: any) => u.done).length);
+    }
+    expect(patches).toEqual(patches.map(() => 200));
+    // A write that lost the race to the change is refused (the item is no longer a's), never a 5xx.
+    expect(statuses.filter((s) => s !== 200 && s !== 403)).toEqual([]);
+  });
+});
