@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
@@ -14,10 +14,14 @@ const projectParams = z.object({ projectId: z.string() });
 const recipeParams = z.object({ recipeId: z.string() });
 
 export async function recipeRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('recipeId', async (db, id) => {
-    const [row] = await db.select({ projectId: recipes.projectId }).from(recipes).where(eq(recipes.id, id));
-    return row?.projectId ?? null;
-  });
+  registerProjectResolver(
+    'recipeId',
+    async (db, id) => {
+      const [row] = await db.select({ projectId: recipes.projectId }).from(recipes).where(eq(recipes.id, id));
+      return row?.projectId ?? null;
+    },
+    (id) => sql`select project_id from recipes where id = ${id}::uuid`,
+  );
 
   app.post('/api/v1/projects/:projectId/recipes', {
     config: { access: { project: 'projectId', minRole: 'manager' } },

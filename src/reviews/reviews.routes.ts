@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
@@ -37,8 +38,8 @@ export async function reviewRoutes(app: App, ctx: Ctx) {
     listening = true;
     onItemStatusChange(qaService.flowIntoQaTasks);
   }
-  registerProjectResolver('annotationId', annotationProject);
-  registerProjectResolver('issueId', issuesService.issueProject);
+  registerProjectResolver('annotationId', annotationProject, (id) => sql`select project_id from annotations where id = ${id}::uuid`);
+  registerProjectResolver('issueId', issuesService.issueProject, (id) => sql`select project_id from issues where id = ${id}::uuid`);
 
   app.post('/api/v1/tasks/:taskId/qa-tasks', {
     config: { access: { project: 'taskId', minRole: 'manager' } },

@@ -61,6 +61,37 @@ describe('an authenticated request', () => {
     }
   });
 
+  it('reads a dataset, an item and a recipe in two statements: the role comes with the token', async () => {
+    const w = await world(t, 2);
+    const viewer = await t.member(w.projectId, 'viewer');
+    const recipe = await t.post(`/api/v1/projects/${w.projectId}/recipes`, { name: 'r', labels: [{ name: 'cat' }], tools: ['classification'] }, { token: w.owner.token });
+    expect(recipe.status, JSON.stringify(recipe.body)).toBe(201);
+    expect((await t.get('/api/v1/me', { token: viewer.token })).status).toBe(200);
+    for (const url of [`/api/v1/datasets/${w.datasetId}`, `/api/v1/items/${w.itemIds[0]}`, `/api/v1/recipes/${recipe.body.id}`]) {
+      let status = 0;
+      const statements = await statementsDuring(async () => {
+        status = (await t.get(url, { token: viewer.token })).status;
+      });
+      expect(status, url).toBe(200);
+      expect(statements, url).toHaveLength(2);
+    }
+  });
+
+  it('pulls in three statements: authentication, the task and the caller’s assignments, the claim', async () => {
+    const w = await world(t, 6);
+    const a = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [a.id], allocation: { method: 'pulling', batchSize: 2 } });
+    // The first pull of a task in a process also sweeps expired leases (a transaction of its own).
+    expect((await t.post(`/api/v1/tasks/${task.id}/pull`, {}, { token: a.token })).body.items).toHaveLength(2);
+    let items: unknown[] = [];
+    const statements = await statementsDuring(async () => {
+      items = (await t.post(`/api/v1/tasks/${task.id}/pull`, {}, { token: a.token })).body.items;
+    });
+    expect(items).toHaveLength(2);
+    expect(statements).toHaveLength(3);
+    expect(statements[2]).toContain('loupe_pull_claim');
+  });
+
   it('still refuses a revoked token with 401 on a project route, even for an object that does not exist', async () => {
     const w = await world(t, 1);
     const member = await t.member(w.projectId, 'manager');
