@@ -40,8 +40,12 @@ const counts = (result: unknown) => {
   return { created: Number(row.created), updated: Number(row.updated) };
 };
 
-/** The node-postgres client under a transaction, or null on PGlite. */
-function pgClientOf(tx: Tx): pg.ClientBase | null {
+/**
+ * The node-postgres client under a transaction, or null on PGlite. It reads a drizzle internal
+ * (`session.client`): `test/datasets/items-import.test.ts` fails on PostgreSQL if an upgrade
+ * moves it, instead of imports quietly falling back to the slower JSON writer.
+ */
+export function pgClientOf(tx: Tx): pg.ClientBase | null {
   const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
   return client instanceof pg.Client ? client : null;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
 import { IMPORT_BATCH_ROWS } from '../../src/datasets/item-import.ts';
+import { pgClientOf } from '../../src/datasets/import-writers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -38,6 +39,11 @@ async function allItems(datasetId: string, owner: TestUser, include?: 'payload')
 const itemCount = async (datasetId: string, owner: TestUser) => (await t.get(`/api/v1/datasets/${datasetId}`, { token: owner.token })).body.itemCount;
 
 describe('POST /api/v1/datasets/:datasetId/items', () => {
+  it('finds the PostgreSQL client under a transaction, so imports use COPY there (none on PGlite)', async () => {
+    const client = await t.ctx.db.transaction(async (tx) => pgClientOf(tx));
+    expect(client === null).toBe(t.database.kind === 'pglite');
+  });
+
   it('imports NDJSON lines of every kind and keeps the dataset’s item count', async () => {
     const { datasetId, owner } = await newDataset();
     const res = await importBody(datasetId, ndjson([
