@@ -35,6 +35,16 @@ export class HttpClient {
       headers['content-type'] = options.contentType ?? 'application/json';
     }
     if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
+    return this.send<T>(method, path, headers, payload, true);
+  }
+
+  /**
+   * One exchange. A kept-alive socket the server closed while it sat idle (the server closes
+   * them after Fastify's 72 s keep-alive timeout, e.g. while a workload's long set-up runs) fails with ECONNRESET before the request
+   * reached the server: that request is sent once more on a fresh socket, as Node's documentation
+   * advises (`request.reusedSocket`), after the agent's other idle sockets are dropped.
+   */
+  private send<T>(method: string, path: string, headers: Record<string, string | number>, payload: string | Buffer | undefined, mayRetry: boolean): Promise<HttpReply<T>> {
     return new Promise((resolve, reject) => {
       const req = http.request({ host: this.host, port: this.port, method, path, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
@@ -53,7 +63,12 @@ export class HttpClient {
         });
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (mayRetry && req.reusedSocket && error.code === 'ECONNRESET') {
+          this.dropIdleSockets(); // its idle siblings are as stale as it was
+          resolve(this.send<T>(method, path, headers, payload, false));
+        } else reject(error);
+      });
       if (payload !== undefined) req.write(payload);
       req.end();
     });
@@ -68,6 +83,10 @@ export class HttpClient {
     const res = await this.request<T>(method, path, options);
     if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
     return res.body;
+  }
+
+  private dropIdleSockets() {
+    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
   }
 
   close() {
