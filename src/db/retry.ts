@@ -17,8 +17,9 @@ function sqlState(error: unknown): string | undefined {
  * when PostgreSQL chose it as a deadlock's victim or refused it as a serialization failure. Both
  * roll the transaction back entirely, so `fn` must only touch the database (no streams it
  * consumes, no outside calls). For writes whose locks cannot always be taken in one order: a
- * task edit locks the task row and then units (to release a leaving annotator's), a status
- * write locks a unit and then the task row (its counters, last, to hold the hot row briefly).
+ * task edit locks the task row and then units (to release a leaving annotator's), and so does a
+ * task deletion (its units go by cascade); a status write locks a unit and then the task row (its
+ * counters, last, to hold the hot row briefly).
  */
 export async function transactionWithRetry<T>(db: Db, fn: (tx: Tx) => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {

@@ -164,7 +164,7 @@ export type DeleteOutcome = { archived: true } | { deleted: true };
 export async function deleteTask(ctx: Ctx, caller: Caller, taskId: string): Promise<DeleteOutcome> {
   const found = await findTask(ctx.db, taskId);
   await taskActor(ctx.db, caller, found, 'manager');
-  return ctx.db.transaction((tx) => deleteInTx(tx, ctx, caller, taskId));
+  return transactionWithRetry(ctx.db, (tx) => deleteInTx(tx, ctx, caller, taskId));
 }
 
 export async function deleteInTx(tx: Tx, ctx: Ctx, caller: Caller, taskId: string): Promise<DeleteOutcome> {

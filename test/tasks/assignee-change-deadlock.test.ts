@@ -31,4 +31,25 @@ describe('assignee changes racing status writes', () => {
     // A write that lost the race to the change is refused (the item is no longer a's), never a 5xx.
     expect(statuses.filter((s) => s !== 200 && s !== 403)).toEqual([]);
   });
+
+  it('deletes or archives a task whose first statuses are being set at that moment, without a 5xx', async () => {
+    const outcomes: number[] = [];
+    const writes: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      const w = await world(t, 30);
+      const a = await t.member(w.projectId, 'annotator');
+      const task = await createTask(t, w, { assigneeIds: [a.id] });
+      const sets = w.itemIds.map((itemId) => t.put(`/api/v1/tasks/${task.id}/items/${itemId}/status`, { status: 'completed' }, { token: a.token }));
+      const removal = t.delete(`/api/v1/tasks/${task.id}`, { token: w.manager.token });
+      const [done, removed] = await Promise.all([Promise.all(sets), removal]);
+      writes.push(...done.map((r: any) => r.status));
+      outcomes.push(removed.status);
+      // Archived when a status got in first (SPEC 3.4: history is kept), gone otherwise.
+      const after = await t.get(`/api/v1/tasks/${task.id}`, { token: w.manager.token });
+      if (removed.status === 200) expect(after.body.archived).toBe(true);
+      else expect(after.status).toBe(404);
+    }
+    expect(outcomes.filter((s) => s !== 200 && s !== 204)).toEqual([]);
+    expect(writes.filter((s) => s !== 200 && s !== 404 && s !== 409)).toEqual([]);
+  });
 });
