@@ -16,7 +16,16 @@ export class HttpClient {
   private readonly host: string;
   private readonly port: number;
 
-  constructor(baseUrl: string, maxSockets = 64) {
+  /**
+   * `retryStaleSockets`: resend a request once when its kept-alive socket turns out closed (see
+   * `send`). Only for callers whose server never dies mid-request (the benchmarks): after a
+   * kill -9 the same error can mean the request was processed, and a resent import doubles.
+   */
+  constructor(
+    baseUrl: string,
+    maxSockets = 64,
+    private readonly options: { retryStaleSockets?: boolean } = {},
+  ) {
     const url = new URL(baseUrl);
     this.host = url.hostname;
     this.port = Number(url.port);
@@ -35,7 +44,7 @@ export class HttpClient {
       headers['content-type'] = options.contentType ?? 'application/json';
     }
     if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
-    return this.send<T>(method, path, headers, payload, true);
+    return this.send<T>(method, path, headers, payload, this.options.retryStaleSockets === true);
   }
 
   /**

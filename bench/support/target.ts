@@ -110,7 +110,7 @@ export async function openTarget(kind: TargetKind, options: { baseUrl: string; p
   return {
     kind,
     url,
-    http: new HttpClient(url, 128),
+    http: new HttpClient(url, 128, { retryStaleSockets: true }),
     admin,
     raw,
     database,

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = `${root}/node_modules/.bin/tsx`;
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -14,9 +13,13 @@ export interface ServerProcess {
 /**
  * Starts `src/main/server.ts` as a real process (port 0: the OS picks one) and resolves once it
  * prints its URL. For tests of start-up, locking, signals and crashes.
+ *
+ * The server runs in THIS child process (`node --import tsx`), not under the `tsx` command,
+ * which starts the program in a grandchild: a SIGKILL sent to `tsx` left the real server running,
+ * so "kill -9" tests killed nothing but the wrapper.
  */
 export function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(tsx, ['src/main/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/server.ts'], {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

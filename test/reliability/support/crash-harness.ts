@@ -47,6 +47,12 @@ export class CrashHarness {
     server.child.kill('SIGKILL');
     await server.exited.catch(() => {});
     this.http?.close();
+    // The process killed must be the server itself: nothing may answer on its port any more.
+    const stillAnswering = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(2000) }).then(
+      () => true,
+      () => false,
+    );
+    if (stillAnswering) throw new Error(`SIGKILL did not stop the server: ${server.url} still answers`);
   }
 
   async query<T = Record<string, any>>(text: string, params: unknown[] = []): Promise<T[]> {
