@@ -73,7 +73,8 @@ function pullAssignment(actor: TaskActor) {
  * person, unannounced. The held count is read inside the claim statement, after the advisory
  * lock (a fresh snapshot), so `maxWorkload` holds too. Counter rows are locked task first, then
  * assignments in id order (never deadlocks with another pull returning this one's expired
- * items). One transaction with the audit events: lock, sweep, claim, counters, audit.
+ * items). One transaction with the audit events: lock, sweep, claim, counters, audit; the common
+ * path (no gold, no sweep due) is that transaction as ONE database call (`claimInOneCall`).
  *
  * Throughput does not decay as held items pile up: the claim reads `task_items_free_idx`, which
  * holds only units nobody works (`worker_id is null`), so its head is always claimable. Expired
