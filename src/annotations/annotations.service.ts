@@ -118,8 +118,3 @@ export async function listAnnotations(ctx: Ctx, caller: Caller, taskId: string, 
   };
 }
 
-/** The project of an annotation (for the `annotationId` path parameter). */
-export async function annotationProject(db: Ctx['db'], annotationId: string) {
-  const [row] = await db.select({ projectId: annotations.projectId }).from(annotations).where(eq(annotations.id, annotationId));
-  return row?.projectId ?? null;
-}

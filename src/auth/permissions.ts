@@ -44,28 +44,27 @@ export async function requireRole(db: Db, caller: Caller, projectId: string | nu
  */
 export type ProjectResolver = (db: Db, id: string) => Promise<string | null>;
 
-const resolvers = new Map<string, ProjectResolver>();
 const projectSubqueries = new Map<string, (id: string | Placeholder) => SQL>();
 
 /**
- * `projectIdSql`, optional: the same lookup as a scalar subquery (`select project_id from … where
- * id = <id>::uuid`; `id` may be a placeholder of a prepared statement). With it, the access check
- * reads the project and the caller's role in the statement that authenticates the request.
+ * Registers how `param` leads to its project, as a scalar subquery (`select project_id from …
+ * where id = <id>::uuid`; `id` may be a placeholder of a prepared statement). The access check
+ * reads the project and the caller's role in the statement that authenticates the request; the
+ * same subquery answers `projectResolver` on its own.
  */
-export function registerProjectResolver(param: string, resolver: ProjectResolver, projectIdSql?: (id: string | Placeholder) => SQL) {
-  resolvers.set(param, async (db, id) => (isId(id) ? resolver(db, id) : null));
-  if (projectIdSql) projectSubqueries.set(param, projectIdSql);
+export function registerProjectResolver(param: string, projectIdSql: (id: string | Placeholder) => SQL) {
+  projectSubqueries.set(param, projectIdSql);
 }
 
-/**
- * The project lookup of a route's path parameter, for the access check to read inside the
- * statement that authenticates the request (`authenticate`); undefined when the parameter
- * registered no subquery (the check then takes its own queries, `requireProjectRole`).
- */
-export function authScope(param: string, id: string): AuthScope | undefined {
-  projectResolver(param); // an unregistered parameter is a programming error
+/** The project lookup of a route's path parameter, for the access check to read inside the statement that authenticates the request (`authenticate`). */
+export function authScope(param: string, id: string): AuthScope {
+  return { param, id, projectIdSql: projectSubquery(param) };
+}
+
+function projectSubquery(param: string) {
   const projectIdSql = projectSubqueries.get(param);
-  return projectIdSql ? { param, id, projectIdSql } : undefined;
+  if (!projectIdSql) throw new Error(`No project resolver registered for path parameter "${param}"`);
+  return projectIdSql;
 }
 
 /**
@@ -83,14 +82,11 @@ export function checkProjectRole(caller: Caller, found: { projectId: string | nu
 /**
  * The access check for `{ project: param, minRole }` on its own, for when the authenticating
  * statement did not read it: resolves the object's project and requires the role, with the same
- * answers as `checkProjectRole`. One query when the parameter registered its subquery, else two.
+ * answers as `checkProjectRole`, in one query.
  */
 export async function requireProjectRole(db: Db, caller: Caller, param: string, id: string, min: Role): Promise<{ projectId: string; role: Role }> {
   const scope = authScope(param, id);
-  if (!scope || !isId(id)) {
-    const projectId = await projectResolver(param)(db, id);
-    return { projectId: projectId!, role: await requireRole(db, caller, projectId, min) };
-  }
+  if (!isId(id)) throw notFound('Object');
   const result = await db.execute(sql`
     select p.project_id, m.role
     from (select (${scope.projectIdSql(id)}) as project_id) as p
@@ -102,8 +98,12 @@ export async function requireProjectRole(db: Db, caller: Caller, param: string, 
 /** Rows of `db.execute` on either driver (node-postgres answers `{ rows }`, PGlite too or an array). */
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: unknown[] }).rows ?? (result as unknown[])) as T[];
 
+/** The project of the object a path parameter names (null: no such object), by its registered subquery. */
 export function projectResolver(param: string): ProjectResolver {
-  const resolver = resolvers.get(param);
-  if (!resolver) throw new Error(`No project resolver registered for path parameter "${param}"`);
-  return resolver;
+  const projectIdSql = projectSubquery(param);
+  return async (db, id) => {
+    if (!isId(id)) return null;
+    const [row] = rowsOf<{ project_id: string | null }>(await db.execute(sql`select (${projectIdSql(id)}) as project_id`));
+    return row?.project_id ?? null;
+  };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
@@ -11,7 +11,6 @@ import * as datasetService from './datasets.service.ts';
 import * as itemService from './items.service.ts';
 import { importItems, MAX_REPORTED_FAILURES } from './item-import.ts';
 import { IMPORT_MAX_BYTES, ImportBody, type ImportFormat } from './import-parsers.ts';
-import { datasets, items } from './datasets.table.ts';
 import { createDatasetBody, datasetOut, patchDatasetBody } from './datasets.schema.ts';
 import { importOut, importQuery, itemOut, itemSummaryOut, listItemsQuery, patchItemBody, putGoldBody } from './items.schema.ts';
 
@@ -30,22 +29,8 @@ const importTypes: Array<[string, ImportFormat]> = [
 ];
 
 export async function datasetRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver(
-    'datasetId',
-    async (db, id) => {
-      const [row] = await db.select({ projectId: datasets.projectId }).from(datasets).where(eq(datasets.id, id));
-      return row?.projectId ?? null;
-    },
-    (id) => sql`select project_id from datasets where id = ${id}::uuid`,
-  );
-  registerProjectResolver(
-    'itemId',
-    async (db, id) => {
-      const [row] = await db.select({ projectId: items.projectId }).from(items).where(eq(items.id, id));
-      return row?.projectId ?? null;
-    },
-    (id) => sql`select project_id from items where id = ${id}::uuid`,
-  );
+  registerProjectResolver('datasetId', (id) => sql`select project_id from datasets where id = ${id}::uuid`);
+  registerProjectResolver('itemId', (id) => sql`select project_id from items where id = ${id}::uuid`);
 
   app.post('/api/v1/projects/:projectId/datasets', {
     config: { access: { project: 'projectId', minRole: 'manager' } },

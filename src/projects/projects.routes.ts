@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
 import { registerProjectResolver } from '../auth/permissions.ts';
 import * as service from './projects.service.ts';
-import { groups, projects } from './projects.table.ts';
 import {
   createGroupBody,
   createProjectBody,
@@ -25,22 +24,8 @@ const memberParams = projectParams.extend({ userId: z.string().describe('A user 
 const groupParams = z.object({ groupId: z.string() });
 
 export async function projectRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver(
-    'projectId',
-    async (db, id) => {
-      const [row] = await db.select({ id: projects.id }).from(projects).where(eq(projects.id, id));
-      return row?.id ?? null;
-    },
-    (id) => sql`select id from projects where id = ${id}::uuid`,
-  );
-  registerProjectResolver(
-    'groupId',
-    async (db, id) => {
-      const [row] = await db.select({ projectId: groups.projectId }).from(groups).where(eq(groups.id, id));
-      return row?.projectId ?? null;
-    },
-    (id) => sql`select project_id from groups where id = ${id}::uuid`,
-  );
+  registerProjectResolver('projectId', (id) => sql`select id from projects where id = ${id}::uuid`);
+  registerProjectResolver('groupId', (id) => sql`select project_id from groups where id = ${id}::uuid`);
 
   app.post('/api/v1/projects', {
     config: { access: 'user' },

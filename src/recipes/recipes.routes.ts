@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
 import { registerProjectResolver } from '../auth/permissions.ts';
 import * as service from './recipes.service.ts';
-import { recipes } from './recipes.table.ts';
 import { createRecipeBody, patchRecipeBody, recipeOut } from './recipes.schema.ts';
 
 const tags = ['recipes'];
@@ -14,14 +13,7 @@ const projectParams = z.object({ projectId: z.string() });
 const recipeParams = z.object({ recipeId: z.string() });
 
 export async function recipeRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver(
-    'recipeId',
-    async (db, id) => {
-      const [row] = await db.select({ projectId: recipes.projectId }).from(recipes).where(eq(recipes.id, id));
-      return row?.projectId ?? null;
-    },
-    (id) => sql`select project_id from recipes where id = ${id}::uuid`,
-  );
+  registerProjectResolver('recipeId', (id) => sql`select project_id from recipes where id = ${id}::uuid`);
 
   app.post('/api/v1/projects/:projectId/recipes', {
     config: { access: { project: 'projectId', minRole: 'manager' } },

@@ -201,12 +201,6 @@ export async function listMyIssues(ctx: Ctx, caller: Caller, query: { status?: I
   return toPage(rows.map((r) => issueView(r.issue)), query.limit, (r) => [r.id]);
 }
 
-/** The project an issue belongs to, for the access hook. */
-export async function issueProject(db: Db, issueId: string): Promise<string | null> {
-  const [row] = await db.select({ projectId: issues.projectId }).from(issues).where(eq(issues.id, issueId));
-  return row?.projectId ?? null;
-}
-
 /** One issue (project members). */
 export async function getIssue(ctx: Ctx, caller: Caller, issueId: string) {
   const [row] = isId(issueId) ? await ctx.db.select().from(issues).where(eq(issues.id, issueId)) : [];

@@ -5,7 +5,6 @@ import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
 import { registerProjectResolver } from '../auth/permissions.ts';
-import { annotationProject } from '../annotations/annotations.service.ts';
 import { onItemStatusChange } from '../tasks/status-listeners.ts';
 import * as issuesService from './issues.service.ts';
 import * as commentsService from './comments.service.ts';
@@ -38,8 +37,8 @@ export async function reviewRoutes(app: App, ctx: Ctx) {
     listening = true;
     onItemStatusChange(qaService.flowIntoQaTasks);
   }
-  registerProjectResolver('annotationId', annotationProject, (id) => sql`select project_id from annotations where id = ${id}::uuid`);
-  registerProjectResolver('issueId', issuesService.issueProject, (id) => sql`select project_id from issues where id = ${id}::uuid`);
+  registerProjectResolver('annotationId', (id) => sql`select project_id from annotations where id = ${id}::uuid`);
+  registerProjectResolver('issueId', (id) => sql`select project_id from issues where id = ${id}::uuid`);
 
   app.post('/api/v1/tasks/:taskId/qa-tasks', {
     config: { access: { project: 'taskId', minRole: 'manager' } },

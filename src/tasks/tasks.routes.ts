@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
 import { itemFilterField } from '../datasets/item-filter.ts';
 import { registerProjectResolver } from '../auth/permissions.ts';
-import { tasks } from './tasks.table.ts';
 import { createTask } from './create-task.ts';
 import * as service from './tasks.service.ts';
 import { listTasks } from './list-tasks.ts';
@@ -37,14 +36,7 @@ export const taskItemOut = z.object({
 });
 
 export async function taskRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver(
-    'taskId',
-    async (db, id) => {
-      const [row] = await db.select({ projectId: tasks.projectId }).from(tasks).where(eq(tasks.id, id));
-      return row?.projectId ?? null;
-    },
-    (id) => sql`select project_id from tasks where id = ${id}::uuid`,
-  );
+  registerProjectResolver('taskId', (id) => sql`select project_id from tasks where id = ${id}::uuid`);
 
   app.post('/api/v1/projects/:projectId/tasks', {
     config: { access: { project: 'projectId', minRole: 'manager' } },
