@@ -36,4 +36,20 @@ describe('blind mode (SPEC 4) on consensus tasks', () => {
     const afterDone = (await t.get(url, { token: a.token })).body.data;
     expect(afterDone.map((x: { workerId: string }) => x.workerId).sort()).toEqual([a.id, b.id].sort());
   });
+
+  it('refuses an annotator who has no copy of a consensus item with 403, without naming who works it', async () => {
+    const w = await world(t, 1);
+    const [a, b, c] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+    const task = await createTask(t, w, { type: 'consensus', consensus: { annotatorsPerItem: 2 }, assigneeIds: [a.id, b.id, c.id], allocation: { method: 'pulling', batchSize: 1 } });
+    for (const who of [a, b]) expect((await t.post(`/api/v1/tasks/${task.id}/pull`, {}, { token: who.token })).body.items).toHaveLength(1);
+    const res = await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: c.token });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('forbidden');
+    expect(JSON.stringify(res.body)).not.toContain(a.id);
+    expect(JSON.stringify(res.body)).not.toContain(b.id);
+    // A manager is told which copies there are, to name one.
+    const asManager = await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: w.manager.token });
+    expect(asManager.status).toBe(422);
+    expect([...asManager.body.workerIds].sort()).toEqual([a.id, b.id].sort());
+  });
 });
