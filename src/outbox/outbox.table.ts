@@ -9,7 +9,10 @@ import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle
 export const outboxEvents = pgTable(
   'outbox_events',
   {
-    /** Commit-independent total order for consumers; ids stay opaque UUIDs for the API. */
+    /**
+     * Order for consumers. Assigned at insert, not at commit: a consumer that reads "after seq N"
+     * must allow for a lower seq committing late (docs/events.md); ids stay opaque UUIDs for the API.
+     */
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
     id: uuid('id').notNull().unique(),
     projectId: uuid('project_id'),
