@@ -3,7 +3,7 @@ import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
-import { idempotencyKeys } from './idempotency.table.ts';
+import { idempotencyKeys } from '../db/idempotency.table.ts';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const WAIT_FOR_IN_FLIGHT_MS = 30_000;

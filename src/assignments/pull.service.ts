@@ -4,13 +4,13 @@ import type { Tx } from '../db/client.ts';
 import { DomainError } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { taskItems } from '../tasks/task-items.table.ts';
-import { assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../tasks/task-access.ts';
-import { frozenForAnnotators } from '../tasks/task-workflow.ts';
-import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../tasks/task-counters.ts';
-import { rowsOf } from '../tasks/item-selection.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
+import { assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
+import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
+import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
+import { rowsOf } from '../task-units/item-selection.ts';
 import { isPausedFromPulling } from '../quality/scoring.service.ts';
-import { taskAssignees } from './assignments.table.ts';
+import { taskAssignees } from '../task-units/assignments.table.ts';
 
 /** A unit as the claim and the gold insert return it (raw SQL: snake_case). */
 interface UnitSqlRow {

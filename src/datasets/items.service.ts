@@ -6,7 +6,7 @@ import { isId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
 import { compileItemFilter, parseFilterParam } from './item-filter.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
-import { atLeast, requireRole } from '../auth/permissions.ts';
+import { atLeast, requireRole } from '../projects/permissions.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes, validateShapesForItem } from '../recipes/shape-validation.ts';
 import { datasetFor } from './datasets.service.ts';

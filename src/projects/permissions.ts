@@ -1,10 +1,10 @@
 import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import type { AuthScope } from './auth.service.ts';
+import type { AuthScope } from '../auth/auth.service.ts';
 import type { Caller } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
-import { projectMembers, type Role } from '../projects/projects.table.ts';
+import { projectMembers, type Role } from './projects.table.ts';
 
 /** Roles are ordered: each may do everything the ones below it may. */
 export const roleRank: Record<Role, number> = { viewer: 0, annotator: 1, reviewer: 2, manager: 3, owner: 4 };

@@ -8,7 +8,7 @@ import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
 import { users } from '../auth/auth.table.ts';
 import { resolveUserRefs } from '../auth/auth.service.ts';
-import { requireRole, roleIn } from '../auth/permissions.ts';
+import { requireRole, roleIn } from './permissions.ts';
 import {
   groupMembers,
   groups,

@@ -5,13 +5,13 @@ import { DomainError, notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { atLeast, requireRole } from '../auth/permissions.ts';
+import { atLeast, requireRole } from '../projects/permissions.ts';
 import { groupMembers, projectMembers, type Role } from '../projects/projects.table.ts';
 import { annotations } from '../annotations/annotations.table.ts';
-import { taskAssignees } from '../assignments/assignments.table.ts';
-import { tasks } from '../tasks/tasks.table.ts';
-import { taskItems } from '../tasks/task-items.table.ts';
-import { moveIssueCounters, moveTaskCounters } from '../tasks/task-counters.ts';
+import { taskAssignees } from '../task-units/assignments.table.ts';
+import { tasks } from '../task-units/tasks.table.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
+import { moveIssueCounters, moveTaskCounters } from '../task-units/task-counters.ts';
 import { checkIssueTransition, counterDelta } from './issue-workflow.ts';
 import { comments, issues, type IssueStatus } from './reviews.table.ts';
 

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { bumpProjectCounters } from '../projects/projects.service.ts';
-import { taskAssignees } from '../assignments/assignments.table.ts';
+import { taskAssignees } from './assignments.table.ts';
 import { taskItems } from './task-items.table.ts';
 import { taskDoneHourly, tasks, taskWideKey } from './tasks.table.ts';
 

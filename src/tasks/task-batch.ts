@@ -1,11 +1,11 @@
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError, ruleBroken } from '../core/errors.ts';
 import { statusOf } from '../api/problem.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { deleteTask, patchTask } from './tasks.service.ts';
-import { reassignItems } from '../assignments/reassign.service.ts';
+import { reassignItems } from '../task-units/reassign.service.ts';
 import { taskIdsMatching } from './list-tasks.ts';
-import { findTask } from './task-access.ts';
+import { findTask } from '../task-units/task-access.ts';
 import type { TaskListFilter } from './tasks.schema.ts';
 
 interface BatchInput {

@@ -8,12 +8,12 @@ import { validateShapes } from '../recipes/shape-validation.ts';
 import { runValidationRules } from '../recipes/validation-rules.ts';
 import { items } from '../datasets/datasets.table.ts';
 import { annotations } from '../annotations/annotations.table.ts';
-import { taskItems } from './task-items.table.ts';
-import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskActor, type TaskRow } from './task-access.ts';
-import { statusesOf, lockUnit, type UnitRow } from './task-units.ts';
-import { applyStatusCounters } from './task-counters.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
+import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
+import { statusesOf, lockUnit, type UnitRow } from '../task-units/task-units.ts';
+import { applyStatusCounters } from '../task-units/task-counters.ts';
 import { prepareItemStatusChange, type ItemStatusChange } from './status-listeners.ts';
-import { rowsOf } from './item-selection.ts';
+import { rowsOf } from '../task-units/item-selection.ts';
 import type { Tx } from '../db/client.ts';
 import { transactionWithRetry } from '../db/retry.ts';
 

@@ -5,7 +5,7 @@ import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
 import { itemFilterField } from '../datasets/item-filter.ts';
-import { registerProjectResolver } from '../auth/permissions.ts';
+import { registerProjectResolver } from '../projects/permissions.ts';
 import { createTask } from './create-task.ts';
 import * as service from './tasks.service.ts';
 import { listTasks } from './list-tasks.ts';

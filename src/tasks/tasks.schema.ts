@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { itemFilterField } from '../datasets/item-filter.ts';
-import { priorities, taskTypes } from './tasks.table.ts';
+import { priorities, taskTypes } from '../task-units/tasks.table.ts';
 
 const ref = z.string().min(1).max(320);
 const refs = z.array(ref).max(1000);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask } from '../../src/tasks/create-task.ts';
-import { markHistory } from '../../src/tasks/task-units.ts';
+import { markHistory } from '../../src/task-units/task-units.ts';
 import { createTaskBody } from '../../src/tasks/tasks.schema.ts';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
 
