@@ -9,7 +9,6 @@ import { assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../tas
 import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
 import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
-import { isPausedFromPulling } from '../quality/scoring.service.ts';
 import { taskAssignees } from '../task-units/assignments.table.ts';
 
 /** A unit as the claim and the gold insert return it (raw SQL: snake_case). */
@@ -90,7 +89,7 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
   const assignmentId = pullAssignment(actor);
   // Honeypot policy (src/quality): an annotator whose gold accuracy fell below the task's threshold
   // pulls nothing more. Only honeypot tasks pause anyone, so other pulls skip the query.
-  if (task.type === 'honeypot' && (await isPausedFromPulling(ctx.db, task.id, caller.userId))) throw new DomainError('forbidden', 'You are paused from pulling in this task: your accuracy on gold items is below its threshold');
+  if (task.type === 'honeypot' && (await ctx.pullGate.isPausedFromPulling(ctx.db, task.id, caller.userId))) throw new DomainError('forbidden', 'You are paused from pulling in this task: your accuracy on gold items is below its threshold');
   const now = ctx.clock.now();
   assertWritable(task, now);
   const requested = input.count ?? task.allocation.batchSize;
