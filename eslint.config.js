@@ -23,9 +23,9 @@ const layers = [
   ['traces'],
   ['quality'],
   ['reviews'],
-  ['annotations'],
   ['assignments'],
   ['tasks'],
+  ['annotations'], // an annotation is the content of one task unit: tasks validate it before a status
   ['task-units'],
   ['datasets'],
   ['recipes'],
@@ -46,16 +46,47 @@ const KERNEL = 'context';
  */
 const readModelExceptions = ['src/quality/analytics.service.ts'];
 
+/**
+ * DEBT (issue 11, not finished): files that still query another module's tables. Each entry is
+ * to be replaced by a read function the owner exports, then deleted from this list; no new
+ * entry may be added. The list only lifts the table rule: these files are bound by the DAG.
+ */
+const pendingForeignTableReads = [
+  'src/annotations/annotations.service.ts',
+  'src/assignments/assignments.service.ts',
+  'src/assignments/pull.service.ts',
+  'src/demo/demo.service.ts',
+  'src/projects/projects.service.ts',
+  'src/quality/agreement.service.ts',
+  'src/quality/quality-settings.service.ts',
+  'src/quality/scoring.service.ts',
+  'src/reviews/comments.service.ts',
+  'src/reviews/issues.service.ts',
+  'src/reviews/qa-tasks.service.ts',
+  'src/task-units/item-selection.ts',
+  'src/task-units/resolve-assignees.ts',
+  'src/task-units/task-access.ts',
+  'src/tasks/create-task.ts',
+  'src/tasks/list-tasks.ts',
+  'src/tasks/status-listeners.ts',
+  'src/tasks/task-history.ts',
+  'src/tasks/task-items.service.ts',
+  'src/tasks/task-links.ts',
+  'src/tasks/task-view.ts',
+  'src/tasks/tasks.schema.ts',
+  'src/tasks/tasks.service.ts',
+];
+
 const folderModules = layers.flat().filter((m) => !['routes', 'http', 'sdk'].includes(m));
 
 const elements = [
   // drizzle-kit's list of every table (not imported by code: `db/client.ts` has no schema).
-  { type: 'schema', pattern: 'src/db/schema.ts', mode: 'full' },
-  { type: KERNEL, pattern: 'src/context.ts', mode: 'full' },
-  { type: 'http', pattern: ['src/api/access.ts', 'src/api/problem.ts'], mode: 'full' },
-  { type: 'routes', pattern: 'src/*/*.routes.ts', mode: 'full' },
-  { type: 'sdk', pattern: 'sdk', mode: 'folder' },
-  ...folderModules.map((m) => ({ type: m, pattern: `src/${m}`, mode: 'folder' })),
+  { type: 'schema', pattern: 'src/db/schema.ts', partialMatch: false },
+  { type: KERNEL, pattern: 'src/context.ts', partialMatch: false },
+  { type: 'http', pattern: ['src/api/access.ts', 'src/api/problem.ts'], partialMatch: false },
+  { type: 'routes', pattern: 'src/*/*.routes.ts', partialMatch: false },
+  { type: 'sdk', pattern: 'sdk' },
+  ...folderModules.map((m) => ({ type: m, pattern: `src/${m}` })),
 ];
 
 const below = (name) => {
@@ -84,12 +115,17 @@ const policies = [
     from: { element: { type: m, fileInternalPath: tableFile } },
     allow: { to: { element: { types: below(m), fileInternalPath: tableFile } } },
   })),
+  // ...except for its types (a row type builds no query; still bound by the DAG),
+  ...folderModules.map((m) => ({
+    from: { element: { type: m } },
+    allow: { to: { element: { types: below(m), fileInternalPath: tableFile } }, dependency: { kind: 'type' } },
+  })),
   // ...by drizzle-kit's schema list,
   { from: { element: { type: 'schema' } }, allow: { to: { element: { fileInternalPath: tableFile } } } },
   // ...and by the reporting read model (still bound by the DAG).
-  ...readModelExceptions.map((file) => {
-    const m = file.split('/')[1];
-    return { from: { element: { type: m, filePath: file } }, allow: { to: { element: { types: below(m), fileInternalPath: tableFile } } } };
+  ...[...readModelExceptions, ...pendingForeignTableReads].map((file) => {
+    const [, m, ...rest] = file.split('/');
+    return { from: { element: { type: m, fileInternalPath: rest.join('/') } }, allow: { to: { element: { types: below(m), fileInternalPath: tableFile } } } };
   }),
 ];
 
