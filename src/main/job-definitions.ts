@@ -1,5 +1,5 @@
-import type { JobDefinition } from './jobs.ts';
-import { purgeExpiredJob } from './maintenance.job.ts';
+import type { JobDefinition } from '../jobs/jobs.ts';
+import { purgeExpiredJob } from '../auth/maintenance.job.ts';
 import { returnExpiredLeasesJob } from '../assignments/leases.job.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
