@@ -218,7 +218,7 @@ export async function changeWorkloadStatus(ctx: Ctx, caller: Caller, workloadId:
     const w = (await lockWorkload(tx, workloadId))!;
     const now = ctx.clock.now();
     if (w.status === rule.to) return view(w, await latestCycle(tx, w.id));
-    if (!rule.from.includes(w.status)) throw new DomainError('invalid_transition', `A workload that is ${w.status} cannot be ${action}d`, { status: w.status });
+    if (!rule.from.includes(w.status)) throw new DomainError('invalid_transition', `A workload that is ${w.status} cannot be ${action}d`, { workloadStatus: w.status });
     const [updated] = await tx.update(workloads).set({ status: rule.to, updatedAt: now }).where(eq(workloads.id, w.id)).returning();
     await recordAudit(tx, { projectId: w.projectId, actorId: caller.userId, action: `workload.${action}`, subjectKind: 'workload', subjectId: w.id, before: { status: w.status }, after: { status: rule.to } }, now);
     let current = await latestCycle(tx, w.id);
