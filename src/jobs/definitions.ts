@@ -1,7 +1,7 @@
 import type { JobDefinition } from './jobs.ts';
 import { purgeExpiredJob } from './maintenance.job.ts';
 import { returnExpiredLeasesJob } from '../assignments/leases.job.ts';
-import { autoQaJob, tickJob } from '../workloads/workloads.jobs.ts';
+import { tickJob } from '../workloads/workloads.jobs.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
-export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, autoQaJob];
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob];

@@ -10,8 +10,9 @@ import { ratingShapes } from './scorecard.ts';
 import { workloadCycleItems, workloadCycles, workloads } from './workloads.table.ts';
 
 /**
- * Runs AutoQA over a cycle's items that have no AI answer yet (a job, retried on failure; a
- * retry redoes only what is missing). For each item: the port is called outside any
+ * Runs AutoQA over a cycle's items that have no AI answer yet (from the scheduler's tick, so a
+ * failure is retried a minute later; a retry redoes only what is missing; two processes may both
+ * ask the port about one item, but only the first answer is stored). For each item: the port is called outside any
  * transaction, then one transaction stores the AI's values on the cycle item and pre-fills the
  * scorecard as an annotation authored by nobody (the AI's mark), unless a person answered
  * first. In `autonomous` mode the item's status is then set to `completed`, so the cycle

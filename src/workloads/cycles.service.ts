@@ -12,7 +12,7 @@ import { createTask } from '../tasks/create-task.ts';
 import { createTaskBody } from '../tasks/tasks.schema.ts';
 import { periodAt } from './periods.ts';
 import { workloadCycleItems, workloadCycles, workloads, type WorkloadConfig } from './workloads.table.ts';
-import { autoQaJob } from './workloads.jobs.ts';
+import { runAutoQa } from './auto-qa.service.ts';
 
 export type WorkloadRow = typeof workloads.$inferSelect;
 export type CycleRow = typeof workloadCycles.$inferSelect;
@@ -47,7 +47,7 @@ const iso = (d: Date) => d.toISOString();
  * null — then samples the conversations once (seed stored on the cycle), creates the cycle's
  * task through the tasks module, closes earlier `in_progress` cycles (`completed` when their
  * target was met, else `uncompleted`) and records `cycle.started` / `cycle.closed` events and
- * audit rows, all in the same transaction. AutoQA work is enqueued in it too.
+ * audit rows, all in the same transaction. AutoQA runs later, from the tick (`tickWorkloads`).
  */
 export async function startCycle(ctx: Ctx, tx: Tx, w: WorkloadRow, period: { start: Date; end: Date }, actorId: string | null): Promise<CycleRow | null> {
   const now = ctx.clock.now();
@@ -107,7 +107,6 @@ export async function startCycle(ctx: Ctx, tx: Tx, w: WorkloadRow, period: { sta
     recipientIds: [...new Set([...w.subscriberIds, ...evaluators])],
     data: { workloadId: w.id, workloadName: w.name, taskId: task.id, periodStart: iso(period.start), periodEnd: iso(period.end), target, sampled: sample.length },
   }, now);
-  if (config.autoQa !== 'off' && sample.length) await ctx.jobs.enqueue(tx, autoQaJob, { cycleId });
   return fresh ?? cycle;
 }
 
@@ -153,10 +152,12 @@ export async function advanceWorkload(ctx: Ctx, workloadId: string): Promise<Cyc
 /**
  * The scheduler's tick (a pg-boss cron job in every process, and safe to run anywhere, any
  * number of times at once): starts the due cycle of every active workload whose current cycle
- * ended (or that has none). Each workload is its own transaction, so one failing workload does
- * not hold back the others. Returns how many cycles it started.
+ * ended (or that has none), then runs AutoQA over running cycles that still have items without
+ * an AI answer. Each workload is its own transaction, so one failing workload does not hold
+ * back the others. `projectId` limits the tick to one project (tests sharing a database).
+ * Returns how many cycles it started.
  */
-export async function tickWorkloads(ctx: Ctx): Promise<number> {
+export async function tickWorkloads(ctx: Ctx, scope: { projectId?: string } = {}): Promise<number> {
   const now = ctx.clock.now();
   const due = await ctx.db
     .select({ id: workloads.id })
@@ -164,6 +165,7 @@ export async function tickWorkloads(ctx: Ctx): Promise<number> {
     .where(
       and(
         eq(workloads.status, 'active'),
+        scope.projectId ? eq(workloads.projectId, scope.projectId) : undefined,
         sql`not exists (select 1 from workload_cycles c where c.workload_id = ${workloads.id} and c.status <> 'cancelled' and c.period_end > ${now.toISOString()}::timestamptz and c.period_start <= ${now.toISOString()}::timestamptz)`,
       ),
     )
@@ -174,6 +176,24 @@ export async function tickWorkloads(ctx: Ctx): Promise<number> {
       if (await advanceWorkload(ctx, id)) started++;
     } catch (error) {
       console.error('[workloads] could not start a cycle', id, error);
+    }
+  }
+  const autoQa = await ctx.db
+    .select({ id: workloadCycles.id })
+    .from(workloadCycles)
+    .where(
+      and(
+        eq(workloadCycles.status, 'in_progress'),
+        scope.projectId ? eq(workloadCycles.projectId, scope.projectId) : undefined,
+        sql`${workloadCycles.config}->>'autoQa' <> 'off'`,
+        sql`exists (select 1 from workload_cycle_items i where i.cycle_id = ${workloadCycles.id} and i.ai_values is null and i.skipped_at is null)`,
+      ),
+    );
+  for (const { id } of autoQa) {
+    try {
+      await runAutoQa(ctx, id);
+    } catch (error) {
+      console.error('[workloads] AutoQA failed for cycle', id, error);
     }
   }
   return started;

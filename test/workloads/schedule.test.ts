@@ -46,7 +46,7 @@ describe('the scheduler tick', () => {
     at('2031-03-01T09:00:00Z');
     const s = await setup(t);
     const w = await createWorkload(t, s, { target: { count: 2, per: 'total' } });
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     expect(await cyclesOf(t, s, w.id)).toHaveLength(1);
     // Meet the target of the first cycle.
     for (const u of await taskItems(t, w.currentCycle.taskId)) {
@@ -55,13 +55,13 @@ describe('the scheduler tick', () => {
     }
     expect((await cyclesOf(t, s, w.id))[0]).toMatchObject({ done: 2, target: 2 });
     at('2031-03-01T23:59:59Z');
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     expect(await cyclesOf(t, s, w.id)).toHaveLength(1);
     at('2031-03-02T00:00:30Z');
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     at('2031-03-03T00:01:00Z');
-    await tickWorkloads(t.ctx);
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     const cycles = await cyclesOf(t, s, w.id);
     expect(cycles.map((c) => [c.periodStart, c.status])).toEqual([
       ['2031-03-03T00:00:00.000Z', 'in_progress'],
@@ -83,10 +83,10 @@ describe('the scheduler tick', () => {
     expect(w.currentCycle.periodStart).toBe('2026-10-18T22:00:00.000Z');
     expect(w.currentCycle.periodEnd).toBe('2026-10-25T23:00:00.000Z');
     at('2026-10-25T22:30:00Z'); // Sunday 23:30 in Berlin, after clocks went back: still the old week
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     expect(await cyclesOf(t, s, w.id)).toHaveLength(1);
     at('2026-10-25T23:00:05Z'); // Monday 00:00:05 in Berlin
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     const cycles = await cyclesOf(t, s, w.id);
     expect(cycles.map((c) => [c.periodStart, c.periodEnd, c.status])).toEqual([
       ['2026-10-25T23:00:00.000Z', '2026-11-01T23:00:00.000Z', 'in_progress'],
@@ -100,12 +100,12 @@ describe('the scheduler tick', () => {
     const w = await createWorkload(t, s, { schedule: { frequency: 'monthly', timeZone: 'America/New_York', startAt: '2027-02-01T05:00:00Z' } });
     expect(w.currentCycle).toBeNull();
     at('2027-02-01T04:59:00Z'); // Jan 31, 23:59 in New York
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     expect(await cyclesOf(t, s, w.id)).toHaveLength(0);
     at('2027-02-01T05:00:01Z');
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     at('2027-03-01T05:00:00Z');
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     const cycles = await cyclesOf(t, s, w.id);
     expect(cycles.map((c) => [c.periodStart, c.periodEnd])).toEqual([
       ['2027-03-01T05:00:00.000Z', '2027-04-01T04:00:00.000Z'],
@@ -119,7 +119,7 @@ describe('the scheduler tick', () => {
     const s = await setup(t);
     const w = await createWorkload(t, s);
     at('2031-06-02T00:00:10Z');
-    await Promise.all([tickJob.handler(t.ctx, {}), tickJob.handler(t.ctx, {}), tickJob.handler(t.ctx, {})]);
+    await Promise.all([tickJob.handler(t.ctx, { projectId: s.projectId }), tickJob.handler(t.ctx, { projectId: s.projectId }), tickJob.handler(t.ctx, { projectId: s.projectId })]);
     expect(await cyclesOf(t, s, w.id)).toHaveLength(2);
   });
 });
@@ -132,7 +132,7 @@ describe('two scheduler processes on one database', () => {
     await second?.close();
   });
 
-  it('start exactly one cycle per workload and period however many ticks race over the same boundaries', async () => {
+  it('start exactly one cycle per workload and period however many ticks race over the same boundaries', { timeout: 180_000 }, async () => {
     at('2032-01-05T08:00:00Z');
     const s = await setup(t);
     const workloads = [await createWorkload(t, s, { schedule: { frequency: 'daily', timeZone: 'Europe/Berlin' } }), await createWorkload(t, s, { schedule: { frequency: 'weekly', timeZone: 'Asia/Tokyo' } })];
@@ -146,7 +146,7 @@ describe('two scheduler processes on one database', () => {
     const boundaries = ['2032-01-05T23:00:01Z', '2032-01-06T23:00:01Z', '2032-01-11T15:00:01Z', '2032-01-12T00:00:00Z'];
     for (const b of boundaries) {
       at(b);
-      await Promise.all(Array.from({ length: 8 }, (_, i) => tickWorkloads(i % 2 ? other : t.ctx)));
+      await Promise.all(Array.from({ length: 8 }, (_, i) => tickWorkloads(i % 2 ? other : t.ctx, { projectId: s.projectId })));
     }
     const daily = await cyclesOf(t, s, workloads[0]!.id);
     const starts = daily.map((c) => c.periodStart);

@@ -111,7 +111,7 @@ describe('lifecycle', () => {
     const off = await t.post(`/api/v1/workloads/${w.id}/deactivate`, undefined, { token: s.owner.token });
     expect(off.body).toMatchObject({ status: 'inactive', currentCycle: { id: w.currentCycle.id } });
     clock.set(new Date('2030-02-02T00:00:10Z'));
-    await tickWorkloads(t.ctx);
+    await tickWorkloads(t.ctx, { projectId: s.projectId });
     expect(await cyclesOf(t, s, w.id)).toHaveLength(1);
     expect((await t.post(`/api/v1/workloads/${w.id}/archive`, undefined, { token: s.owner.token })).body.status).toBe('archived');
     expect((await t.get(`/api/v1/projects/${s.projectId}/workloads`, { token: s.owner.token })).body.data).toEqual([]);
