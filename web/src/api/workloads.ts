@@ -16,6 +16,11 @@ export const workloadsApi = {
   assignments: async (workloadId: string) => unwrap(await api.GET('/api/v1/workloads/{workloadId}/assignments', { params: { path: { workloadId }, query: {} } })),
   report: async (workloadId: string) => unwrap(await api.GET('/api/v1/workloads/{workloadId}/report', { params: { path: { workloadId } } })),
   scorecard: async (taskId: string, itemId: string) => unwrap(await api.GET('/api/v1/tasks/{taskId}/items/{itemId}/scorecard', { params: { path: { taskId, itemId } } })),
+  /** Member names by user id, to show people instead of ids. */
+  memberNames: async (projectId: string) => {
+    const members = unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId } } }));
+    return new Map(members.data.map((m) => [m.userId, m.name]));
+  },
   action: async (workloadId: string, action: 'deactivate' | 'activate' | 'archive' | 'restore') => {
     const path = `/api/v1/workloads/{workloadId}/${action}` as '/api/v1/workloads/{workloadId}/deactivate';
     return unwrap(await api.POST(path, { params: { path: { workloadId } } }));

@@ -15,6 +15,9 @@ export function WorkloadDetailPage({ workloadId }: { workloadId: string }) {
   const cycles = useApi(() => workloadsApi.cycles(workloadId), [workloadId]);
   const assignments = useApi(() => workloadsApi.assignments(workloadId), [workloadId]);
   const report = useApi(() => workloadsApi.report(workloadId), [workloadId]);
+  const projectId = workload.data?.projectId;
+  const members = useApi(async () => (projectId ? workloadsApi.memberNames(projectId) : new Map<string, string>()), [projectId]);
+  const nameOf = (id: string) => members.data?.get(id) ?? shortId(id);
   const [error, setError] = useState<unknown>(null);
   const act = async (action: 'deactivate' | 'activate' | 'archive' | 'restore') => {
     setError(null);
@@ -98,7 +101,7 @@ export function WorkloadDetailPage({ workloadId }: { workloadId: string }) {
                 <tbody>
                   {a.data.map((x) => (
                     <tr key={x.assignmentId}>
-                      <td title={x.evaluatorId}>{shortId(x.evaluatorId)}</td>
+                      <td title={x.evaluatorId}>{nameOf(x.evaluatorId)}</td>
                       <td>
                         <ProgressBar progress={{ done: x.done, total: x.total, percent: x.percent }} /> {x.done}/{x.total}
                       </td>
@@ -114,7 +117,7 @@ export function WorkloadDetailPage({ workloadId }: { workloadId: string }) {
         <section>
           <h2>Reviewee scores</h2>
           <Async state={report} empty={(r) => (r.reviewees.length === 0 ? <Empty title="No scores yet">Scores appear once evaluations are saved.</Empty> : null)}>
-            {(r) => <ScoreChart report={r} />}
+            {(r) => <ScoreChart report={r} nameOf={nameOf} />}
           </Async>
         </section>
       </div>
@@ -125,7 +128,7 @@ export function WorkloadDetailPage({ workloadId }: { workloadId: string }) {
 const colors = ['#3b5bdb', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#1098ad'];
 
 /** Each reviewee's mean score (0..1) per cycle, as lines in SVG (no inline styles: the CSP forbids them). */
-function ScoreChart({ report }: { report: WorkloadReport }) {
+function ScoreChart({ report, nameOf }: { report: WorkloadReport; nameOf: (id: string) => string }) {
   const cycles = report.cycles.map((c) => c.cycleId);
   const width = 360;
   const height = 180;
@@ -133,7 +136,7 @@ function ScoreChart({ report }: { report: WorkloadReport }) {
   const y = (score: number) => height - 20 - score * (height - 40);
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label="Reviewee scores over cycles" width="100%">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label="Reviewee scores over cycles" width={width} height={height}>
         {[0, 0.5, 1].map((v) => (
           <g key={v}>
             <line x1="28" x2={width - 10} y1={y(v)} y2={y(v)} stroke="#dee2e6" />
@@ -161,7 +164,8 @@ function ScoreChart({ report }: { report: WorkloadReport }) {
             <svg width="10" height="10" aria-hidden="true">
               <rect width="10" height="10" fill={colors[k % colors.length]} />
             </svg>{' '}
-            {shortId(r.revieweeId)}
+            {nameOf(r.revieweeId)}
+            {k < report.reviewees.length - 1 ? '\u2003' : ''}
           </span>
         ))}
       </figcaption>
