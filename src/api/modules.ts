@@ -11,12 +11,13 @@ import { assignmentRoutes } from '../assignments/assignments.routes.ts';
 import { annotationRoutes } from '../annotations/annotations.routes.ts';
 import { reviewRoutes } from '../reviews/reviews.routes.ts';
 import { qualityRoutes } from '../quality/quality.routes.ts';
+import { workloadRoutes } from '../workloads/workloads.routes.ts';
 import { isPausedFromPulling } from '../quality/scoring.service.ts';
 import { datasetHasTaskHistory } from '../tasks/task-history.ts';
 import { unresolvedLinkedTasks } from '../tasks/task-links.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes];
 
 /** The ports lower modules call and higher ones answer (see `Ctx`). */
 export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks };
