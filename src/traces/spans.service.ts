@@ -90,6 +90,9 @@ const listColumns = {
 /** The JSON path of an OpenTelemetry attribute key in the stored (unfolded) attributes. */
 export const attributePath = (key: string) => key.split('.');
 
+/** A text[] literal, every element quoted, bound as ONE parameter (drizzle would expand a JS array). */
+const textArray = (parts: string[]) => `{${parts.map((p) => `"${p.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+
 /** The conditions of a span query (without the keyset), over `spans` of one project. */
 export function spanConditions(projectId: string, q: Omit<SpanQuery, 'limit' | 'after' | 'order' | 'withPayload'>): SQL {
   const where: Array<SQL | undefined> = [eq(spans.projectId, projectId)];
@@ -101,7 +104,7 @@ export function spanConditions(projectId: string, q: Omit<SpanQuery, 'limit' | '
   for (const [key, value] of Object.entries(q.attributes ?? {})) {
     // Unfolded path first; a key that clashed with a shorter one on ingest stays flat.
     const json = JSON.stringify(value);
-    where.push(sql`(${spans.attributes} #> ${attributePath(key)} = ${json}::jsonb or ${spans.attributes} -> ${key} = ${json}::jsonb)`);
+    where.push(sql`(${spans.attributes} #> ${textArray(attributePath(key))}::text[] = ${json}::jsonb or ${spans.attributes} -> ${key} = ${json}::jsonb)`);
   }
   if (q.filter) where.push(compileSpanFilter(q.filter));
   if (q.evalLabel !== undefined) {
