@@ -16,3 +16,4 @@ export * from '../reviews/reviews.table.ts';
 export * from '../quality/scores.table.ts';
 export * from '../outbox/outbox.table.ts';
 export * from '../workloads/workloads.table.ts';
+export { ingestTokens, traces } from '../traces/traces.table.ts';

@@ -4,4 +4,5 @@ import { returnExpiredLeasesJob } from '../assignments/leases.job.ts';
 import { tickJob } from '../workloads/workloads.jobs.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
-export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob];
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob];
+import { spanRetentionJob } from '../traces/retention.job.ts';

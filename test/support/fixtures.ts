@@ -56,4 +56,7 @@ export const paramFixtures: Record<string, ParamFixture> = {
     };
     return (await t.post(`/api/v1/projects/${project.id}/workloads`, body, { token })).body.id;
   },
+  ingestTokenId: async (t, project) =>
+    (await t.post(`/api/v1/projects/${project.id}/ingest-tokens`, { name: `i-${Math.random()}` }, { token: project.owner.token })).body.id,
+  traceId: async () => '0af7651916cd43dd8448eb211c80319c',
 };

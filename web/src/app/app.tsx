@@ -2,6 +2,8 @@ import { useEffect } from 'react';
 import { AnnotatePage } from '../features/annotate/annotate-page.tsx';
 import { SignInPage } from '../features/auth/sign-in-page.tsx';
 import { DatasetsPage } from '../features/datasets/datasets-page.tsx';
+import { TracesPage } from '../features/traces/traces-page.tsx';
+import { TracePage } from '../features/traces/trace-page.tsx';
 import { MyWorkPage } from '../features/me/my-work-page.tsx';
 import { ProjectsPage } from '../features/projects/projects-page.tsx';
 import { RecipesPage } from '../features/recipes/recipes-page.tsx';
@@ -37,6 +39,8 @@ function SignedInRoutes({ path }: { path: string }) {
   if ((p = match('/p/:projectId/recipes', path))) return <RecipesPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/workloads', path))) return <WorkloadsPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/workloads/:workloadId', path))) return <WorkloadDetailPage key={p.workloadId} workloadId={p.workloadId!} />;
+  if ((p = match('/p/:projectId/traces', path))) return <TracesPage key={p.projectId} projectId={p.projectId!} />;
+  if ((p = match('/p/:projectId/traces/:traceId', path))) return <TracePage key={p.traceId} projectId={p.projectId!} traceId={p.traceId!} />;
   if ((p = match('/tasks/:taskId', path))) return <TaskDetailPage key={p.taskId} taskId={p.taskId!} />;
   if ((p = match('/tasks/:taskId/annotate', path))) return <AnnotatePage key={p.taskId} taskId={p.taskId!} />;
   if ((p = match('/tasks/:taskId/review', path))) return <ReviewPage key={p.taskId} taskId={p.taskId!} />;
