@@ -15,3 +15,4 @@ export * from '../annotations/annotations.table.ts';
 export * from '../reviews/reviews.table.ts';
 export * from '../quality/scores.table.ts';
 export * from '../outbox/outbox.table.ts';
+export { ingestTokens, traces } from '../traces/traces.table.ts';
