@@ -23,6 +23,8 @@ export const statusOf: Record<ErrorCode, number> = {
   linked_tasks_unresolved: 409,
   idempotency_key_reused: 422,
   idempotency_in_progress: 409,
+  evaluator_in_use: 409,
+  eval_task_not_active: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

@@ -26,6 +26,8 @@ export const errorCodes = [
   'linked_tasks_unresolved',
   'idempotency_key_reused',
   'idempotency_in_progress',
+  'evaluator_in_use',
+  'eval_task_not_active',
   // 413 / 415 / 422 / 429
   'payload_too_large',
   'unsupported_media_type',

@@ -16,3 +16,4 @@ export * from '../reviews/reviews.table.ts';
 export * from '../quality/scores.table.ts';
 export * from '../outbox/outbox.table.ts';
 export { ingestTokens, traces } from '../traces/traces.table.ts';
+export * from '../evaluators/evaluators.table.ts';
