@@ -31,6 +31,13 @@ export function spanSubject(s: EvalSpan): Subject {
   };
 }
 
+/** The content of the last turn of `role` in a conversation payload, or null. */
+function lastTurn(payload: Record<string, unknown>, role: string): string | null {
+  const turns = Array.isArray(payload.turns) ? (payload.turns as Array<{ role?: unknown; content?: unknown }>) : [];
+  for (let k = turns.length - 1; k >= 0; k--) if (turns[k]?.role === role) return typeof turns[k]!.content === 'string' ? (turns[k]!.content as string) : null;
+  return null;
+}
+
 export function itemSubject(i: ItemForEvaluation): Subject {
   return {
     kind: 'item',
@@ -41,7 +48,17 @@ export function itemSubject(i: ItemForEvaluation): Subject {
     draft: i.draft,
     spanKind: null,
     model: null,
-    fields: { id: i.id, kind: i.kind, externalId: i.externalId, payload: i.payload, metadata: i.metadata, latencyMs: i.payload.latencyMs ?? i.metadata.latencyMs },
+    fields: {
+      id: i.id,
+      kind: i.kind,
+      externalId: i.externalId,
+      payload: i.payload,
+      metadata: i.metadata,
+      input: lastTurn(i.payload, 'user'),
+      output: lastTurn(i.payload, 'assistant'),
+      expected: i.payload.expectedOutput ?? null,
+      latencyMs: i.payload.latencyMs ?? i.metadata.latencyMs,
+    },
   };
 }
 

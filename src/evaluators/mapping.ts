@@ -31,16 +31,17 @@ export function readPath(source: unknown, path: string): unknown {
 
 /** Default mapping of spans: OpenInference's input and output values. */
 export const defaultSpanMapping: Record<string, string> = {
-  input: 'attributes.input.value',
-  output: 'attributes.output.value',
+  input: 'input',
+  output: 'output',
   latencyMs: 'latencyMs',
 };
 
-/** Default mapping of items (test cases): `payload.input`, `payload.output`, `payload.expected`. */
+/** Default mapping of items (test cases): the last user turn, the last assistant turn, `payload.expectedOutput`. */
 export const defaultItemMapping: Record<string, string> = {
-  input: 'payload.input',
-  output: 'payload.output',
-  expected: 'payload.expected',
+  input: 'input',
+  output: 'output',
+  expected: 'expected',
+  latencyMs: 'latencyMs',
 };
 
 /** The variables of one subject: the defaults, overridden by the task's mapping. */
