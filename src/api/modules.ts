@@ -11,7 +11,8 @@ import { assignmentRoutes } from '../assignments/assignments.routes.ts';
 import { annotationRoutes } from '../annotations/annotations.routes.ts';
 import { reviewRoutes } from '../reviews/reviews.routes.ts';
 import { qualityRoutes } from '../quality/quality.routes.ts';
+import { tracesRoutes } from '../traces/traces.routes.ts';
 import { evaluatorRoutes } from '../evaluators/evaluators.routes.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, evaluatorRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, tracesRoutes, evaluatorRoutes];

@@ -1,7 +1,8 @@
 import type { JobDefinition } from './jobs.ts';
 import { purgeExpiredJob } from './maintenance.job.ts';
 import { returnExpiredLeasesJob } from '../assignments/leases.job.ts';
+import { spanRetentionJob } from '../traces/retention.job.ts';
 import { evalContinuousJob, evalRunJob } from '../evaluators/eval-jobs.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
-export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, evalRunJob, evalContinuousJob];
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, spanRetentionJob, evalRunJob, evalContinuousJob];

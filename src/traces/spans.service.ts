@@ -127,8 +127,8 @@ export async function readSpans(db: Db, projectId: string, q: SpanQuery): Promis
     const { startTime, traceId, spanId } = q.after;
     where.push(
       descending
-        ? sql`(${spans.startTime}, ${spans.traceId}, ${spans.spanId}) < (${startTime}, ${traceId}, ${spanId})`
-        : sql`(${spans.startTime}, ${spans.traceId}, ${spans.spanId}) > (${startTime}, ${traceId}, ${spanId})`,
+        ? sql`(${spans.startTime}, ${spans.traceId}, ${spans.spanId}) < (${startTime.toISOString()}::timestamptz, ${traceId}, ${spanId})`
+        : sql`(${spans.startTime}, ${spans.traceId}, ${spans.spanId}) > (${startTime.toISOString()}::timestamptz, ${traceId}, ${spanId})`,
     );
   }
   const columns = q.withPayload ? { ...listColumns, inputValue: spans.inputValue, outputValue: spans.outputValue } : listColumns;
