@@ -153,7 +153,7 @@ export async function setEvalTaskStatus(ctx: Ctx, caller: Caller, id: string, to
  */
 export async function startRun(ctx: Ctx, caller: Caller, id: string, params: { from?: string; to?: string; max?: number }) {
   const task = await evalTaskRow(ctx, caller, id, 'manager');
-  if (task.status !== 'active') throw new DomainError('eval_task_not_active', `The task is ${task.status}; resume it first`, { status: task.status });
+  if (task.status !== 'active') throw new DomainError('eval_task_not_active', `The task is ${task.status}; resume it first`, { taskStatus: task.status });
   if (params.from && params.to && Date.parse(params.from) >= Date.parse(params.to)) throw ruleBroken('from must be before to', { field: 'from' });
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {

@@ -169,7 +169,7 @@ describe('LLM judge against an OpenAI-compatible stub', () => {
     expect([label(0), label(1), label(2), label(3)]).toEqual(['factual', 'hallucinated', 'hallucinated', 'factual']);
     expect(stub.prompts).toContain('Question: What is the capital of France?\nAnswer: good answer');
     const logs = (await t.get(`/api/v1/eval-runs/${run.id}/logs`, { token })).body.data;
-    expect(logs.some((l: any) => l.level === 'warn' && l.message.includes('cue:500'.split(':')[0]!))).toBe(true);
+    expect(logs.some((l: any) => l.level === 'warn' && l.message.includes('answered 500'))).toBe(true);
   });
 
   it('blocks the task after blockAfterErrors consecutive failures, with the reason and an eval_task.blocked event; resume is one call', async () => {

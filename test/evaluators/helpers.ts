@@ -6,7 +6,7 @@ import { llmSettingsFromEnv, type LlmSettings } from '../../src/evaluators/llm-p
 
 /** LLM settings pointed at the stub: short timeout and backoff so the tests stay fast. */
 export function stubSettings(url: string, extra: Partial<LlmSettings> = {}): LlmSettings {
-  return { ...llmSettingsFromEnv({ LOUPE_LLM_BASE_URL: url }), timeoutMs: 400, backoffMs: 5, maxRetries: 2, concurrency: 4, ...extra };
+  return { ...llmSettingsFromEnv({ LOUPE_LLM_BASE_URL: url }), timeoutMs: 1500, backoffMs: 5, maxRetries: 2, concurrency: 4, ...extra };
 }
 
 export const testCase = (output: string, extra: Record<string, unknown> = {}) => ({

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
  * - `cue:429`   → 429 with `Retry-After: 0`, every time;
  * - `cue:500`   → 500, every time;
  * - `cue:flaky` → 500 the first time it sees this exact prompt, then a label;
- * - `cue:slow`  → answers after 2 s (longer than the tests' timeout);
+ * - `cue:slow`  → answers after 5 s (longer than the tests' timeout);
  * - `cue:text`  → plain text naming a label instead of JSON;
  * - otherwise   → JSON `{label, explanation}`: `hallucinated` when the prompt holds `bad`, else `factual`.
  */
