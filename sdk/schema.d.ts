@@ -812,6 +812,7 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             };
+                            projectId: string;
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "running" | "completed" | "stopped" | "failed";
@@ -1074,6 +1075,7 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 };
+                                projectId: string;
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "running" | "completed" | "stopped" | "failed";
@@ -1171,6 +1173,7 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             };
+                            projectId: string;
                             startedAt: string | null;
                             /** @enum {string} */
                             status: "queued" | "running" | "completed" | "stopped" | "failed";
@@ -1255,6 +1258,7 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 };
+                                projectId: string;
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "running" | "completed" | "stopped" | "failed";
@@ -1356,6 +1360,7 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 };
+                                projectId: string;
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "running" | "completed" | "stopped" | "failed";
@@ -1443,6 +1448,7 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 };
+                                projectId: string;
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "running" | "completed" | "stopped" | "failed";
@@ -2574,6 +2580,7 @@ export interface paths {
                                     } & {
                                         [key: string]: unknown;
                                     };
+                                    projectId: string;
                                     startedAt: string | null;
                                     /** @enum {string} */
                                     status: "queued" | "running" | "completed" | "stopped" | "failed";
@@ -2696,6 +2703,7 @@ export interface paths {
                                 } & {
                                     [key: string]: unknown;
                                 };
+                                projectId: string;
                                 startedAt: string | null;
                                 /** @enum {string} */
                                 status: "queued" | "running" | "completed" | "stopped" | "failed";
@@ -2952,6 +2960,158 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/ingest-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s ingest tokens (never the tokens themselves)
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                /** @description The first characters of the token, to tell tokens apart */
+                                prefix: string;
+                                projectId: string;
+                                revokedAt: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an ingest token for OTLP trace export (the token is shown once)
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            lastUsedAt: string | null;
+                            name: string;
+                            /** @description The first characters of the token, to tell tokens apart */
+                            prefix: string;
+                            projectId: string;
+                            revokedAt: string | null;
+                            /** @description Shown once: only its digest is stored */
+                            token: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/ingest-tokens/{ingestTokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an ingest token (its exports answer 401 from now on)
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ingestTokenId: string;
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            lastUsedAt: string | null;
+                            name: string;
+                            /** @description The first characters of the token, to tell tokens apart */
+                            prefix: string;
+                            projectId: string;
+                            revokedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -3337,6 +3497,168 @@ export interface paths {
                                 /** @enum {string} */
                                 rule: "no_overlapping_spans";
                             })[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/spans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s spans, newest first, with their evaluations (no input/output)
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    /** @description Spans with an evaluation result of this label */
+                    evalLabel?: string;
+                    /** @description With evalLabel: results of this evaluator only */
+                    evaluatorId?: string;
+                    /** @description A span filter (JSON, see docs/traces.md): fields name, traceId, spanKind, model, statusCode, durationMs, totalTokens, startTime; attributes.<key>, resource.<key> */
+                    filter?: string;
+                    /** @description Spans starting at or after */
+                    from?: string;
+                    limit?: number;
+                    model?: string;
+                    /** @description OpenInference span kind, e.g. LLM */
+                    spanKind?: string;
+                    /** @description Spans starting before */
+                    to?: string;
+                    traceId?: string;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description Span attributes, dotted keys unfolded into nested objects; input.value/output.value are not here */
+                                attributes: {
+                                    [key: string]: unknown;
+                                };
+                                completionTokens: number | null;
+                                durationMs: number;
+                                /** Format: date-time */
+                                endTime: string;
+                                evaluations: {
+                                    evalTaskId: string;
+                                    evaluatorId: string;
+                                    explanation: string | null;
+                                    label: string | null;
+                                    runId: string;
+                                    score: number | null;
+                                }[];
+                                /** @description `llm.model_name` */
+                                model: string | null;
+                                name: string;
+                                /**
+                                 * @description OpenTelemetry span kind
+                                 * @enum {string}
+                                 */
+                                otelKind: "unspecified" | "internal" | "server" | "client" | "producer" | "consumer";
+                                parentSpanId: string | null;
+                                promptTokens: number | null;
+                                serviceName: string | null;
+                                spanId: string;
+                                /** @description OpenInference `openinference.span.kind` (LLM, CHAIN, RETRIEVER, …) */
+                                spanKind: string | null;
+                                /** Format: date-time */
+                                startTime: string;
+                                /** @enum {string} */
+                                statusCode: "unset" | "ok" | "error";
+                                statusMessage: string | null;
+                                totalTokens: number | null;
+                                traceId: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/spans/to-dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add spans (by id or by filter) to a dataset as items of kind trace; idempotent per span
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        datasetId: string;
+                        /** @description A span filter (see docs/traces.md) */
+                        filter?: unknown;
+                        /** Format: date-time */
+                        from?: string;
+                        max?: number;
+                        spanIds?: string[];
+                        /** Format: date-time */
+                        to?: string;
+                        traceId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Items added */
+                            created: number;
+                            /** @description Spans already in the dataset (nothing added) */
+                            existing: number;
+                            /** @description Spans selected */
+                            matched: number;
                         };
                     };
                 };
@@ -3756,6 +4078,180 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s traces, newest first: root name, start, duration, spans, model, tokens, status
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    from?: string;
+                    limit?: number;
+                    model?: string;
+                    status?: "ok" | "error";
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                durationMs: number;
+                                /** Format: date-time */
+                                endTime: string;
+                                errorCount: number;
+                                /** Format: date-time */
+                                lastReceivedAt: string;
+                                model: string | null;
+                                rootName: string | null;
+                                rootSpanId: string | null;
+                                spanCount: number;
+                                /** Format: date-time */
+                                startTime: string;
+                                /** @enum {string} */
+                                statusCode: "ok" | "error";
+                                totalTokens: number;
+                                traceId: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/traces/{traceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One trace: its spans (oldest first) with input/output, attributes, events and evaluations
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                    traceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            durationMs: number;
+                            /** Format: date-time */
+                            endTime: string;
+                            rootName: string | null;
+                            spanCount: number;
+                            spans: {
+                                /** @description Span attributes, dotted keys unfolded into nested objects; input.value/output.value are not here */
+                                attributes: {
+                                    [key: string]: unknown;
+                                };
+                                completionTokens: number | null;
+                                durationMs: number;
+                                /** Format: date-time */
+                                endTime: string;
+                                evaluations: {
+                                    evalTaskId: string;
+                                    evaluatorId: string;
+                                    explanation: string | null;
+                                    label: string | null;
+                                    runId: string;
+                                    score: number | null;
+                                }[];
+                                events: {
+                                    attributes: {
+                                        [key: string]: unknown;
+                                    };
+                                    name: string;
+                                    time: string;
+                                }[];
+                                /** @description `input.value` */
+                                input: string | null;
+                                /** @description `llm.model_name` */
+                                model: string | null;
+                                name: string;
+                                /**
+                                 * @description OpenTelemetry span kind
+                                 * @enum {string}
+                                 */
+                                otelKind: "unspecified" | "internal" | "server" | "client" | "producer" | "consumer";
+                                /** @description `output.value` */
+                                output: string | null;
+                                parentSpanId: string | null;
+                                promptTokens: number | null;
+                                resource: {
+                                    [key: string]: unknown;
+                                };
+                                serviceName: string | null;
+                                spanId: string;
+                                /** @description OpenInference `openinference.span.kind` (LLM, CHAIN, RETRIEVER, …) */
+                                spanKind: string | null;
+                                /** Format: date-time */
+                                startTime: string;
+                                /** @enum {string} */
+                                statusCode: "unset" | "ok" | "error";
+                                statusMessage: string | null;
+                                totalTokens: number | null;
+                                traceId: string;
+                            }[];
+                            /** Format: date-time */
+                            startTime: string;
+                            traceId: string;
+                            /** @description True when the trace has more spans than one read returns */
+                            truncated: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6222,6 +6718,43 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OTLP/HTTP trace export (ExportTraceServiceRequest, protobuf or JSON, gzip allowed)
+         * @description Authorization: Bearer <ingest token> (see POST /api/v1/projects/{projectId}/ingest-tokens). Answers an ExportTraceServiceResponse in the request’s encoding, with `partialSuccess` {rejectedSpans, errorMessage} when spans were refused; 400 undecodable body, 401 bad token, 413 too large, 415 other content types, 429 with Retry-After when the server sheds load.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

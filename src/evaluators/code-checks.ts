@@ -149,7 +149,7 @@ export function runCodeCheck(check: CodeCheck, params: Record<string, unknown>, 
       return pass(`The output has ${n} characters`);
     }
     case 'latency': {
-      if (input.latencyMs === undefined || input.latencyMs === null) throw new Error('The span has no latency (it has not ended)');
+      if (input.latencyMs === undefined || input.latencyMs === null) throw new Error('This span or item has no latency');
       const maxMs = params.maxMs as number;
       return input.latencyMs <= maxMs ? pass(`${input.latencyMs} ms ≤ ${maxMs} ms`) : fail(`${input.latencyMs} ms > ${maxMs} ms`);
     }

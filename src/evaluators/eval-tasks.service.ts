@@ -18,6 +18,7 @@ export type EvalRunRow = typeof evalRuns.$inferSelect;
 export function runView(r: EvalRunRow) {
   return {
     id: r.id,
+    projectId: r.projectId,
     evalTaskId: r.taskId,
     kind: r.kind,
     status: r.status,

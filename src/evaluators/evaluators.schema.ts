@@ -84,6 +84,7 @@ export const countsOut = z.object({
 
 export const runOut = z.object({
   id: z.string(),
+  projectId: z.string(),
   evalTaskId: z.string(),
   kind: z.enum(['backfill', 'continuous', 'dataset']),
   status: z.enum(['queued', 'running', 'completed', 'stopped', 'failed']),

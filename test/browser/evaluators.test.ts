@@ -65,7 +65,7 @@ describe('evaluators in the browser', () => {
     const tickets = await api('GET', `/api/v1/projects/${project.id}/tasks?type=ticket`);
     expect(tickets.data).toHaveLength(1);
 
-    await page.getByRole('button', { name: /error/ }).click();
+    await page.getByRole('button', { name: /scored/ }).click();
     await page.getByRole('table', { name: 'Decisions' }).waitFor();
     expect(problemsOf(page)).toEqual([]);
   });

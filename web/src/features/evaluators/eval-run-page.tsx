@@ -17,7 +17,7 @@ export function EvalRunPage({ runId }: { runId: string }) {
   const [decision, setDecision] = useState<DecisionName | ''>('');
   const decisions = useApi(() => evaluatorsApi.decisions(runId, decision || undefined), [runId, decision]);
   return (
-    <Layout>
+    <Layout projectId={run.data?.projectId}>
       <Async state={run}>
         {(r) => (
           <>
@@ -50,7 +50,7 @@ export function EvalRunPage({ runId }: { runId: string }) {
                   <tbody>
                     {page.data.map((d) => (
                       <tr key={d.id}>
-                        <td className="truncate mono">{d.itemId ?? `${d.traceId?.slice(0, 8)}…/${d.spanId}`}</td>
+                        <td className="truncate mono">{d.itemId ? `…${d.itemId.slice(-12)}` : `${d.traceId?.slice(0, 8)}…/${d.spanId}`}</td>
                         <td>
                           <Badge value={d.decision} kind={d.decision === 'scored' ? 'completed' : d.decision === 'error' || d.decision === 'rate_limited' ? 'priohigh' : 'none'} />
                         </td>
@@ -130,7 +130,7 @@ function ResultRow({ result }: { result: TestCaseResult }) {
   };
   return (
     <tr>
-      <td className="mono truncate">{result.itemId.slice(0, 13)}…</td>
+      <td className="mono truncate">…{result.itemId.slice(-12)}</td>
       <td>
         <Badge value={result.passed ? 'passed' : 'failed'} kind={result.passed ? 'completed' : 'priohigh'} />
       </td>

@@ -116,8 +116,7 @@ export function EvaluatorsPage({ projectId }: { projectId: string }) {
             <ul className="card-list">
               {page.data.map((e) => (
                 <li key={e.id} className="card">
-                  <strong>{e.name}</strong>
-                  <span className="muted">{describe(e)}</span>
+                  <strong>{e.name}</strong> <span className="muted">· {describe(e)}</span>
                 </li>
               ))}
             </ul>
