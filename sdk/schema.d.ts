@@ -642,6 +642,975 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/eval-results/{resultId}/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a ticket task linked to a failed result, optionally drafting its test case
+         * @description Requires the manager role or higher in the project of `resultId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    resultId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assigneeIds?: string[];
+                        /** @default false */
+                        draftItem?: boolean;
+                        name?: string;
+                        /** @enum {string} */
+                        priority?: "high" | "medium" | "low";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allocation: {
+                                batchSize: number;
+                                leaseSeconds: number;
+                                maxWorkload: number;
+                                /** @enum {string} */
+                                method: "distribution" | "pulling";
+                                workload?: {
+                                    [key: string]: number;
+                                };
+                            };
+                            archived: boolean;
+                            consensus: {
+                                annotatorsPerItem: number;
+                            } | null;
+                            counts: {
+                                done: number;
+                                forReview: number;
+                                items: number;
+                                openIssues: number;
+                                pending: number;
+                                withStatus: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            datasetId: string | null;
+                            description: string | null;
+                            dueDate: string | null;
+                            honeypot: {
+                                /** @description Managers and owners only: annotators are not told which items are gold */
+                                goldItemIds?: string[];
+                                ratio: number;
+                            } | null;
+                            id: string;
+                            links?: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "finding" | "evaluation_result";
+                            }[];
+                            lockAfterDueDate: boolean;
+                            locked: boolean;
+                            name: string;
+                            ownerId: string | null;
+                            priority: ("high" | "medium" | "low") | null;
+                            progress: {
+                                done: number;
+                                etaSeconds: number | null;
+                                percent: number;
+                                total: number;
+                            };
+                            projectId: string;
+                            recipeId: string | null;
+                            /** @description The last review failure comment */
+                            reviewNote: {
+                                at: string;
+                                authorId: string;
+                                body: string;
+                            } | null;
+                            sourceTaskId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "completed" | "completed_with_issues";
+                            /** @enum {string} */
+                            type: "labeling" | "review" | "consensus" | "qualification" | "honeypot" | "ticket";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            workflowState: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an evaluation run with its decision counts
+         * @description Requires the viewer role or higher in the project of `runId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            counts: {
+                                draft: number;
+                                duplicate: number;
+                                error: number;
+                                filtered_out: number;
+                                rate_limited: number;
+                                sampled_out: number;
+                                scored: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            endedAt: string | null;
+                            evalTaskId: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "backfill" | "continuous" | "dataset";
+                            params: {
+                                from?: string;
+                                max?: number;
+                                to?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "stopped" | "failed";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-runs/{runId}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why each span or item was or was not scored
+         * @description Requires the viewer role or higher in the project of `runId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    decision?: "scored" | "error" | "filtered_out" | "sampled_out" | "draft" | "duplicate" | "rate_limited";
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "sampled_out" | "draft" | "duplicate" | "rate_limited";
+                                evaluatorId: string | null;
+                                id: string;
+                                itemId: string | null;
+                                message: string | null;
+                                resultId: string | null;
+                                runId: string;
+                                spanId: string | null;
+                                /** @enum {string} */
+                                subjectKind: "span" | "item";
+                                traceId: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-runs/{runId}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A run’s log, oldest first
+         * @description Requires the viewer role or higher in the project of `runId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                at: string;
+                                id: string;
+                                /** @enum {string} */
+                                level: "info" | "warn" | "error";
+                                message: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-runs/{runId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dataset run’s results per test case
+         * @description Requires the viewer role or higher in the project of `runId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                checks: {
+                                    evaluatorId: string;
+                                    evaluatorName: string;
+                                    explanation: string;
+                                    label: string;
+                                    passed: boolean;
+                                    resultId: string;
+                                    score: number;
+                                }[];
+                                id: string;
+                                itemId: string;
+                                passed: boolean;
+                                reason: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an evaluation task with its status and last five runs
+         * @description Requires the viewer role or higher in the project of `evalTaskId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blockAfterErrors: number;
+                            blockedReason: string | null;
+                            consecutiveErrors: number;
+                            continuous: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            evaluatorIds: string[];
+                            filter: {
+                                attributes?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                model?: string;
+                                spanKind?: string;
+                            };
+                            id: string;
+                            lastRuns: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            projectId: string;
+                            quietSeconds: number;
+                            samplingRate: number;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "blocked";
+                            target: {
+                                datasetId?: string;
+                                /** @enum {string} */
+                                kind: "spans" | "dataset";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}/backfill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a one-time run: spans in [from, to) capped at max, or a dataset task’s items
+         * @description Requires the manager role or higher in the project of `evalTaskId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        from?: string;
+                        max?: number;
+                        /** Format: date-time */
+                        to?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            counts: {
+                                draft: number;
+                                duplicate: number;
+                                error: number;
+                                filtered_out: number;
+                                rate_limited: number;
+                                sampled_out: number;
+                                scored: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            endedAt: string | null;
+                            evalTaskId: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "backfill" | "continuous" | "dataset";
+                            params: {
+                                from?: string;
+                                max?: number;
+                                to?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "stopped" | "failed";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause an evaluation task (continuous mode stops; running runs stop at their next batch)
+         * @description Requires the manager role or higher in the project of `evalTaskId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blockAfterErrors: number;
+                            blockedReason: string | null;
+                            consecutiveErrors: number;
+                            continuous: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            evaluatorIds: string[];
+                            filter: {
+                                attributes?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                model?: string;
+                                spanKind?: string;
+                            };
+                            id: string;
+                            lastRuns: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            projectId: string;
+                            quietSeconds: number;
+                            samplingRate: number;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "blocked";
+                            target: {
+                                datasetId?: string;
+                                /** @enum {string} */
+                                kind: "spans" | "dataset";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused or blocked evaluation task (clears the block and its reason)
+         * @description Requires the manager role or higher in the project of `evalTaskId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blockAfterErrors: number;
+                            blockedReason: string | null;
+                            consecutiveErrors: number;
+                            continuous: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            evaluatorIds: string[];
+                            filter: {
+                                attributes?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                model?: string;
+                                spanKind?: string;
+                            };
+                            id: string;
+                            lastRuns: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            projectId: string;
+                            quietSeconds: number;
+                            samplingRate: number;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "blocked";
+                            target: {
+                                datasetId?: string;
+                                /** @enum {string} */
+                                kind: "spans" | "dataset";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An evaluation task’s runs, newest first
+         * @description Requires the viewer role or higher in the project of `evalTaskId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluators/{evaluatorId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an evaluator
+         * @description Requires the viewer role or higher in the project of `evaluatorId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evaluatorId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            baseUrl: string | null;
+                            check: ("exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency") | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "code" | "llm";
+                            labels: {
+                                [key: string]: number;
+                            } | null;
+                            model: string | null;
+                            name: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            template: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete an evaluator no evaluation task uses (409 evaluator_in_use)
+         * @description Requires the manager role or higher in the project of `evaluatorId`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evaluatorId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change an evaluator
+         * @description Requires the manager role or higher in the project of `evaluatorId`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evaluatorId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        baseUrl?: string | null;
+                        labels?: {
+                            [key: string]: number;
+                        };
+                        model?: string;
+                        name?: string;
+                        params?: {
+                            [key: string]: unknown;
+                        };
+                        template?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            baseUrl: string | null;
+                            check: ("exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency") | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "code" | "llm";
+                            labels: {
+                                [key: string]: number;
+                            } | null;
+                            model: string | null;
+                            name: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            template: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/groups/{groupId}": {
         parameters: {
             query?: never;
@@ -1526,6 +2495,370 @@ export interface paths {
                             itemCount: number;
                             name: string;
                             projectId: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/eval-tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s evaluation tasks, newest first, with their last five runs
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                blockAfterErrors: number;
+                                blockedReason: string | null;
+                                consecutiveErrors: number;
+                                continuous: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                                evaluatorIds: string[];
+                                filter: {
+                                    attributes?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                    model?: string;
+                                    spanKind?: string;
+                                };
+                                id: string;
+                                lastRuns: {
+                                    counts: {
+                                        draft: number;
+                                        duplicate: number;
+                                        error: number;
+                                        filtered_out: number;
+                                        rate_limited: number;
+                                        sampled_out: number;
+                                        scored: number;
+                                    };
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    endedAt: string | null;
+                                    evalTaskId: string;
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "backfill" | "continuous" | "dataset";
+                                    params: {
+                                        from?: string;
+                                        max?: number;
+                                        to?: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                    projectId: string;
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    status: "queued" | "running" | "completed" | "stopped" | "failed";
+                                }[];
+                                mapping: {
+                                    [key: string]: string;
+                                };
+                                name: string;
+                                projectId: string;
+                                quietSeconds: number;
+                                samplingRate: number;
+                                /** @enum {string} */
+                                status: "active" | "paused" | "blocked";
+                                target: {
+                                    datasetId?: string;
+                                    /** @enum {string} */
+                                    kind: "spans" | "dataset";
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an evaluation task over spans or a dataset
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 20 */
+                        blockAfterErrors?: number;
+                        /** @default false */
+                        continuous?: boolean;
+                        evaluatorIds: string[];
+                        filter?: {
+                            attributes?: {
+                                [key: string]: string | number | boolean;
+                            };
+                            model?: string;
+                            spanKind?: string;
+                        };
+                        mapping?: {
+                            [key: string]: string;
+                        };
+                        name: string;
+                        /** @default 30 */
+                        quietSeconds?: number;
+                        samplingRate: number;
+                        target: {
+                            /** @enum {string} */
+                            kind: "spans";
+                        } | {
+                            /** Format: uuid */
+                            datasetId: string;
+                            /** @enum {string} */
+                            kind: "dataset";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blockAfterErrors: number;
+                            blockedReason: string | null;
+                            consecutiveErrors: number;
+                            continuous: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            evaluatorIds: string[];
+                            filter: {
+                                attributes?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                model?: string;
+                                spanKind?: string;
+                            };
+                            id: string;
+                            lastRuns: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            projectId: string;
+                            quietSeconds: number;
+                            samplingRate: number;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "blocked";
+                            target: {
+                                datasetId?: string;
+                                /** @enum {string} */
+                                kind: "spans" | "dataset";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/evaluators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s evaluators
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                baseUrl: string | null;
+                                check: ("exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency") | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "code" | "llm";
+                                labels: {
+                                    [key: string]: number;
+                                } | null;
+                                model: string | null;
+                                name: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                template: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an evaluator: a code check or an LLM judge
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        check: "exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency";
+                        /** @enum {string} */
+                        kind: "code";
+                        name: string;
+                        /** @default {} */
+                        params?: {
+                            [key: string]: unknown;
+                        };
+                    } | {
+                        /** Format: uri */
+                        baseUrl?: string;
+                        /** @enum {string} */
+                        kind: "llm";
+                        labels: {
+                            [key: string]: number;
+                        };
+                        model: string;
+                        name: string;
+                        template: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            baseUrl: string | null;
+                            check: ("exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency") | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "code" | "llm";
+                            labels: {
+                                [key: string]: number;
+                            } | null;
+                            model: string | null;
+                            name: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            template: string | null;
                             /** Format: date-time */
                             updatedAt: string;
                         };
@@ -2466,7 +3799,7 @@ export interface paths {
                                 links?: {
                                     id: string;
                                     /** @enum {string} */
-                                    kind: "item" | "finding";
+                                    kind: "item" | "finding" | "evaluation_result";
                                 }[];
                                 lockAfterDueDate: boolean;
                                 locked: boolean;
@@ -2628,7 +3961,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -3465,7 +4798,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -3612,7 +4945,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -4557,7 +5890,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -4840,7 +6173,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -5330,7 +6663,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -5437,7 +6770,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;

@@ -3,6 +3,7 @@ import type { Clock } from './core/clock.ts';
 import type { JobQueue } from './jobs/jobs.ts';
 import type { Role } from './core/shared/roles.ts';
 import type { SpanEvaluationsPort } from './traces/span-evaluations.port.ts';
+import type { LlmSettings } from './evaluators/llm-port.ts';
 
 /**
  * What every service function receives: the database and the side-effect ports. Production
@@ -19,6 +20,8 @@ export interface Ctx {
   pullGate: PullGate;
   /** Evaluation results on spans (the evaluators module); absent: spans carry no evaluations. */
   spanEvaluations?: SpanEvaluationsPort;
+  /** LLM judges' endpoint, limits and port; read from the environment when absent. */
+  llm?: LlmSettings;
 }
 
 /** A port the pull calls and the composition root wires to the quality module's honeypot policy. */

@@ -17,3 +17,4 @@ export * from '../quality/scores.table.ts';
 export * from '../outbox/outbox.table.ts';
 export * from '../workloads/workloads.table.ts';
 export { ingestTokens, traces } from '../traces/traces.table.ts';
+export * from '../evaluators/evaluators.table.ts';

@@ -3,6 +3,7 @@ import { itemsCommand } from '../cli/items.command.ts';
 import { projectsCommand, usersCommand } from '../cli/projects.command.ts';
 import { datasetsCommand, tasksCommand } from '../cli/tasks.command.ts';
 import { workloadsCommand } from '../cli/workloads.command.ts';
+import { evalTasksCommand, evaluatorsCommand } from '../cli/evaluators.command.ts';
 
 /**
  * The `loupe` command: `loupe serve` starts the server; every other command talks HTTP through
@@ -27,6 +28,7 @@ program.addCommand(datasetsCommand(global));
 program.addCommand(itemsCommand(global));
 program.addCommand(tasksCommand(global));
 program.addCommand(workloadsCommand(global));
+program.addCommand(evaluatorsCommand(global)).addCommand(evalTasksCommand(global));
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`loupe: ${error.message}\n`);

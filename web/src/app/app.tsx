@@ -12,6 +12,8 @@ import { TaskDetailPage } from '../features/tasks/task-detail-page.tsx';
 import { TasksPage } from '../features/tasks/tasks-page.tsx';
 import { WorkloadsPage } from '../features/workloads/workloads-page.tsx';
 import { WorkloadDetailPage } from '../features/workloads/workload-detail-page.tsx';
+import { EvaluatorsPage } from '../features/evaluators/evaluators-page.tsx';
+import { EvalRunPage } from '../features/evaluators/eval-run-page.tsx';
 import { ErrorBox, Loading } from '../components/states.tsx';
 import { Layout } from './layout.tsx';
 import { match, navigate, useLocation } from './router.tsx';
@@ -41,6 +43,8 @@ function SignedInRoutes({ path }: { path: string }) {
   if ((p = match('/workloads/:workloadId', path))) return <WorkloadDetailPage key={p.workloadId} workloadId={p.workloadId!} />;
   if ((p = match('/p/:projectId/traces', path))) return <TracesPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/traces/:traceId', path))) return <TracePage key={p.traceId} projectId={p.projectId!} traceId={p.traceId!} />;
+  if ((p = match('/p/:projectId/evaluators', path))) return <EvaluatorsPage key={p.projectId} projectId={p.projectId!} />;
+  if ((p = match('/eval-runs/:runId', path))) return <EvalRunPage key={p.runId} runId={p.runId!} />;
   if ((p = match('/tasks/:taskId', path))) return <TaskDetailPage key={p.taskId} taskId={p.taskId!} />;
   if ((p = match('/tasks/:taskId/annotate', path))) return <AnnotatePage key={p.taskId} taskId={p.taskId!} />;
   if ((p = match('/tasks/:taskId/review', path))) return <ReviewPage key={p.taskId} taskId={p.taskId!} />;

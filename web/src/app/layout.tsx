@@ -16,6 +16,7 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         { to: `/p/${pid}/recipes`, label: 'Recipes' },
         { to: `/p/${pid}/workloads`, label: 'Workloads' },
         { to: `/p/${pid}/traces`, label: 'Traces' },
+        { to: `/p/${pid}/evaluators`, label: 'Evaluators' },
         { to: '/me', label: 'My work' },
       ]
     : [{ to: '/me', label: 'My work' }];
