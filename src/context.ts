@@ -2,8 +2,7 @@ import type { Db } from './db/client.ts';
 import type { Clock } from './core/clock.ts';
 import type { JobQueue } from './jobs/jobs.ts';
 import type { Role } from './core/shared/roles.ts';
-import type { SpanEvaluationsPort } from './traces/span-evaluations.port.ts';
-import type { LlmSettings } from './evaluators/llm-port.ts';
+import type { SQL } from 'drizzle-orm';
 
 /**
  * What every service function receives: the database and the side-effect ports. Production
@@ -53,4 +52,75 @@ export interface Caller {
    * Never set for administrators, whose effective role is not their membership.
    */
   projectRole?: { projectId: string; role: Role };
+}
+
+// Ports answered by higher modules, carried here so that no module imports upward.
+
+/** One evaluation result attached to a span (filled by the evaluators module). */
+export interface SpanEvaluation {
+  evaluatorId: string;
+  evalTaskId: string;
+  runId: string;
+  label: string | null;
+  score: number | null;
+  explanation: string | null;
+}
+
+/**
+ * How traces reads the evaluation results of spans without importing the evaluators module
+ * (which sits above traces). The composition root wires the evaluators' implementation into
+ * `Ctx.spanEvaluations`; without one, spans carry no evaluations and label filters match nothing.
+ */
+export interface SpanEvaluationsPort {
+  /** The results of these spans, keyed by `spanKey(traceId, spanId)`; spans without results may be absent. */
+  forSpans(db: Db, projectId: string, keys: Array<{ traceId: string; spanId: string }>): Promise<Map<string, SpanEvaluation[]>>;
+  /**
+   * A subquery yielding `(trace_id, span_id)` pairs of the project's spans that have a result with
+   * this label (from this evaluator when given); used as `WHERE (trace_id, span_id) IN (…)`.
+   */
+  filter(projectId: string, where: { evaluatorId?: string; label: string }): SQL;
+}
+
+/** One chat completion request, OpenAI-compatible. */
+export interface ChatRequest {
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  messages: Array<{ role: 'system' | 'user'; content: string }>;
+}
+
+/** What the server answered: the status, a `Retry-After` in ms when it sent one, and the text. */
+export interface ChatReply {
+  status: number;
+  retryAfterMs: number | null;
+  content: string | null;
+  body: string;
+}
+
+/**
+ * The one way evaluators reach an LLM. Production is `fetchLlmPort` (fetch with a hard timeout,
+ * no redirects); tests use the same port against a stub server they start on 127.0.0.1.
+ */
+export interface LlmPort {
+  chat(request: ChatRequest, signal: AbortSignal): Promise<ChatReply>;
+}
+
+export interface LlmSettings {
+  /** `LOUPE_LLM_BASE_URL`: the default endpoint. */
+  baseUrl?: string;
+  /** `LOUPE_LLM_API_KEY`. */
+  apiKey?: string;
+  /** `LOUPE_LLM_ALLOWED_BASE_URLS`: other base URLs an evaluator may name. */
+  allowedBaseUrls: string[];
+  /** Hard timeout of one call (`LOUPE_LLM_TIMEOUT_MS`). */
+  timeoutMs: number;
+  /** Retries after a 5xx, a 429 or a connection error (`LOUPE_LLM_MAX_RETRIES`). */
+  maxRetries: number;
+  /** Calls in flight at once, per process (`LOUPE_LLM_CONCURRENCY`). */
+  concurrency: number;
+  /** First backoff after a 5xx; doubles each retry. */
+  backoffMs: number;
+  /** Longest `Retry-After` honoured; a longer one ends the retries as `rate_limited`. */
+  maxRetryAfterMs: number;
+  port: LlmPort;
 }

@@ -1,9 +1,8 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
-import { markHistory } from '../task-units/task-units.ts';
+import { lockFirstUnitId, markHistory } from '../task-units/task-units.ts';
 import { annotations, annotationVersions } from './annotations.table.ts';
 
 /**
@@ -25,18 +24,12 @@ export async function currentAnnotationsOfTasks(db: Db, taskIds: string[]) {
  * overwritten, and a retried job writes nothing. Locks the unit row. Returns whether it wrote.
  */
 export async function prefillAnnotation(tx: Tx, input: { projectId: string; taskId: string; itemId: string; shapes: unknown[]; at: Date }): Promise<boolean> {
-  const [unit] = await tx
-    .select({ id: taskItems.id })
-    .from(taskItems)
-    .where(and(eq(taskItems.taskId, input.taskId), eq(taskItems.itemId, input.itemId)))
-    .orderBy(taskItems.copy)
-    .limit(1)
-    .for('update');
-  if (!unit) return false;
+  const unitId = await lockFirstUnitId(tx, input.taskId, input.itemId);
+  if (!unitId) return false;
   const id = newId();
   const inserted = await tx
     .insert(annotations)
-    .values({ id, projectId: input.projectId, taskId: input.taskId, itemId: input.itemId, taskItemId: unit.id, authorId: null, shapes: input.shapes, version: 1, createdAt: input.at, updatedAt: input.at })
+    .values({ id, projectId: input.projectId, taskId: input.taskId, itemId: input.itemId, taskItemId: unitId, authorId: null, shapes: input.shapes, version: 1, createdAt: input.at, updatedAt: input.at })
     .onConflictDoNothing()
     .returning({ id: annotations.id });
   if (!inserted.length) return false;

@@ -17,10 +17,12 @@ import { isPausedFromPulling } from '../quality/scoring.service.ts';
 import { datasetHasTaskHistory } from '../tasks/task-history.ts';
 import { unresolvedLinkedTasks } from '../tasks/task-links.ts';
 import { tracesRoutes } from '../traces/traces.routes.ts';
+import { otlpRoutes } from '../traces/otlp.routes.ts';
+import { readTracesSettings } from '../traces/traces.settings.ts';
 import { evaluatorRoutes } from '../evaluators/evaluators.routes.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes, tracesRoutes, evaluatorRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes, tracesRoutes, (app, ctx) => otlpRoutes(readTracesSettings())(app, ctx), evaluatorRoutes];
 
 /** The ports lower modules call and higher ones answer (see `Ctx`). */
 export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks };

@@ -1,48 +1,7 @@
 import { ruleBroken } from '../core/errors.ts';
 
-/** One chat completion request, OpenAI-compatible. */
-export interface ChatRequest {
-  baseUrl: string;
-  apiKey?: string;
-  model: string;
-  messages: Array<{ role: 'system' | 'user'; content: string }>;
-}
-
-/** What the server answered: the status, a `Retry-After` in ms when it sent one, and the text. */
-export interface ChatReply {
-  status: number;
-  retryAfterMs: number | null;
-  content: string | null;
-  body: string;
-}
-
-/**
- * The one way evaluators reach an LLM. Production is `fetchLlmPort` (fetch with a hard timeout,
- * no redirects); tests use the same port against a stub server they start on 127.0.0.1.
- */
-export interface LlmPort {
-  chat(request: ChatRequest, signal: AbortSignal): Promise<ChatReply>;
-}
-
-export interface LlmSettings {
-  /** `LOUPE_LLM_BASE_URL`: the default endpoint. */
-  baseUrl?: string;
-  /** `LOUPE_LLM_API_KEY`. */
-  apiKey?: string;
-  /** `LOUPE_LLM_ALLOWED_BASE_URLS`: other base URLs an evaluator may name. */
-  allowedBaseUrls: string[];
-  /** Hard timeout of one call (`LOUPE_LLM_TIMEOUT_MS`). */
-  timeoutMs: number;
-  /** Retries after a 5xx, a 429 or a connection error (`LOUPE_LLM_MAX_RETRIES`). */
-  maxRetries: number;
-  /** Calls in flight at once, per process (`LOUPE_LLM_CONCURRENCY`). */
-  concurrency: number;
-  /** First backoff after a 5xx; doubles each retry. */
-  backoffMs: number;
-  /** Longest `Retry-After` honoured; a longer one ends the retries as `rate_limited`. */
-  maxRetryAfterMs: number;
-  port: LlmPort;
-}
+export type { ChatRequest, ChatReply, LlmPort, LlmSettings } from '../context.ts';
+import type { LlmSettings, LlmPort } from '../context.ts';
 
 const normalize = (url: string) => url.trim().replace(/\/+$/, '');
 

@@ -65,3 +65,18 @@ export async function statusesOf(db: Db, task: TaskRow): Promise<Map<string, Sta
 export async function markHistory(tx: Tx, taskId: string) {
   await tx.update(tasks).set({ hasHistory: true }).where(and(eq(tasks.id, taskId), sql`not ${tasks.hasHistory}`));
 }
+
+/**
+ * Locks the first copy of an item's unit in a task (`FOR UPDATE`) and returns its id, or null
+ * when the item is not in the task. For machine writers (AutoQA) that act for no person.
+ */
+export async function lockFirstUnitId(tx: Tx, taskId: string, itemId: string): Promise<string | null> {
+  const [unit] = await tx
+    .select({ id: taskItems.id })
+    .from(taskItems)
+    .where(and(eq(taskItems.taskId, taskId), eq(taskItems.itemId, itemId)))
+    .orderBy(taskItems.copy)
+    .limit(1)
+    .for('update');
+  return unit?.id ?? null;
+}

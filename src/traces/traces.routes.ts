@@ -4,7 +4,6 @@ import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
 import * as tokens from './ingest-tokens.service.ts';
-import { otlpRoutes } from './otlp.routes.ts';
 import { addSpansToDataset } from './spans-to-dataset.service.ts';
 import { listSpans, listTraces, readTrace } from './traces-read.service.ts';
 import { readTracesSettings, type TracesSettings } from './traces.settings.ts';
@@ -27,12 +26,10 @@ const tokenParams = z.object({ projectId: z.string(), ingestTokenId: z.string() 
 const traceParams = z.object({ projectId: z.string(), traceId: z.string() });
 
 /**
- * Traces routes (docs/traces.md): ingest tokens, `POST /v1/traces`, span and trace reads, spans to
+ * Traces routes (docs/traces.md): ingest tokens, span and trace reads (`POST /v1/traces` is `otlp.routes.ts`), spans to
  * a dataset. Settings come from the environment when the app is built (`LOUPE_OTLP_MAX_BYTES`, …).
  */
 export async function tracesRoutes(app: App, ctx: Ctx, settings: TracesSettings = readTracesSettings()) {
-  await otlpRoutes(settings)(app, ctx);
-
   app.post('/api/v1/projects/:projectId/ingest-tokens', {
     config: { access: { project: 'projectId', minRole: 'manager' } },
     schema: { tags, summary: 'Create an ingest token for OTLP trace export (the token is shown once)', params: projectParams, body: createIngestTokenBody, response: { 201: createdIngestTokenOut } },

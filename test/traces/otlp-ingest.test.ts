@@ -118,7 +118,7 @@ describe('POST /v1/traces refusals', () => {
     const res = await post('/v1/traces', body, { authorization: `Bearer ${p.ingest}`, 'content-type': 'application/json' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
-    const answer = await res.json();
+    const answer = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
     expect(answer.partialSuccess.rejectedSpans).toBe('2');
     expect(answer.partialSuccess.errorMessage).toMatch(/traceId/);
     expect(answer.partialSuccess.errorMessage).toMatch(/endTimeUnixNano/);
