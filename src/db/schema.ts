@@ -15,3 +15,6 @@ export * from '../annotations/annotations.table.ts';
 export * from '../reviews/reviews.table.ts';
 export * from '../quality/scores.table.ts';
 export * from '../outbox/outbox.table.ts';
+export * from '../outbox/outbox-positions.table.ts';
+export * from '../webhooks/webhooks.table.ts';
+export * from '../notifications/notifications.table.ts';
