@@ -58,7 +58,7 @@ export class PgBossQueue implements JobQueue {
               await def.handler(ctx, def.schema.parse(job.data));
             } catch (error) {
               // The last attempt: announce it (docs/events.md), then let pg-boss record the failure.
-              if (job.retryCount >= (job.retryLimit ?? 0)) await recordJobFailed(ctx, def.name, job, error).catch(() => {});
+              if (job.retryCount >= (def.retryLimit ?? 3)) await recordJobFailed(ctx, def.name, job, error).catch(() => {});
               throw error;
             }
           }
