@@ -17,7 +17,7 @@ beforeAll(async () => {
   t = await createTestApp();
   url = await t.app.listen({ port: 0, host: '127.0.0.1' });
   dir = mkdtempSync(`${tmpdir()}/loupe-cli-cmds-`);
-});
+}, 180_000);
 afterAll(() => t?.close());
 
 interface Ran {
