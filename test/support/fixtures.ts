@@ -41,4 +41,6 @@ export const paramFixtures: Record<string, ParamFixture> = {
     const annotationId = await paramFixtures.annotationId!(t, project);
     return (await t.post(`/api/v1/annotations/${annotationId}/issues`, { comment: 'fix me' }, { token: project.owner.token })).body.id;
   },
+  webhookId: async (t, project) =>
+    (await t.post(`/api/v1/projects/${project.id}/webhooks`, { url: 'https://example.com/hook', events: ['task.created'] }, { token: project.owner.token })).body.id,
 };
