@@ -16,7 +16,8 @@ const layers = [
   ['cli'],
   ['sdk'],
   ['demo'],
-  ['webhooks', 'notifications'],
+  ['webhooks'], // delivery fans events out to webhooks and, through notifications, to inboxes
+  ['notifications'],
   ['exports'],
   ['workloads'],
   ['evaluators'],

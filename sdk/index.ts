@@ -90,3 +90,44 @@ export function unwrap<D, E>(result: { data?: D; error?: E; response: Response }
   if (result.error !== undefined || !result.response.ok) throw toLoupeError(result.error, result.response);
   return result.data as D;
 }
+
+/** The typed name for a problem+json failure: `LoupeError` under the name the docs use. */
+export { LoupeError as LoupeProblem };
+
+/**
+ * Every row of a `{ data, nextCursor }` list, page after page, as an async iterator: `fetchPage`
+ * gets the cursor (undefined for the first page) and returns an openapi-fetch result.
+ *
+ * ```ts
+ * for await (const task of paginate((cursor) => loupe.GET('/api/v1/projects/{projectId}/tasks', { params: { path: { projectId }, query: { cursor, limit: 500 } } }))) {
+ *   console.log(task.name);
+ * }
+ * ```
+ */
+export async function* paginate<T>(
+  fetchPage: (cursor: string | undefined) => Promise<{ data?: { data: T[]; nextCursor: string | null }; error?: unknown; response: Response }>,
+): AsyncGenerator<T, void, undefined> {
+  let cursor: string | undefined;
+  do {
+    const page = unwrap(await fetchPage(cursor));
+    for (const row of page.data) yield row;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+}
+
+/** A fresh idempotency key for a creating POST: send it again with a retry and get the first answer. */
+export function idempotencyKey(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/**
+ * Options for a creating POST that may be retried safely: `{ headers: { 'Idempotency-Key': key } }`.
+ *
+ * ```ts
+ * const key = idempotencyKey();
+ * const task = unwrap(await loupe.POST('/api/v1/projects/{projectId}/tasks', { params: { path: { projectId } }, body, ...idempotent(key) }));
+ * ```
+ */
+export function idempotent(key: string = idempotencyKey()) {
+  return { headers: { 'Idempotency-Key': key } };
+}

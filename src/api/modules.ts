@@ -1,4 +1,5 @@
 
+
 import type { Ctx, DatasetUse, PullGate } from '../context.ts';
 import type { App } from './app.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
@@ -20,9 +21,11 @@ import { tracesRoutes } from '../traces/traces.routes.ts';
 import { otlpRoutes } from '../traces/otlp.routes.ts';
 import { readTracesSettings } from '../traces/traces.settings.ts';
 import { evaluatorRoutes } from '../evaluators/evaluators.routes.ts';
+import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
+import { notificationRoutes } from '../notifications/notifications.routes.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes, tracesRoutes, (app, ctx) => otlpRoutes(readTracesSettings())(app, ctx), evaluatorRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes, tracesRoutes, (app, ctx) => otlpRoutes(readTracesSettings())(app, ctx), evaluatorRoutes, webhookRoutes, notificationRoutes];
 
 /** The ports lower modules call and higher ones answer (see `Ctx`). */
 export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks };

@@ -3,8 +3,8 @@ import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { describeProblem } from '../../sdk/index.ts';
-import { cliOptions, type CliOptions } from './context.ts';
+import { LoupeError } from '../../sdk/index.ts';
+import { cliOptions, reachable, UsageError, type CliOptions } from './context.ts';
 import { print } from './output.ts';
 
 const contentTypes: Record<string, string> = {
@@ -19,9 +19,9 @@ const contentTypes: Record<string, string> = {
  * so neither side holds the file in memory), with a progress bar of bytes sent.
  */
 export async function importItems(options: CliOptions, datasetId: string, file: string, flags: { partial?: boolean; format?: string }) {
-  if (!options.token) throw new Error('Set LOUPE_TOKEN (or pass --token)');
+  if (!options.token) throw new UsageError('No API token: run `loupe login`, set LOUPE_TOKEN or pass --token');
   const type = flags.format ? contentTypes[`.${flags.format}`] : contentTypes[extname(file).toLowerCase()];
-  if (!type) throw new Error(`Cannot tell the format of ${file}: use .jsonl, .ndjson, .csv or .json, or --format`);
+  if (!type) throw new UsageError(`Cannot tell the format of ${file}: use .jsonl, .ndjson, .csv or .json, or --format`);
   const size = statSync(file).size;
   const bar = options.json || !process.stderr.isTTY ? null : new SingleBar({ format: 'importing |{bar}| {percentage}% {value}/{total} bytes · {eta}s left', stream: process.stderr }, Presets.shades_classic);
   bar?.start(size, 0);
@@ -34,7 +34,7 @@ export async function importItems(options: CliOptions, datasetId: string, file: 
   const url = new URL(`/api/v1/datasets/${encodeURIComponent(datasetId)}/items`, options.url);
   if (flags.partial) url.searchParams.set('mode', 'partial');
   try {
-    const response = await fetch(url, {
+    const response = await reachable(options.url)(url, {
       method: 'POST',
       headers: { authorization: `Bearer ${options.token}`, 'content-type': type, 'content-length': String(size) },
       body: Readable.toWeb(stream) as ReadableStream,
@@ -45,8 +45,9 @@ export async function importItems(options: CliOptions, datasetId: string, file: 
     bar?.stop();
     if (!response.ok) {
       const failed = Array.isArray(body.failed) ? (body.failed as Array<{ line: number; error: string }>) : [];
-      const lines = failed.slice(0, 20).map((f) => `  line ${f.line}: ${f.error}`);
-      throw new Error([describeProblem({ ...body, status: response.status }), ...lines].join('\n'));
+      const error = new LoupeError({ ...body, status: response.status });
+      error.message = [error.message, ...failed.slice(0, 20).map((f) => `  line ${f.line}: ${f.error}`)].join('\n');
+      throw error;
     }
     if (options.json) print(body, true);
     else {

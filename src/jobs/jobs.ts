@@ -3,6 +3,7 @@ import { PgBoss, fromDrizzle, fromPglite, type JobOptions } from 'pg-boss';
 import type { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import type { Database, Db, Tx } from '../db/client.ts';
+import { recordEvent } from '../outbox/outbox.service.ts';
 
 /** A typed background job: its queue name, the schema of its payload and its handler. */
 export interface JobDefinition<T> {
@@ -55,7 +56,15 @@ export class PgBossQueue implements JobQueue {
       if (options.schedule && def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
       if (options.work) {
         await this.boss.work(def.name, { batchSize: 4 }, async (jobs) => {
-          for (const job of jobs) await def.handler(ctx, def.schema.parse(job.data));
+          for (const job of jobs) {
+            try {
+              await def.handler(ctx, def.schema.parse(job.data));
+            } catch (error) {
+              // The last attempt: announce it (docs/events.md), then let pg-boss record the failure.
+              if (job.retryCount >= (def.retryLimit ?? 3)) await recordJobFailed(ctx, def.name, job, error).catch(() => {});
+              throw error;
+            }
+          }
         });
       }
     }
@@ -79,4 +88,13 @@ function poolAdapter(database: Database) {
       return pool.query(text, values as unknown[]);
     },
   };
+}
+
+/** Records `job.failed` for a job's last failed attempt, with the job's project when its data names one. */
+async function recordJobFailed(ctx: Ctx, queue: string, job: { id: string; data: unknown; retryCount: number }, error: unknown) {
+  const data = (job.data ?? {}) as Record<string, unknown>;
+  const projectId = typeof data.projectId === 'string' ? data.projectId : null;
+  await ctx.db.transaction((tx) =>
+    recordEvent(tx, { projectId, type: 'job.failed', subjectKind: 'job', subjectId: job.id, data: { jobId: job.id, queue, attempts: job.retryCount + 1, error: error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500) } }),
+  );
 }

@@ -4,6 +4,7 @@ import { returnExpiredLeasesJob } from '../assignments/leases.job.ts';
 import { tickJob } from '../workloads/workloads.jobs.ts';
 import { spanRetentionJob } from '../traces/retention.job.ts';
 import { evalContinuousJob, evalRunJob } from '../evaluators/eval-jobs.ts';
+import { outboxTickJob } from '../webhooks/outbox.job.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
-export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob];
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, outboxTickJob];

@@ -6,6 +6,7 @@ import { runMigrations } from '../db/migrate.ts';
 import { jobDefinitions } from './job-definitions.ts';
 import { PgBossQueue } from '../jobs/jobs.ts';
 import { readConfig } from './config.ts';
+import { startOutboxWorker, webhookSettings } from '../webhooks/delivery.ts';
 
 /** Composition root of the server: database, migrations, jobs, HTTP. */
 async function main() {
@@ -25,6 +26,7 @@ async function main() {
   const jobs = new PgBossQueue(database);
   const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit });
   await jobs.start(ctx, jobDefinitions, { work: true, schedule: true });
+  const stopOutbox = startOutboxWorker(ctx, webhookSettings(), Number(process.env.LOUPE_OUTBOX_POLL_MS ?? 1000), (error) => app.log.error({ err: error }, 'outbox relay'));
 
   const admin = await bootstrapAdmin(ctx, { token: config.adminToken, password: config.adminPassword });
   await app.listen({ port: config.port, host: config.host });
@@ -57,6 +59,7 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 20_000);
     force.unref();
     await app.close(); // stops accepting, waits for in-flight requests
+    await stopOutbox();
     await jobs.stop();
     await database.close();
     process.exit(0);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { newId } from '../core/ids.ts';
 import { outboxEvents } from './outbox.table.ts';
@@ -32,6 +32,8 @@ export interface DomainEvent {
 
 export interface StoredEvent extends Required<Omit<DomainEvent, 'actorId'>> {
   seq: number;
+  /** The writing transaction's id (docs/events.md#reading). */
+  txId: number;
   id: string;
   actorId: string | null;
   createdAt: Date;
@@ -74,5 +76,40 @@ export async function readEvents(
     .where(and(...conditions))
     .orderBy(asc(outboxEvents.seq))
     .limit(options.limit);
+  return rows as StoredEvent[];
+}
+
+/**
+ * The same event as `recordEvent`, as an `INSERT` statement to run as one part of a larger
+ * statement (a data-modifying CTE) on hot paths that write the change in one round trip. Run it
+ * in the transaction that makes the change.
+ */
+export function eventInsert(event: DomainEvent, at: Date): SQL {
+  const recipients = event.recipientIds ?? [];
+  const array = recipients.length ? sql`array[${sql.join(recipients.map((r) => sql`${r}::uuid`), sql`, `)}]::uuid[]` : sql`'{}'::uuid[]`;
+  return sql`insert into ${outboxEvents} (id, project_id, type, subject_kind, subject_id, actor_id, recipient_ids, data, created_at)
+    values (${newId()}::uuid, ${event.projectId}::uuid, ${event.type}, ${event.subjectKind}, ${event.subjectId}::uuid, ${event.actorId ?? null}::uuid, ${array}, ${JSON.stringify(event.data)}::jsonb, ${at.toISOString()}::timestamptz)`;
+}
+
+/** A consumer's position: the `(txId, seq)` of the last event it handled. */
+export interface OutboxPosition {
+  txId: number;
+  seq: number;
+}
+
+/**
+ * Events after `position` in `(tx_id, seq)` order, only from transactions older than every
+ * transaction still running (docs/events.md#reading). Such a set can no longer grow behind the
+ * position, so a consumer that advances to the last event it read never skips one. Run it in
+ * the consumer's transaction that also stores the new position.
+ */
+export async function readSettledEvents(tx: Tx, position: OutboxPosition, limit: number): Promise<StoredEvent[]> {
+  const rows = await tx
+    .select()
+    .from(outboxEvents)
+    .where(sql`(${outboxEvents.txId}, ${outboxEvents.seq}) > (${position.txId}::bigint, ${position.seq}::bigint)
+      and ${outboxEvents.txId} < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint`)
+    .orderBy(asc(outboxEvents.txId), asc(outboxEvents.seq))
+    .limit(limit);
   return rows as StoredEvent[];
 }

@@ -1,4 +1,5 @@
-import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * The transactional outbox: one row per domain event, written in the same transaction as the
@@ -25,6 +26,12 @@ export const outboxEvents = pgTable(
     recipientIds: uuid('recipient_ids').array().notNull().default([]),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The writing transaction's id. Consumers read in `(tx_id, seq)` order and only events whose
+     * transaction is older than every transaction still running (docs/events.md): that set never
+     * grows behind a consumer's position, so no event is skipped.
+     */
+    txId: bigint('tx_id', { mode: 'number' }).notNull().default(sql`(pg_current_xact_id()::text)::bigint`),
   },
-  (t) => [index('outbox_project_seq_idx').on(t.projectId, t.seq)],
+  (t) => [index('outbox_project_seq_idx').on(t.projectId, t.seq), index('outbox_tx_seq_idx').on(t.txId, t.seq)],
 );

@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
 import { groupMembers, projectMembers } from '../projects/projects.table.ts';
 import type { Role } from '../core/shared/roles.ts';
+import { recordEvent } from '../outbox/outbox.service.ts';
 import { annotations } from '../annotations/annotations.table.ts';
 import { taskAssignees } from '../task-units/assignments.table.ts';
 import { tasks } from '../task-units/tasks.table.ts';
@@ -126,6 +127,7 @@ export async function openIssue(ctx: Ctx, caller: Caller, annotationId: string, 
       .returning();
     await moveCounters(tx, row!, counterDelta(null, 'open'));
     await recordAudit(tx, { projectId: row!.projectId, actorId: caller.userId, action: 'issue.open', subjectKind: 'issue', subjectId: row!.id, after: { status: 'open', annotationId, comment: input.comment } }, now);
+    await recordEvent(tx, { projectId: row!.projectId, type: 'issue.opened', subjectKind: 'issue', subjectId: row!.id, actorId: caller.userId, recipientIds: annotation.authorId && annotation.authorId !== caller.userId ? [annotation.authorId] : [], data: { issueId: row!.id, taskId: row!.taskId, itemId: row!.itemId, annotationId, assigneeId: row!.assigneeId } }, now);
     return issueView(row!);
   });
 }
@@ -162,6 +164,9 @@ export async function updateIssue(ctx: Ctx, caller: Caller, issueId: string, inp
       await tx.insert(comments).values({ id: newId(), projectId: issue.projectId, subjectKind: 'issue', subjectId: issue.id, authorId: caller.userId, kind: 'issue_status', body: input.comment, createdAt: now });
     }
     await recordAudit(tx, { projectId: issue.projectId, actorId: caller.userId, action: 'issue.status', subjectKind: 'issue', subjectId: issue.id, before: { status: issue.status }, after: { status: input.status, ...(input.comment ? { comment: input.comment } : {}) } }, now);
+    if (input.status === 'resolved') {
+      await recordEvent(tx, { projectId: issue.projectId, type: 'issue.resolved', subjectKind: 'issue', subjectId: issue.id, actorId: caller.userId, recipientIds: issue.assigneeId && issue.assigneeId !== caller.userId ? [issue.assigneeId] : [], data: { issueId: issue.id, taskId: issue.taskId, itemId: issue.itemId, annotationId: issue.annotationId, from: issue.status } }, now);
+    }
     return issueView(row!);
   });
 }

@@ -18,6 +18,7 @@ import { initialState } from '../core/shared/task-workflow.ts';
 import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
 import { assertItemsInDataset, insertUnits, type ItemSelection } from '../task-units/item-selection.ts';
 import { taskView } from './task-view.ts';
+import { recordEvent } from '../outbox/outbox.service.ts';
 import type { CreateTaskInput } from './tasks.schema.ts';
 import type { TaskRow } from '../task-units/task-access.ts';
 
@@ -136,6 +137,15 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
       subjectId: task!.id,
       after: { name: input.name, type: input.type, datasetId: input.datasetId ?? null, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
     });
+    await recordEvent(tx, {
+      projectId,
+      type: 'task.created',
+      subjectKind: 'task',
+      subjectId: task!.id,
+      actorId: caller.userId,
+      recipientIds: [...new Set(annotators.filter((a) => a.kind === 'user').map((a) => a.id))].filter((id) => id !== caller.userId),
+      data: { taskId: task!.id, name: input.name, type: input.type, datasetId: input.datasetId ?? null, items: added, assigneeIds: annotators.map((a) => a.id), reviewerIds: reviewers.map((r) => r.id) },
+    }, now);
     const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, task!.id));
     return taskView(fresh!, 0, now, isTicket ? links : undefined);
   });

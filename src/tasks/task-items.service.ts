@@ -3,6 +3,7 @@ import type { Caller, Ctx } from '../context.ts';
 import { ruleBroken } from '../core/errors.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
 import { auditInsert, type AuditEntry } from '../audit/audit.service.ts';
+import { eventInsert, type DomainEvent } from '../outbox/outbox.service.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes } from '../recipes/shape-validation.ts';
 import { runValidationRules } from '../recipes/validation-rules.ts';
@@ -34,14 +35,14 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
  * (their reads, and deletes such as "scores reset") in ONE statement, after the unit's lock was
  * taken; then runs the listeners with what they prefetched.
  */
-async function writeUnitStatus(ctx: Ctx, tx: Tx, row: UnitRow, change: ItemStatusChange, audit: AuditEntry) {
+async function writeUnitStatus(ctx: Ctx, tx: Tx, row: UnitRow, change: ItemStatusChange, audit: AuditEntry, event?: DomainEvent) {
   const listening = prepareItemStatusChange(change);
   const result = await tx.execute(sql`
     with u as (
       update task_items set status = ${row.status}, done = ${row.done}, status_by = ${row.statusBy}::uuid, worker_id = ${row.workerId}::uuid,
         started_at = ${iso(row.startedAt)}::timestamptz, finished_at = ${iso(row.finishedAt)}::timestamptz, lease_expires_at = ${iso(row.leaseExpiresAt)}::timestamptz
       where id = ${row.id}::uuid
-    ), a as (${auditInsert(audit, change.at)})${sql.join(listening.ctes.map((c) => sql`, ${c}`))}
+    ), a as (${auditInsert(audit, change.at)})${event ? sql`, e as (${eventInsert(event, change.at)})` : sql``}${sql.join(listening.ctes.map((c) => sql`, ${c}`))}
     select 1 as one${sql.join(listening.columns.map((c) => sql`, ${c}`))}`);
   await listening.emit(tx, ctx, rowsOf<Record<string, unknown>>(result)[0]);
 }
@@ -94,6 +95,13 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
       subjectId: unit.id,
       before: { status: unit.status },
       after: { status: next, taskId: task.id, itemId: unit.itemId },
+    }, {
+      projectId: task.projectId,
+      type: 'item.status_set',
+      subjectKind: 'task_item',
+      subjectId: unit.id,
+      actorId: caller.userId,
+      data: { taskId: task.id, itemId: unit.itemId, copy: unit.copy, status: next, previousStatus: unit.status, done: afterDone },
     });
     // Last, just before commit: the task row is the hot row every status write of the task
     // needs; taking it here holds it for one round trip, not for the whole transaction.

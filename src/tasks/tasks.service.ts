@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
@@ -12,6 +12,7 @@ import { taskAssignees } from '../task-units/assignments.table.ts';
 import { priorityRank, tasks } from '../task-units/tasks.table.ts';
 import { assertWritable, findTask, taskActor, type TaskRow } from '../task-units/task-access.ts';
 import { checkTransition } from '../core/shared/task-workflow.ts';
+import { recordEvent } from '../outbox/outbox.service.ts';
 import { linksOf, readTaskView, recentDone, taskView } from './task-view.ts';
 import type { PatchTaskInput } from './tasks.schema.ts';
 
@@ -93,6 +94,8 @@ export async function patchInTx(
       before: changes?.before ?? {},
       after: { ...changes?.after, ...(resolved.annotators ? { assignees: resolved.annotators.map((a) => a.id) } : {}), ...(resolved.reviewers ? { reviewers: resolved.reviewers.map((a) => a.id) } : {}) },
     });
+    const people = [...(resolved.annotators ?? []), ...(resolved.reviewers ?? [])].filter((a) => a.kind === 'user').map((a) => a.id);
+    await recordEvent(tx, { projectId: before.projectId, type: 'task.updated', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, recipientIds: [...new Set(people)].filter((id) => id !== caller.userId), data: { taskId, name: row!.name, changed: Object.keys(changes?.after ?? {}), ...(resolved.annotators ? { assigneeIds: resolved.annotators.map((a) => a.id) } : {}), ...(resolved.reviewers ? { reviewerIds: resolved.reviewers.map((a) => a.id) } : {}) } }, now);
   }
   const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, taskId));
   return fresh!;
@@ -107,6 +110,7 @@ export async function setLocked(ctx: Ctx, caller: Caller, taskId: string, locked
     const [row] = await tx.update(tasks).set({ locked, updatedAt: ctx.clock.now() }).where(eq(tasks.id, taskId)).returning();
     if (before.locked !== locked) {
       await recordAudit(tx, { projectId: before.projectId, actorId: caller.userId, action: locked ? 'task.lock' : 'task.unlock', subjectKind: 'task', subjectId: taskId, before: { locked: before.locked }, after: { locked } });
+      await recordEvent(tx, { projectId: before.projectId, type: 'task.updated', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, data: { taskId, name: before.name, changed: ['locked'], locked } });
     }
     return row!;
   });
@@ -148,6 +152,12 @@ export async function transitionTask(ctx: Ctx, caller: Caller, taskId: string, i
       before: { workflowState: before.workflowState },
       after: { workflowState: input.to, ...(input.comment ? { comment: input.comment } : {}) },
     });
+    // Reviewers hear of work waiting for them; annotators of a failed review.
+    const role = input.to === 'pending_review' ? 'reviewer' : check.name === 'fail_review' ? 'annotator' : null;
+    const recipients = role
+      ? (await tx.select({ id: taskAssignees.assigneeId }).from(taskAssignees).where(and(eq(taskAssignees.taskId, taskId), eq(taskAssignees.role, role), eq(taskAssignees.assigneeKind, 'user')))).map((r) => r.id)
+      : [];
+    await recordEvent(tx, { projectId: before.projectId, type: 'task.workflow_changed', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, recipientIds: recipients.filter((id) => id !== caller.userId), data: { taskId, name: before.name, from: before.workflowState, to: input.to, transition: check.name } }, now);
     return row!;
   });
   return view(ctx, task);
@@ -180,6 +190,7 @@ export async function deleteInTx(tx: Tx, ctx: Ctx, caller: Caller, taskId: strin
     await tx.update(tasks).set({ archived: true, updatedAt: ctx.clock.now() }).where(eq(tasks.id, taskId));
     await bumpProjectCounters(tx, task.projectId, { tasks: -1, assignments: -Number(assignments?.n ?? 0), pendingReviews });
     await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.archive', subjectKind: 'task', subjectId: taskId, before: { archived: false }, after: { archived: true } });
+    await recordEvent(tx, { projectId: task.projectId, type: 'task.updated', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, data: { taskId, name: task.name, changed: ['archived'], archived: true } });
     return { archived: true };
   }
   await tx.delete(tasks).where(eq(tasks.id, taskId));

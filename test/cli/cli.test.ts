@@ -42,10 +42,10 @@ describe('the loupe CLI', () => {
     expect(table.stdout).toContain(project.id);
   }, 60_000);
 
-  it('prints the server’s problem as a readable message and exits 1', async () => {
+  it('prints the server’s problem as a readable message and exits 2', async () => {
     const user = await t.user();
     const result = (await loupe(['projects', 'summary', '00000000-0000-7000-8000-000000000000'], user.token)) as { code?: number; stderr: string };
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^loupe: Not Found: .*\(not_found\)/);
   }, 60_000);
 
@@ -75,7 +75,7 @@ describe('the loupe CLI', () => {
     const file = `${mkdtempSync(`${tmpdir()}/loupe-cli-`)}/bad.jsonl`;
     writeFileSync(file, `${JSON.stringify({ kind: 'text', payload: { text: 'ok' } })}\n{not json}\n`);
     const result = (await loupe(['items', 'import', dataset.id, file], user.token)) as { code?: number; stderr: string };
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('(invalid_import)');
     expect(result.stderr).toMatch(/line 2: /);
   }, 60_000);

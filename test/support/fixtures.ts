@@ -64,6 +64,8 @@ export const paramFixtures: Record<string, ParamFixture> = {
   evalTaskId: async (t, project) => evalFixture(t, project).then((f) => f.taskId),
   runId: async (t, project) => evalFixture(t, project).then((f) => f.runId),
   resultId: async (t, project) => evalFixture(t, project).then((f) => f.resultId),
+  webhookId: async (t, project) =>
+    (await t.post(`/api/v1/projects/${project.id}/webhooks`, { url: 'https://example.com/hook', events: ['task.created'] }, { token: project.owner.token })).body.id,
 };
 
 /** An evaluation task over one failing test case, with one finished run and its result. */

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, navigate, useLocation } from './router.tsx';
 import { lastProject, rememberProject, useSession } from './session.tsx';
+import { NotificationBell } from '../features/notifications/Bell.tsx';
 
 /** The frame of every signed-in page: brand, project switcher, navigation, account. */
 export function Layout({ projectId, children }: { projectId?: string | null; children: ReactNode }) {
@@ -55,6 +56,7 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
             </Link>
           ))}
         </nav>
+        <NotificationBell />
         <div className="account">
           <span className="account-name" title={me.email}>
             {me.name}

@@ -1,0 +1,15 @@
+import { eq } from 'drizzle-orm';
+import type { Tx } from '../db/client.ts';
+import { outboxPositions } from './outbox-positions.table.ts';
+import type { OutboxPosition } from './outbox.service.ts';
+
+/** Locks and returns a consumer's position (created at the start), for the rest of the transaction. */
+export async function lockPosition(tx: Tx, consumer: string): Promise<OutboxPosition> {
+  await tx.insert(outboxPositions).values({ consumer }).onConflictDoNothing();
+  const [row] = await tx.select().from(outboxPositions).where(eq(outboxPositions.consumer, consumer)).for('update');
+  return { txId: row!.txId, seq: row!.seq };
+}
+
+export async function savePosition(tx: Tx, consumer: string, position: OutboxPosition) {
+  await tx.update(outboxPositions).set({ txId: position.txId, seq: position.seq, updatedAt: new Date() }).where(eq(outboxPositions.consumer, consumer));
+}
