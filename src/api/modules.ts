@@ -11,6 +11,9 @@ import { assignmentRoutes } from '../assignments/assignments.routes.ts';
 import { annotationRoutes } from '../annotations/annotations.routes.ts';
 import { reviewRoutes } from '../reviews/reviews.routes.ts';
 import { qualityRoutes } from '../quality/quality.routes.ts';
+import { taskDatasetRoutes } from '../tasks/task-datasets.routes.ts';
+import { annotationReviewRoutes } from '../annotations/annotation-review.routes.ts';
+import { progressReportRoutes } from '../quality/progress-reports.routes.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, taskDatasetRoutes, annotationReviewRoutes, progressReportRoutes];

@@ -21,6 +21,7 @@ export const statusOf: Record<ErrorCode, number> = {
   unresolved_issues: 409,
   dataset_in_use: 409,
   linked_tasks_unresolved: 409,
+  dataset_has_work: 409,
   idempotency_key_reused: 422,
   idempotency_in_progress: 409,
   payload_too_large: 413,

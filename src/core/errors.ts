@@ -24,6 +24,7 @@ export const errorCodes = [
   'unresolved_issues',
   'dataset_in_use',
   'linked_tasks_unresolved',
+  'dataset_has_work',
   'idempotency_key_reused',
   'idempotency_in_progress',
   // 413 / 415 / 422 / 429

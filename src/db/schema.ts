@@ -10,6 +10,7 @@ export * from '../datasets/datasets.table.ts';
 export * from '../recipes/recipes.table.ts';
 export * from '../tasks/tasks.table.ts';
 export * from '../tasks/task-items.table.ts';
+export * from '../tasks/task-datasets.table.ts';
 export * from '../assignments/assignments.table.ts';
 export * from '../annotations/annotations.table.ts';
 export * from '../reviews/reviews.table.ts';

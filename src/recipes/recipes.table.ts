@@ -3,7 +3,7 @@ import { projects } from '../projects/projects.table.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export const tools = ['classification', 'multi_classification', 'bbox', 'polygon', 'text_span', 'rating', 'free_text'] as const;
+export const tools = ['classification', 'multi_classification', 'bbox', 'polygon', 'text_span', 'rating', 'free_text', 'segment'] as const;
 export type Tool = (typeof tools)[number];
 
 export interface RecipeLabel {

@@ -18,6 +18,7 @@ import { initialState } from './task-workflow.ts';
 import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from './task-counters.ts';
 import { assertItemsInDataset, insertUnits, type ItemSelection } from './item-selection.ts';
 import { taskView } from './task-view.ts';
+import { assertDatasetsInProject, assertItemsInDatasets, attachDatasets } from './task-datasets.service.ts';
 import type { CreateTaskInput } from './tasks.schema.ts';
 import type { TaskRow } from './task-access.ts';
 
@@ -68,8 +69,11 @@ export async function fillTask(tx: Tx, task: TaskRow, selection: ItemSelection, 
  * subjects (drafting linked items when asked), counts it in the project summary and writes the
  * audit event — all in one transaction.
  */
-export async function createTask(ctx: Ctx, caller: Caller, projectId: string, input: CreateTaskInput) {
+export async function createTask(ctx: Ctx, caller: Caller, projectId: string, given: CreateTaskInput) {
   await requireRole(ctx.db, caller, projectId, 'manager', 'Project');
+  // Several datasets (docs/robotics.md): the first is the task's `datasetId`, all are in `task_datasets`.
+  const datasetIds = [...new Set(given.datasetIds ?? (given.datasetId ? [given.datasetId] : []))];
+  const input = { ...given, datasetId: datasetIds[0] };
   const isTicket = input.type === 'ticket';
   if (!isTicket && !input.datasetId) throw ruleBroken('A task needs a datasetId', { field: 'datasetId' });
   if (input.type === 'consensus' && !input.consensus) throw ruleBroken('A consensus task needs consensus.annotatorsPerItem');
@@ -94,9 +98,10 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     if (input.datasetId) await assertInProject(tx, datasets, input.datasetId, projectId, 'Dataset');
+    if (datasetIds.length > 1) await assertDatasetsInProject(tx, projectId, datasetIds);
     if (input.recipeId) await assertInProject(tx, recipes, input.recipeId, projectId, 'Recipe');
     if (input.sourceTaskId) await assertInProject(tx, tasks, input.sourceTaskId, projectId, 'Task');
-    if (input.itemIds) await assertItemsInDataset(tx, input.datasetId!, input.itemIds);
+    if (input.itemIds) await assertItemsInDatasets(tx, datasetIds, input.itemIds);
     if (input.honeypot) await assertItemsInDataset(tx, input.datasetId!, input.honeypot.goldItemIds);
     const [task] = await tx
       .insert(tasks)
@@ -125,7 +130,7 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
     await ensureAssignments(tx, task!, 'annotator', annotators, input.allocation.workload, now);
     await ensureAssignments(tx, task!, 'reviewer', reviewers, undefined, now);
     const selection: ItemSelection = input.itemIds ? { itemIds: input.itemIds } : input.filter !== undefined ? { filter: parseItemFilter(input.filter) } : null;
-    const added = isTicket ? 0 : await fillTask(tx, task!, selection, now);
+    const added = isTicket ? 0 : (await fillTask(tx, task!, selection, now)) + (await attachDatasets(tx, task!, datasetIds, selection, now));
     const links = await linkSubjects(tx, task!, input.links ?? [], input.draftLinkedItems, caller, now);
     await bumpProjectCounters(tx, projectId, { tasks: 1 });
     await recordAudit(tx, {
@@ -134,7 +139,7 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
       action: 'task.create',
       subjectKind: 'task',
       subjectId: task!.id,
-      after: { name: input.name, type: input.type, datasetId: input.datasetId ?? null, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
+      after: { name: input.name, type: input.type, datasetId: input.datasetId ?? null, datasetIds, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
     });
     const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, task!.id));
     return taskView(fresh!, 0, now, isTicket ? links : undefined);
