@@ -13,8 +13,9 @@ import { Badge, CopyId, Dialog, Field, ProgressBar, Tabs } from '../../component
 import { TaskAnalytics } from '../analytics/task-analytics.tsx';
 import { memberNames } from './task-columns.tsx';
 import { AssignmentsTab, IssuesTab, ItemsTab } from './task-tabs.tsx';
+import { BatchTab, InvalidAnnotationsTab, TaskDatasetsTab } from '../robotics/task-robotics-tabs.tsx';
 
-type Tab = 'assignments' | 'items' | 'analytics' | 'issues';
+type Tab = 'assignments' | 'items' | 'analytics' | 'issues' | 'datasets' | 'batch' | 'invalid';
 
 /** One task: its state, the actions the viewer's role allows, and four tabs. */
 export function TaskDetailPage({ taskId }: { taskId: string }) {
@@ -173,6 +174,11 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
           { key: 'items', label: 'Items' },
           { key: 'analytics', label: 'Analytics' },
           { key: 'issues', label: `Issues${task.counts?.openIssues ? ` (${task.counts.openIssues})` : ''}` },
+          ...(task.type === 'ticket' ? [] : [
+            { key: 'datasets' as const, label: `Datasets (${task.datasetCount})` },
+            { key: 'batch' as const, label: 'Batch annotation' },
+            { key: 'invalid' as const, label: `Invalid annotations${task.counts?.invalid ? ` (${task.counts.invalid})` : ''}` },
+          ]),
         ]}
       />
       <div className="tab-panel">
@@ -180,6 +186,9 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
         {tab === 'items' && <ItemsTab task={task} names={names} />}
         {tab === 'analytics' && <TaskAnalytics task={task} names={names} />}
         {tab === 'issues' && <IssuesTab task={task} />}
+        {tab === 'datasets' && <TaskDatasetsTab task={task} canManage={isManager} onChanged={reload} />}
+        {tab === 'batch' && <BatchTab task={task} />}
+        {tab === 'invalid' && <InvalidAnnotationsTab task={task} names={names} canReview={isManager || atLeast('reviewer')} />}
       </div>
 
       {failing && <FailDialog onClose={() => setFailing(null)} onSubmit={(comment) => act(() => tasksApi.transition(task.id, failing, comment), 'Review failed; the annotators see your comment.').then(() => setFailing(null))} />}
