@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { AnnotatePage } from '../features/annotate/annotate-page.tsx';
 import { SignInPage } from '../features/auth/sign-in-page.tsx';
 import { DatasetsPage } from '../features/datasets/datasets-page.tsx';
+import { ReportsPage } from '../features/robotics/reports-page.tsx';
 import { MyWorkPage } from '../features/me/my-work-page.tsx';
 import { ProjectsPage } from '../features/projects/projects-page.tsx';
 import { RecipesPage } from '../features/recipes/recipes-page.tsx';
@@ -32,6 +33,7 @@ function SignedInRoutes({ path }: { path: string }) {
   if (path === '/me') return <MyWorkPage />;
   if ((p = match('/p/:projectId/tasks', path))) return <TasksPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/datasets', path))) return <DatasetsPage key={p.projectId} projectId={p.projectId!} />;
+  if ((p = match('/p/:projectId/reports', path))) return <ReportsPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/recipes', path))) return <RecipesPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/tasks/:taskId', path))) return <TaskDetailPage key={p.taskId} taskId={p.taskId!} />;
   if ((p = match('/tasks/:taskId/annotate', path))) return <AnnotatePage key={p.taskId} taskId={p.taskId!} />;

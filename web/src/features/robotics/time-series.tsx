@@ -30,6 +30,8 @@ export function TimeSeries(props: {
   xLabel?: string;
   ariaLabel: string;
   bars?: boolean;
+  /** x values are unix seconds: dates on the axis. */
+  timeAxis?: boolean;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -45,7 +47,7 @@ export function TimeSeries(props: {
     const opts: uPlot.Options = {
       width,
       height: props.height ?? 180,
-      scales: { x: { time: false } },
+      scales: { x: { time: props.timeAxis ?? false } },
       legend: { show: true },
       axes: [{ label: props.xLabel }, {}],
       series: [
