@@ -56,12 +56,12 @@ function TimeSeriesDays({ x, series }: { x: number[]; series: Array<{ label: str
 function Team({ r }: { r: NonNullable<ProgressReport['team']> }) {
   const people = r.members.filter((m) => m.units > 0 || m.done > 0);
   const x = useMemo(() => people.map((_, i) => i + 1), [people]);
-  const series = useMemo(() => [{ label: 'done', values: people.map((m) => m.done) }, { label: 'pace per day', values: people.map((m) => Number(m.pacePerDay.toFixed(2))) }], [people]);
+  const series = useMemo(() => [{ label: 'items done', values: people.map((m) => m.done) }], [people]);
   return (
     <div className="stack">
       {people.length > 0 && (
         <div className="card">
-          <h3>Done and pace per person (1…{people.length}, as in the table)</h3>
+          <h3>Items done per person (numbered as in the table)</h3>
           <TimeSeries ariaLabel="Done and pace per person" x={x} series={series} height={200} bars xLabel="person" />
         </div>
       )}
@@ -89,7 +89,7 @@ function Team({ r }: { r: NonNullable<ProgressReport['team']> }) {
 
 function Project({ r }: { r: NonNullable<ProgressReport['project']> }) {
   const x = useMemo(() => r.tasks.map((_, i) => i + 1), [r.tasks]);
-  const series = useMemo(() => [{ label: 'completion %', values: r.tasks.map((t) => t.percent) }, { label: 'completeness %', values: r.tasks.map((t) => Math.round((t.completeness ?? 0) * 100)) }], [r.tasks]);
+  const series = useMemo(() => [{ label: 'completion %', values: r.tasks.map((t) => t.percent) }], [r.tasks]);
   const t = r.totals;
   return (
     <div className="stack">
@@ -103,7 +103,7 @@ function Project({ r }: { r: NonNullable<ProgressReport['project']> }) {
       </div>
       {r.tasks.length > 0 && (
         <div className="card">
-          <h3>Completion per task (1…{r.tasks.length}, as in the table)</h3>
+          <h3>Completion per task, % (numbered as in the table)</h3>
           <TimeSeries ariaLabel="Completion per task" x={x} series={series} height={200} bars xLabel="task" />
         </div>
       )}

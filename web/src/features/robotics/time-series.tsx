@@ -47,9 +47,10 @@ export function TimeSeries(props: {
     const opts: uPlot.Options = {
       width,
       height: props.height ?? 180,
-      scales: { x: { time: props.timeAxis ?? false } },
+      // Bars over categories 1…n: whole-number ticks and half a slot of room at each end.
+      scales: { x: props.bars && !props.timeAxis ? { time: false, range: [0.5, props.x.length + 0.5] } : { time: props.timeAxis ?? false } },
       legend: { show: true },
-      axes: [{ label: props.xLabel }, {}],
+      axes: [props.bars && !props.timeAxis ? { label: props.xLabel, incrs: [1], values: (_u: uPlot, ticks: number[]) => ticks.map((t) => String(t)) } : { label: props.xLabel }, {}],
       series: [
         { label: props.xLabel ?? 'x' },
         ...props.series.map((s, i) => ({
