@@ -1,6 +1,6 @@
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
-import { findTaskAs } from '../tasks/task-access.ts';
+import { findTaskAs } from '../task-units/task-access.ts';
 import { saveAnnotation } from './annotations.service.ts';
 
 /** Most items one bulk request may annotate: bounds the request's time (each item is its own transaction). */

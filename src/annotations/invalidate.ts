@@ -5,11 +5,11 @@ import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { items } from '../datasets/datasets.table.ts';
-import { taskItems } from '../tasks/task-items.table.ts';
-import { assertWritable, findTask, taskActor } from '../tasks/task-access.ts';
-import { moveInvalidCount } from '../tasks/task-invalid-count.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
+import { assertWritable, findTask, taskActor } from '../task-units/task-access.ts';
+import { moveInvalidCount } from '../task-units/task-invalid-count.ts';
 import { annotations } from './annotations.table.ts';
 
 /**

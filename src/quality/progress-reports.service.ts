@@ -2,8 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError } from '../core/errors.ts';
-import { requireRole } from '../auth/permissions.ts';
-import { rowsOf } from '../tasks/item-selection.ts';
+import { requireRole } from '../projects/permissions.ts';
+import { rowsOf } from '../task-units/item-selection.ts';
 import { progressOf } from '../tasks/task-view.ts';
 import { scoreOnValidAnswers } from '../annotations/invalidate.ts';
 

@@ -2,9 +2,10 @@ import type { Caller, Ctx } from '../context.ts';
 import { ruleBroken } from '../core/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { parseItemFilter } from '../datasets/item-filter.ts';
-import { assertWritable, findTask, taskActor } from './task-access.ts';
-import { assertHasItems, fillTask } from './create-task.ts';
-import { type ItemSelection } from './item-selection.ts';
+import { assertWritable, findTask, taskActor } from '../task-units/task-access.ts';
+import { assertHasItems } from './create-task.ts';
+import { fillTask } from '../task-units/fill-task.ts';
+import { type ItemSelection } from '../task-units/item-selection.ts';
 import { assertItemsInDatasets, fillFromOthers, taskDatasetIds } from './task-datasets.service.ts';
 
 /**

@@ -5,62 +5,27 @@ import type { Tx } from '../db/client.ts';
 import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { bumpProjectCounters } from '../projects/projects.service.ts';
 import { datasets, items } from '../datasets/datasets.table.ts';
 import { recipes } from '../recipes/recipes.table.ts';
-import { resolveAssignees } from '../assignments/resolve-assignees.ts';
-import { distributeUnits } from '../assignments/distribute.ts';
-import { ensureAssignments, sharesOf } from '../assignments/assignment-rows.ts';
-import { taskItems } from './task-items.table.ts';
-import { priorityRank, taskLinks, tasks, type Allocation } from './tasks.table.ts';
-import { initialState } from './task-workflow.ts';
-import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from './task-counters.ts';
-import { assertItemsInDataset, insertUnits, type ItemSelection } from './item-selection.ts';
+import { resolveAssignees } from '../task-units/resolve-assignees.ts';
+import { distributeUnits } from '../task-units/distribute.ts';
+import { ensureAssignments, sharesOf } from '../task-units/assignment-rows.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
+import { priorityRank, taskLinks, tasks, type Allocation } from '../task-units/tasks.table.ts';
+import { initialState } from '../core/shared/task-workflow.ts';
+import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
+import { assertItemsInDataset, insertUnits, type ItemSelection } from '../task-units/item-selection.ts';
 import { taskView } from './task-view.ts';
+import { fillTask } from '../task-units/fill-task.ts';
 import { assertDatasetsInProject, assertItemsInDatasets, attachDatasets } from './task-datasets.service.ts';
 import type { CreateTaskInput } from './tasks.schema.ts';
-import type { TaskRow } from './task-access.ts';
+import type { TaskRow } from '../task-units/task-access.ts';
 
 async function assertInProject(tx: Tx, table: typeof datasets | typeof recipes | typeof tasks, id: string, projectId: string, what: string) {
   const [row] = await tx.select({ id: table.id }).from(table).where(and(eq(table.id, id), eq(table.projectId, projectId)));
   if (!row) throw ruleBroken(`${what} ${id} is not in this project`, { [`${what.toLowerCase()}Id`]: id });
-}
-
-/**
- * Fills a task with units from its dataset and gives them out: distribution splits them among
- * the annotators now; pulling leaves them queued. Qualification tasks give every annotator a
- * copy of every item (everyone labels the same gold items); consensus tasks hold
- * `annotatorsPerItem` copies; honeypot tasks leave their gold items out of the shared units
- * (gold is served per person: mixed into each share by `distributeUnits`, or into pulls).
- * Counters move in the caller's transaction, task row first, then assignment rows in id order
- * (the order of status writes and pulls). Returns the number of units added (gold not counted).
- */
-export async function fillTask(tx: Tx, task: TaskRow, selection: ItemSelection, now: Date): Promise<number> {
-  if (!task.datasetId) return 0;
-  const annotators = await ensureAssignments(tx, task, 'annotator', [], undefined, now);
-  const gold = task.honeypot?.goldItemIds ?? [];
-  if (task.type === 'qualification') {
-    const added = await insertUnits(tx, task, task.datasetId, selection, Math.max(1, annotators.length), now);
-    // Copy k belongs to the k-th annotator: everyone labels the same items. The new units are
-    // rows of this transaction (or queued ones nobody holds).
-    const deltas: Array<[string, UnitDelta]> = [];
-    for (const [k, a] of annotators.entries()) {
-      const res = await tx
-        .update(taskItems)
-        .set({ assignmentId: a.id })
-        .where(and(eq(taskItems.taskId, task.id), eq(taskItems.copy, k), sql`${taskItems.assignmentId} is null`))
-        .returning({ id: taskItems.id });
-      deltas.push([a.id, { items: res.length }]);
-    }
-    await moveTaskCounters(tx, task.id, null, { items: added });
-    await moveAssignmentCountersInOrder(tx, deltas);
-    return added;
-  }
-  const added = await insertUnits(tx, task, task.datasetId, selection, task.consensus?.annotatorsPerItem ?? 1, now, gold);
-  if (task.allocation.method === 'distribution') await distributeUnits(tx, task.id, sharesOf(annotators), { onlyUnassigned: true, addedItems: added, now });
-  else await moveTaskCounters(tx, task.id, null, { items: added });
-  return added;
 }
 
 /**

@@ -5,13 +5,13 @@ import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { datasets, items } from '../datasets/datasets.table.ts';
-import { taskItems } from './task-items.table.ts';
-import { tasks } from './tasks.table.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
+import { tasks } from '../task-units/tasks.table.ts';
 import { taskDatasets } from './task-datasets.table.ts';
-import { assertWritable, findTask, taskActor, type TaskRow } from './task-access.ts';
-import { fillTask } from './create-task.ts';
-import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from './task-counters.ts';
-import { rowsOf, type ItemSelection } from './item-selection.ts';
+import { assertWritable, findTask, taskActor, type TaskRow } from '../task-units/task-access.ts';
+import { fillTask } from '../task-units/fill-task.ts';
+import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
+import { rowsOf, type ItemSelection } from '../task-units/item-selection.ts';
 
 /** The dataset ids of a task, oldest association first. */
 export async function taskDatasetIds(db: Db, taskId: string): Promise<string[]> {

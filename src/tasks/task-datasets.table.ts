@@ -1,6 +1,6 @@
 import { index, pgTable, primaryKey, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { datasets } from '../datasets/datasets.table.ts';
-import { tasks } from './tasks.table.ts';
+import { tasks } from '../task-units/tasks.table.ts';
 
 /**
  * The datasets a task draws its items from (docs/robotics.md). `tasks.dataset_id` stays the
