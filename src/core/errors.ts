@@ -22,6 +22,7 @@ export const errorCodes = [
   'task_locked',
   'status_set',
   'unresolved_issues',
+  'open_issues',
   'dataset_in_use',
   'linked_tasks_unresolved',
   'dataset_has_work',
@@ -32,6 +33,7 @@ export const errorCodes = [
   'payload_too_large',
   'unsupported_media_type',
   'validation_failed',
+  'empty_annotation',
   'rate_limited',
   'auto_qa_unavailable',
   // 5xx

@@ -46,6 +46,8 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
     isAssignedAnnotator: mine.some((a) => a.role !== 'reviewer'),
     isAssignedReviewer: mine.some((a) => a.role === 'reviewer') || (task.type === 'review' && mine.length > 0),
   };
+  // The server refuses a pass over open or for-review issues (409 open_issues, docs/workflow.md).
+  const passBlocked = (task.counts?.openIssues ?? 0) + (task.counts?.forReview ?? 0) > 0;
   const transitions = availableTransitions(task.type as never, task.workflowState, actor, { everyItemHasStatus: true });
 
   const act = async (what: () => Promise<unknown>, done?: string) => {
@@ -123,12 +125,19 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
             Review failed: “{task.reviewNote.body}”
           </p>
         )}
+        {passBlocked && transitions.some((t) => t.name === 'pass_review') && (
+          <p id="pass-why" className="muted">
+            Pass review is disabled: {task.counts?.openIssues ?? 0} open and {task.counts?.forReview ?? 0} for-review issues; resolve them first.
+          </p>
+        )}
         <div className="actions">
           {transitions.map((t) => (
             <button
               key={t.to}
               type="button"
               className="btn"
+              disabled={t.name === 'pass_review' && passBlocked}
+              aria-describedby={t.name === 'pass_review' && passBlocked ? 'pass-why' : undefined}
               onClick={() => (t.requiresComment ? setFailing(t.to) : void act(() => tasksApi.transition(task.id, t.to), `Moved to ${humanize(t.to)}.`))}
             >
               {humanize(t.name)}

@@ -1,0 +1,1 @@
+ALTER TABLE "recipes" ADD COLUMN "allow_empty" boolean DEFAULT false NOT NULL;
