@@ -1889,6 +1889,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             data: {
+                                allowEmpty: boolean;
                                 /** Format: date-time */
                                 createdAt: string;
                                 id: string;
@@ -1974,6 +1975,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        allowEmpty?: boolean;
                         instructionsUrl?: string | null;
                         labels: {
                             attributes?: {
@@ -2041,6 +2043,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            allowEmpty: boolean;
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
@@ -2911,6 +2914,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            allowEmpty: boolean;
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
@@ -2998,6 +3002,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        allowEmpty?: boolean;
                         instructionsUrl?: string | null;
                         labels?: {
                             attributes?: {
@@ -3065,6 +3070,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            allowEmpty: boolean;
                             /** Format: date-time */
                             createdAt: string;
                             id: string;
