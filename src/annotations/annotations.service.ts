@@ -11,6 +11,7 @@ import { taskItems } from '../task-units/task-items.table.ts';
 import { assertMayWorkUnit, assertWritable, findTaskAs } from '../task-units/task-access.ts';
 import { lockUnit, markHistory } from '../task-units/task-units.ts';
 import { annotations, annotationVersions } from './annotations.table.ts';
+import { onNewVersionOfInvalid } from './invalidate.ts';
 
 type AnnotationRow = typeof annotations.$inferSelect;
 const view = (a: AnnotationRow) => ({
@@ -60,10 +61,11 @@ export async function saveAnnotation(ctx: Ctx, caller: Caller, taskId: string, i
       .where(eq(taskItems.id, unit.id));
     const [current] = await tx.select().from(annotations).where(eq(annotations.taskItemId, unit.id));
     if (current && input.id && current.id !== input.id) throw new DomainError('conflict', 'This item already has an annotation with another id', { annotationId: current.id });
-    if (current && JSON.stringify(current.shapes) === JSON.stringify(shapes)) return view(current);
+    // An invalid answer saved again (even unchanged) becomes a new, valid version (docs/robotics.md).
+    if (current && !current.invalidAt && JSON.stringify(current.shapes) === JSON.stringify(shapes)) return view(current);
     let row: AnnotationRow;
     if (current) {
-      [row] = (await tx.update(annotations).set({ shapes, version: current.version + 1, authorId: caller.userId, updatedAt: now }).where(eq(annotations.id, current.id)).returning()) as [AnnotationRow];
+      [row] = (await tx.update(annotations).set({ shapes, version: current.version + 1, authorId: caller.userId, updatedAt: now, invalidAt: null, invalidReason: null, invalidBy: null }).where(eq(annotations.id, current.id)).returning()) as [AnnotationRow];
     } else {
       const id = input.id ?? newId();
       const inserted = await tx
@@ -74,6 +76,7 @@ export async function saveAnnotation(ctx: Ctx, caller: Caller, taskId: string, i
       if (!inserted.length) throw new DomainError('conflict', 'This annotation id is already used by another item');
       row = inserted[0]!;
     }
+    if (current?.invalidAt) await onNewVersionOfInvalid(tx, task.id);
     await tx.insert(annotationVersions).values({ annotationId: row.id, version: row.version, projectId: task.projectId, authorId: caller.userId, shapes, createdAt: now });
     await markHistory(tx, task.id);
     await recordAudit(tx, {

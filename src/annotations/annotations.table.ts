@@ -1,4 +1,5 @@
-import { index, integer, jsonb, pgTable, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { taskItems } from '../task-units/task-items.table.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -22,8 +23,16 @@ export const annotations = pgTable(
     version: integer('version').notNull().default(1),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** Set when a reviewer or manager marks the current version invalid (docs/robotics.md); a new version clears it. */
+    invalidAt: ts('invalid_at'),
+    invalidReason: text('invalid_reason'),
+    invalidBy: uuid('invalid_by'),
   },
-  (t) => [uniqueIndex('annotations_task_item_uq').on(t.taskItemId), index('annotations_task_idx').on(t.taskId, t.id)],
+  (t) => [
+    uniqueIndex('annotations_task_item_uq').on(t.taskItemId),
+    index('annotations_task_idx').on(t.taskId, t.id),
+    index('annotations_invalid_idx').on(t.taskId, t.invalidAt, t.id).where(sql`${t.invalidAt} is not null`),
+  ],
 );
 
 /** Every saved version, the current one included: earlier answers are never lost. */

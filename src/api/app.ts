@@ -162,7 +162,7 @@ function securityHeaders(res: { setHeader(name: string, value: string): unknown 
   const set = (name: string, value: string) => ('header' in res ? res.header(name, value) : res.setHeader(name, value));
   set(
     'content-security-policy',
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; media-src 'self' https: http:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
   );
   set('x-content-type-options', 'nosniff');
   set('referrer-policy', 'no-referrer');

@@ -22,8 +22,10 @@ export const errorCodes = [
   'task_locked',
   'status_set',
   'unresolved_issues',
+  'open_issues',
   'dataset_in_use',
   'linked_tasks_unresolved',
+  'dataset_has_work',
   'idempotency_key_reused',
   'idempotency_in_progress',
   'workload_has_evaluations',
@@ -33,6 +35,7 @@ export const errorCodes = [
   'payload_too_large',
   'unsupported_media_type',
   'validation_failed',
+  'empty_annotation',
   'rate_limited',
   'auto_qa_unavailable',
   // 5xx

@@ -22,7 +22,7 @@ export const datasets = pgTable(
   (t) => [index('datasets_project_idx').on(t.projectId, t.id)],
 );
 
-export const itemKinds = ['text', 'image', 'conversation', 'test_case', 'trace', 'record'] as const;
+export const itemKinds = ['text', 'image', 'conversation', 'test_case', 'trace', 'episode', 'record'] as const;
 export type ItemKind = (typeof itemKinds)[number];
 
 /**

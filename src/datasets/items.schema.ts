@@ -32,6 +32,25 @@ export const payloadSchemas: Record<ItemKind, z.ZodType<Record<string, unknown>>
   conversation: conversationPayload,
   test_case: conversationPayload,
   trace: z.object({ traceId: z.string().min(1).max(200), spanId: z.string().min(1).max(200).optional() }).passthrough(),
+  // A robot episode: frames of state and action (docs/robotics.md). The video is only linked, http(s) only.
+  episode: z
+    .object({
+      frames: z
+        .array(
+          z
+            .object({
+              timestamp: z.number().finite(),
+              observation: z.object({ state: z.array(z.number().finite()).max(1000) }).passthrough(),
+              action: z.array(z.number().finite()).max(1000),
+            })
+            .passthrough(),
+        )
+        .min(1)
+        .max(100_000),
+      fps: z.number().positive().max(10_000).optional(),
+      videoUrl: z.string().url().max(8192).refine((u) => /^https?:/i.test(u), 'videoUrl is an http(s) URL').optional(),
+    })
+    .passthrough(),
   // Any JSON object: rows, external scan findings (`{ finding: {...} }`), anything else.
   record: z.record(z.string(), z.unknown()),
 };

@@ -11,6 +11,7 @@ export * from '../recipes/recipes.table.ts';
 export * from '../task-units/tasks.table.ts';
 export * from '../task-units/task-items.table.ts';
 export * from '../task-units/assignments.table.ts';
+export * from '../tasks/task-datasets.table.ts';
 export * from '../annotations/annotations.table.ts';
 export * from '../reviews/reviews.table.ts';
 export * from '../quality/scores.table.ts';

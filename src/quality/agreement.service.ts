@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { scoreOnValidAnswers } from '../annotations/invalidate.ts';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { isId } from '../core/ids.ts';
@@ -28,7 +29,7 @@ async function answerValues(db: Db, taskId: string, category?: string) {
          union select jsonb_array_elements_text(e->'labels') from jsonb_array_elements(a.shapes) e where e->>'tool' = 'multi_classification') labels) as "label",
       (select avg((e->>'value')::float8) from jsonb_array_elements(a.shapes) e where e->>'tool' = 'rating'${ratingFilter}) as "rating"
     from task_items ti
-    join annotations a on a.task_item_id = ti.id
+    join annotations a on a.task_item_id = ti.id and a.invalid_at is null
     join items i on i.id = ti.item_id
     where ti.task_id = ${taskId}::uuid and ti.done and not ti.is_gold and not i.draft`);
   return rowsOf<{ itemId: string; annotatorId: string | null; label: string | null; rating: number | null }>(result);
@@ -74,7 +75,8 @@ function fleissOverCompleteItems(ratings: Rating<string>[]) {
 export async function taskScores(ctx: Ctx, caller: Caller, taskId: string, query: { category?: string }) {
   const task = await findTask(ctx.db, taskId);
   assertMayReadGoldScores(task, await taskActor(ctx.db, caller, task, 'viewer'));
-  const notDraft = sql`not exists (select 1 from items i where i.id = ${scores.itemId} and i.draft)`;
+  // Drafted items and invalid answers (docs/robotics.md) are left out of every score.
+  const notDraft = sql`not exists (select 1 from items i where i.id = ${scores.itemId} and i.draft) and ${scoreOnValidAnswers('scores')}`;
   const perAnnotatorRows = await ctx.db
     .select({
       annotatorId: scores.annotatorId,

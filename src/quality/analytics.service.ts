@@ -4,6 +4,7 @@ import type { Db } from '../db/client.ts';
 import { findTask, taskActor } from '../task-units/task-access.ts';
 import { assertMayReadGoldScores } from './gold-access.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
+import { scoreOnValidAnswers } from '../annotations/invalidate.ts';
 
 export interface AnalyticsQuery {
   /** The recent window throughput is measured over, in hours (default 24). */
@@ -89,7 +90,7 @@ export async function taskAnalytics(ctx: Ctx, caller: Caller, taskId: string, qu
       avg(s.value) filter (where s.reference_id is not null) as agreement,
       count(distinct s.task_item_id)::int as "scoredUnits", count(*)::int as n
     from scores s
-    where s.task_id = ${t} and s.label = '' and s.item_id not in (select d.id from items d where d.dataset_id = ${datasetId} and d.draft)
+    where s.task_id = ${t} and s.label = '' and ${scoreOnValidAnswers('s')} and s.item_id not in (select d.id from items d where d.dataset_id = ${datasetId} and d.draft)
     group by grouping sets ((s.annotator_id), (), (s.tool, s.reference_id is null, least(width_bucket(s.value, 0, 1, ${B}), ${B})))`);
   // grouping() bits: annotator 8, tool 4, gold 2, bucket 1 (set bits are aggregated away).
   const quality = scoreStats.filter((r) => Number(r.g) === 7 || Number(r.g) === 15).map((r) => ({ ...r, grouped: Number(r.g) === 15 ? 1 : 0 }));
@@ -104,7 +105,7 @@ export async function taskAnalytics(ctx: Ctx, caller: Caller, taskId: string, qu
       avg(s.value) filter (where s.reference_id is not null) as agreement,
       count(*)::int as n
     from scores s
-    where s.task_id = ${t} and s.label <> '' and s.item_id not in (select d.id from items d where d.dataset_id = ${datasetId} and d.draft)
+    where s.task_id = ${t} and s.label <> '' and ${scoreOnValidAnswers('s')} and s.item_id not in (select d.id from items d where d.dataset_id = ${datasetId} and d.draft)
     group by grouping sets ((s.tool, s.label), (s.tool, s.label, least(width_bucket(s.value, 0, 1, ${B}), ${B})))
     order by 1, 2`);
   const labelRows = labelStats.filter((l) => Number(l.g) === 1);

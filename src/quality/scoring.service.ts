@@ -1,4 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
+import { scoreOnValidAnswers } from '../annotations/invalidate.ts';
 import type { Ctx } from '../context.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -170,7 +171,7 @@ export async function goldRecord(db: Db, taskId: string, annotatorId: string) {
   const [row] = await db
     .select({ accuracy: sql<number | null>`avg(${scores.value})`, answers: sql<number>`count(distinct ${scores.taskItemId})::int` })
     .from(scores)
-    .where(and(eq(scores.taskId, taskId), eq(scores.annotatorId, annotatorId), isNull(scores.referenceId), eq(scores.label, '')));
+    .where(and(eq(scores.taskId, taskId), eq(scores.annotatorId, annotatorId), isNull(scores.referenceId), eq(scores.label, ''), scoreOnValidAnswers('scores')));
   return { accuracy: row?.accuracy === null || row?.accuracy === undefined ? null : Number(row.accuracy), answers: Number(row?.answers ?? 0) };
 }
 

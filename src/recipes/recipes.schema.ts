@@ -49,6 +49,8 @@ const recipeFields = {
   ratingCategories: z.array(ratingCategorySchema).max(100).optional(),
   instructionsUrl: z.string().url().max(2000).nullable().optional(),
   validation: z.array(validationRuleSchema).max(100).optional(),
+  /** Done statuses accept an item without shapes (docs/workflow.md). */
+  allowEmpty: z.boolean().optional(),
 };
 
 export const createRecipeBody = z.object(recipeFields).strict();
@@ -62,6 +64,7 @@ export const patchRecipeBody = z
     ratingCategories: recipeFields.ratingCategories,
     instructionsUrl: recipeFields.instructionsUrl,
     validation: recipeFields.validation,
+    allowEmpty: recipeFields.allowEmpty,
   })
   .strict();
 
@@ -75,6 +78,7 @@ export const recipeOut = z.object({
   ratingCategories: z.array(z.object({ name: z.string(), min: z.number(), max: z.number(), weight: z.number() })),
   instructionsUrl: z.string().nullable(),
   validation: z.array(validationRuleSchema),
+  allowEmpty: z.boolean(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

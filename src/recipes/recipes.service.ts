@@ -68,6 +68,7 @@ const snapshot = (r: Recipe) => ({
   ratingCategories: r.ratingCategories,
   instructionsUrl: r.instructionsUrl,
   validation: r.validation,
+  allowEmpty: r.allowEmpty,
 });
 
 /** Creates a recipe (manager+), checked for coherence, with its audit event in one transaction. */
@@ -81,6 +82,7 @@ export async function createRecipe(ctx: Ctx, caller: Caller, projectId: string, 
     ratingCategories: (input.ratingCategories ?? []).map((c) => ({ ...c, weight: c.weight ?? 1 })),
     instructionsUrl: input.instructionsUrl ?? null,
     validation: input.validation ?? [],
+    allowEmpty: input.allowEmpty ?? false,
   };
   assertCoherent(fields);
   return ctx.db.transaction(async (tx) => {

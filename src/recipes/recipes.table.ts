@@ -1,9 +1,9 @@
-import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { projects } from '../projects/projects.table.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export const tools = ['classification', 'multi_classification', 'bbox', 'polygon', 'text_span', 'rating', 'free_text'] as const;
+export const tools = ['classification', 'multi_classification', 'bbox', 'polygon', 'text_span', 'rating', 'free_text', 'segment'] as const;
 export type Tool = (typeof tools)[number];
 
 export interface RecipeLabel {
@@ -52,6 +52,8 @@ export const recipes = pgTable(
     ratingCategories: jsonb('rating_categories').$type<RatingCategory[]>().notNull().default([]),
     validation: jsonb('validation').$type<ValidationRule[]>().notNull().default([]),
     instructionsUrl: text('instructions_url'),
+    /** A done status on an item without shapes is a real answer here (docs/workflow.md); refused otherwise. */
+    allowEmpty: boolean('allow_empty').notNull().default(false),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },

@@ -33,6 +33,8 @@ export const shapeSchema = z.discriminatedUnion('tool', [
     .strict(),
   z.object({ tool: z.literal('rating'), category: z.string().min(1).max(500), value: z.number().finite(), ...base }).strict(),
   z.object({ tool: z.literal('free_text'), text: z.string().max(1_000_000), ...base }).strict(),
+  // A labelled frame range of an episode, both ends included (docs/robotics.md).
+  z.object({ tool: z.literal('segment'), label, startFrame: z.number().int().nonnegative(), endFrame: z.number().int().nonnegative(), ...base }).strict(),
 ]);
 export type Shape = z.infer<typeof shapeSchema>;
 
@@ -50,7 +52,9 @@ export type ShapeRule =
   | 'span_invalid'
   | 'span_outside_text'
   | 'unknown_category'
-  | 'rating_out_of_scale';
+  | 'rating_out_of_scale'
+  | 'segment_invalid'
+  | 'segment_outside_episode';
 
 const refuse = (shapeIndex: number, rule: ShapeRule, message: string) =>
   new DomainError('validation_failed', `Shape ${shapeIndex}: ${message} (${rule})`, { shapeIndex, rule });
@@ -93,6 +97,12 @@ function checkAgainstItem(shape: Shape, index: number, item: ItemView) {
     if (size && shape.points.some((p) => p.x < 0 || p.y < 0 || p.x > size.width || p.y > size.height)) {
       throw refuse(index, 'polygon_outside_image', `a point leaves the ${size.width}×${size.height} image`);
     }
+  }
+  if (shape.tool === 'segment') {
+    if (shape.endFrame < shape.startFrame) throw refuse(index, 'segment_invalid', 'a segment’s endFrame is at least its startFrame');
+    const frames = item.kind === 'episode' && Array.isArray(item.payload.frames) ? item.payload.frames.length : null;
+    if (item.kind !== 'episode') throw refuse(index, 'segment_outside_episode', 'segments annotate episodes only');
+    if (frames !== null && shape.endFrame >= frames) throw refuse(index, 'segment_outside_episode', `the segment ends at frame ${shape.endFrame}, past the episode's ${frames} frames (0–${frames - 1})`);
   }
   if (shape.tool === 'text_span') {
     if (shape.end <= shape.start) throw refuse(index, 'span_invalid', 'a span ends after it starts');

@@ -71,6 +71,10 @@ export const tasks = pgTable(
     statusCount: integer('status_count').notNull().default(0),
     openIssues: integer('open_issues').notNull().default(0),
     forReview: integer('for_review').notNull().default(0),
+    /** Datasets in the task (rows of `task_datasets`), moved with them. */
+    datasetCount: integer('dataset_count').notNull().default(0),
+    /** Current annotations marked invalid (docs/robotics.md), moved by invalidate / re-annotate. */
+    invalidCount: integer('invalid_count').notNull().default(0),
     status: text('status').generatedAlwaysAs(derivedStatus),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),

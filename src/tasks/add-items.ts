@@ -3,8 +3,10 @@ import { ruleBroken } from '../core/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { parseItemFilter } from '../datasets/item-filter.ts';
 import { assertWritable, findTask, taskActor } from '../task-units/task-access.ts';
-import { assertHasItems, fillTask } from './create-task.ts';
-import { assertItemsInDataset, type ItemSelection } from '../task-units/item-selection.ts';
+import { assertHasItems } from './create-task.ts';
+import { fillTask } from '../task-units/fill-task.ts';
+import { type ItemSelection } from '../task-units/item-selection.ts';
+import { assertItemsInDatasets, fillFromOthers, taskDatasetIds } from './task-datasets.service.ts';
 
 /**
  * Adds items to an existing task (manager or owner): by ids, by filter, or every dataset item
@@ -20,8 +22,9 @@ export async function addTaskItems(ctx: Ctx, caller: Caller, taskId: string, inp
   const selection: ItemSelection = input.itemIds ? { itemIds: input.itemIds } : input.filter !== undefined ? { filter: parseItemFilter(input.filter) } : null;
   return ctx.db.transaction(async (tx) => {
     assertWritable(task, ctx.clock.now());
-    if (input.itemIds) await assertItemsInDataset(tx, task.datasetId!, input.itemIds);
-    const added = await fillTask(tx, task, selection, ctx.clock.now());
+    const datasetIds = await taskDatasetIds(tx, task.id);
+    if (input.itemIds) await assertItemsInDatasets(tx, datasetIds, input.itemIds);
+    const added = (await fillTask(tx, task, selection, ctx.clock.now())) + (await fillFromOthers(tx, task, datasetIds, selection, ctx.clock.now()));
     await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.add_items', subjectKind: 'task', subjectId: task.id, after: { added } });
     return { added };
   });

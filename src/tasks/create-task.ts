@@ -19,6 +19,8 @@ import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from 
 import { assertItemsInDataset, insertUnits, type ItemSelection } from '../task-units/item-selection.ts';
 import { taskView } from './task-view.ts';
 import { recordEvent } from '../outbox/outbox.service.ts';
+import { fillTask } from '../task-units/fill-task.ts';
+import { assertDatasetsInProject, assertItemsInDatasets, attachDatasets } from './task-datasets.service.ts';
 import type { CreateTaskInput } from './tasks.schema.ts';
 import type { TaskRow } from '../task-units/task-access.ts';
 
@@ -28,49 +30,16 @@ async function assertInProject(tx: Tx, table: typeof datasets | typeof recipes |
 }
 
 /**
- * Fills a task with units from its dataset and gives them out: distribution splits them among
- * the annotators now; pulling leaves them queued. Qualification tasks give every annotator a
- * copy of every item (everyone labels the same gold items); consensus tasks hold
- * `annotatorsPerItem` copies; honeypot tasks leave their gold items out of the shared units
- * (gold is served per person: mixed into each share by `distributeUnits`, or into pulls).
- * Counters move in the caller's transaction, task row first, then assignment rows in id order
- * (the order of status writes and pulls). Returns the number of units added (gold not counted).
- */
-export async function fillTask(tx: Tx, task: TaskRow, selection: ItemSelection, now: Date): Promise<number> {
-  if (!task.datasetId) return 0;
-  const annotators = await ensureAssignments(tx, task, 'annotator', [], undefined, now);
-  const gold = task.honeypot?.goldItemIds ?? [];
-  if (task.type === 'qualification') {
-    const added = await insertUnits(tx, task, task.datasetId, selection, Math.max(1, annotators.length), now);
-    // Copy k belongs to the k-th annotator: everyone labels the same items. The new units are
-    // rows of this transaction (or queued ones nobody holds).
-    const deltas: Array<[string, UnitDelta]> = [];
-    for (const [k, a] of annotators.entries()) {
-      const res = await tx
-        .update(taskItems)
-        .set({ assignmentId: a.id })
-        .where(and(eq(taskItems.taskId, task.id), eq(taskItems.copy, k), sql`${taskItems.assignmentId} is null`))
-        .returning({ id: taskItems.id });
-      deltas.push([a.id, { items: res.length }]);
-    }
-    await moveTaskCounters(tx, task.id, null, { items: added });
-    await moveAssignmentCountersInOrder(tx, deltas);
-    return added;
-  }
-  const added = await insertUnits(tx, task, task.datasetId, selection, task.consensus?.annotatorsPerItem ?? 1, now, gold);
-  if (task.allocation.method === 'distribution') await distributeUnits(tx, task.id, sharesOf(annotators), { onlyUnassigned: true, addedItems: added, now });
-  else await moveTaskCounters(tx, task.id, null, { items: added });
-  return added;
-}
-
-/**
  * Creates a task (manager or owner): resolves assignees and reviewers (ids, emails or group
  * ids), adds its items (ids, filter, or the whole dataset), allocates them, links a ticket's
  * subjects (drafting linked items when asked), counts it in the project summary and writes the
  * audit event — all in one transaction.
  */
-export async function createTask(ctx: Ctx, caller: Caller, projectId: string, input: Omit<CreateTaskInput, 'links'> & { links?: Array<{ kind: 'item' | 'finding' | 'evaluation_result'; id: string }> }) {
+export async function createTask(ctx: Ctx, caller: Caller, projectId: string, given: Omit<CreateTaskInput, 'links'> & { links?: Array<{ kind: 'item' | 'finding' | 'evaluation_result'; id: string }> }) {
   await requireRole(ctx.db, caller, projectId, 'manager', 'Project');
+  // Several datasets (docs/robotics.md): the first is the task's `datasetId`, all are in `task_datasets`.
+  const datasetIds = [...new Set(given.datasetIds ?? (given.datasetId ? [given.datasetId] : []))];
+  const input = { ...given, datasetId: datasetIds[0] };
   const isTicket = input.type === 'ticket';
   if (!isTicket && !input.datasetId) throw ruleBroken('A task needs a datasetId', { field: 'datasetId' });
   if (input.type === 'consensus' && !input.consensus) throw ruleBroken('A consensus task needs consensus.annotatorsPerItem');
@@ -95,9 +64,10 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     if (input.datasetId) await assertInProject(tx, datasets, input.datasetId, projectId, 'Dataset');
+    if (datasetIds.length > 1) await assertDatasetsInProject(tx, projectId, datasetIds);
     if (input.recipeId) await assertInProject(tx, recipes, input.recipeId, projectId, 'Recipe');
     if (input.sourceTaskId) await assertInProject(tx, tasks, input.sourceTaskId, projectId, 'Task');
-    if (input.itemIds) await assertItemsInDataset(tx, input.datasetId!, input.itemIds);
+    if (input.itemIds) await assertItemsInDatasets(tx, datasetIds, input.itemIds);
     if (input.honeypot) await assertItemsInDataset(tx, input.datasetId!, input.honeypot.goldItemIds);
     const [task] = await tx
       .insert(tasks)
@@ -126,7 +96,7 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
     await ensureAssignments(tx, task!, 'annotator', annotators, input.allocation.workload, now);
     await ensureAssignments(tx, task!, 'reviewer', reviewers, undefined, now);
     const selection: ItemSelection = input.itemIds ? { itemIds: input.itemIds } : input.filter !== undefined ? { filter: parseItemFilter(input.filter) } : null;
-    const added = isTicket ? 0 : await fillTask(tx, task!, selection, now);
+    const added = isTicket ? 0 : (await fillTask(tx, task!, selection, now)) + (await attachDatasets(tx, task!, datasetIds, selection, now));
     const links = await linkSubjects(tx, task!, input.links ?? [], input.draftLinkedItems, caller, now);
     await bumpProjectCounters(tx, projectId, { tasks: 1 });
     await recordAudit(tx, {
@@ -135,7 +105,7 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
       action: 'task.create',
       subjectKind: 'task',
       subjectId: task!.id,
-      after: { name: input.name, type: input.type, datasetId: input.datasetId ?? null, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
+      after: { name: input.name, type: input.type, datasetId: input.datasetId ?? null, datasetIds, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
     });
     await recordEvent(tx, {
       projectId,

@@ -38,7 +38,7 @@ export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: st
   if (f.type) c.push(eq(tasks.type, f.type));
   if (f.priority) c.push(f.priority === 'none' ? isNull(tasks.priority) : eq(tasks.priority, f.priority));
   if (f.ownerId) c.push(eq(tasks.ownerId, f.ownerId === 'me' ? callerId : isId(f.ownerId) ? f.ownerId : '00000000-0000-0000-0000-000000000000'));
-  if (f.datasetId) c.push(eq(tasks.datasetId, f.datasetId));
+  if (f.datasetId) c.push(sql`exists (select 1 from task_datasets td where td.task_id = ${tasks.id} and td.dataset_id = ${f.datasetId}::uuid)`);
   if (f.openIssues !== undefined) c.push(f.openIssues ? gt(tasks.openIssues, 0) : eq(tasks.openIssues, 0));
   if (f.forReview !== undefined) c.push(f.forReview ? gt(tasks.forReview, 0) : eq(tasks.forReview, 0));
   if (f.assignee === 'unassigned') {

@@ -117,6 +117,7 @@ export function taskView(task: TaskRow, recent: number, now: Date, links?: Array
     name: task.name,
     type: task.type,
     datasetId: task.datasetId,
+    datasetCount: task.datasetCount,
     recipeId: task.recipeId,
     ownerId: task.ownerId,
     priority: task.priority,
@@ -134,7 +135,7 @@ export function taskView(task: TaskRow, recent: number, now: Date, links?: Array
     reviewNote: task.reviewNote,
     ...(links ? { links } : {}),
     progress: progressOf(task, recent, now),
-    counts: countsOf(task),
+    counts: { ...countsOf(task), invalid: task.invalidCount },
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,
   };

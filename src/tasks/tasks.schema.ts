@@ -23,6 +23,7 @@ export const createTaskBody = z
     name: z.string().trim().min(1).max(300),
     type: z.enum(taskTypes),
     datasetId: z.uuid().optional(),
+    datasetIds: z.array(z.uuid()).min(1).max(100).optional().describe('Several datasets instead of datasetId; the first becomes datasetId'),
     recipeId: z.uuid().optional(),
     itemIds: z.array(z.uuid()).max(100_000).optional(),
     filter: itemFilterField.optional(),
@@ -41,7 +42,8 @@ export const createTaskBody = z
     draftLinkedItems: z.boolean().default(false),
   })
   .strict()
-  .refine((b) => !(b.itemIds && b.filter), { message: 'Give itemIds or filter, not both', path: ['filter'] });
+  .refine((b) => !(b.itemIds && b.filter), { message: 'Give itemIds or filter, not both', path: ['filter'] })
+  .refine((b) => !(b.datasetId && b.datasetIds), { message: 'Give datasetId or datasetIds, not both', path: ['datasetIds'] });
 export type CreateTaskInput = z.infer<typeof createTaskBody>;
 
 export const patchTaskBody = z
@@ -75,6 +77,7 @@ export const taskOut = z.object({
   name: z.string(),
   type: z.enum(taskTypes),
   datasetId: z.string().nullable(),
+  datasetCount: z.number().int().describe('How many datasets the task draws items from'),
   recipeId: z.string().nullable(),
   ownerId: z.string().nullable(),
   priority: z.enum(priorities).nullable(),
@@ -94,7 +97,7 @@ export const taskOut = z.object({
   reviewNote: z.object({ body: z.string(), authorId: z.string(), at: z.string() }).nullable().describe('The last review failure comment'),
   links: z.array(z.object({ kind: z.enum(['item', 'finding', 'evaluation_result']), id: z.string() })).optional(),
   progress: progressOut,
-  counts: countsOut,
+  counts: countsOut.extend({ invalid: z.number().int().describe('Current annotations marked invalid') }),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

@@ -135,6 +135,10 @@ export async function transitionTask(ctx: Ctx, caller: Caller, taskId: string, i
       comment: input.comment,
     });
     if (!check.ok) throw new DomainError(check.code, check.reason, { from: before.workflowState, to: input.to });
+    // A review cannot pass over issues nobody has dealt with (docs/workflow.md).
+    if (input.to === 'review_passed' && before.openIssues + before.forReview > 0) {
+      throw new DomainError('open_issues', 'The task has open or for-review issues: resolve or close them before passing the review', { openIssues: before.openIssues, forReview: before.forReview });
+    }
     const reviewNote = check.name === 'fail_review' ? { body: input.comment!.trim(), authorId: caller.userId, at: now.toISOString() } : undefined;
     const [row] = await tx
       .update(tasks)

@@ -9,7 +9,7 @@ import { parseItemFilter } from '../datasets/item-filter.ts';
 import { sampleItems } from '../datasets/sample-items.ts';
 import { listTaskAssignments } from '../assignments/assignments.service.ts';
 import { reassignItems } from '../task-units/reassign.service.ts';
-import { fillTask } from '../tasks/create-task.ts';
+import { fillTask } from '../task-units/fill-task.ts';
 import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskRow } from '../task-units/task-access.ts';
 import { lockUnit } from '../task-units/task-units.ts';
 import type { ItemStatusListener } from '../tasks/status-listeners.ts';

@@ -92,6 +92,9 @@ export interface Shape {
   category?: string;
   value?: number;
   text?: string;
+  /** Segment (episodes): the frame range, both ends included. */
+  startFrame?: number;
+  endFrame?: number;
   attributes?: Record<string, unknown>;
 }
 

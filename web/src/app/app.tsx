@@ -4,6 +4,7 @@ import { SignInPage } from '../features/auth/sign-in-page.tsx';
 import { DatasetsPage } from '../features/datasets/datasets-page.tsx';
 import { TracesPage } from '../features/traces/traces-page.tsx';
 import { TracePage } from '../features/traces/trace-page.tsx';
+import { ReportsPage } from '../features/robotics/reports-page.tsx';
 import { MyWorkPage } from '../features/me/my-work-page.tsx';
 import { ProjectsPage } from '../features/projects/projects-page.tsx';
 import { RecipesPage } from '../features/recipes/recipes-page.tsx';
@@ -38,6 +39,7 @@ function SignedInRoutes({ path }: { path: string }) {
   if (path === '/me') return <MyWorkPage />;
   if ((p = match('/p/:projectId/tasks', path))) return <TasksPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/datasets', path))) return <DatasetsPage key={p.projectId} projectId={p.projectId!} />;
+  if ((p = match('/p/:projectId/reports', path))) return <ReportsPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/recipes', path))) return <RecipesPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/workloads', path))) return <WorkloadsPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/workloads/:workloadId', path))) return <WorkloadDetailPage key={p.workloadId} workloadId={p.workloadId!} />;

@@ -17,7 +17,7 @@ const saveText: Record<SaveState, string> = { saved: 'All changes saved', dirty:
 
 function toolsFor(kind: string, recipe: Recipe | undefined): Tool[] {
   const tools = recipe?.tools ?? ['classification'];
-  return tools.filter((t) => (t === 'bbox' || t === 'polygon' ? kind === 'image' : t === 'text_span' ? kind === 'text' : true));
+  return tools.filter((t) => (t === 'bbox' || t === 'polygon' ? kind === 'image' : t === 'text_span' ? kind === 'text' : t === 'segment' ? kind === 'episode' : true));
 }
 
 /** Editing one item: the viewer, the recipe's tools and labels, statuses, issues and comments. */
@@ -150,6 +150,8 @@ export function AnnotationEditor(props: {
           onAdd={add}
           onChange={(i, s) => update(shapes.map((x, k) => (k === i ? s : x)))}
           onSpan={tool === 'text_span' && !readOnly ? (start, end) => add({ tool: 'text_span', label, start, end }) : undefined}
+          label={label}
+          canSegment={tools.includes('segment')}
         />
       </section>
       <aside className="ws-side">

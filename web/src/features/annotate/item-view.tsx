@@ -2,6 +2,7 @@ import type { Item, Shape } from '../../api/types.ts';
 import { ConversationViewer, RecordViewer, TraceViewer } from './data-viewers.tsx';
 import { ImageViewer, type ImageTool } from './image-viewer.tsx';
 import { TextViewer } from './text-viewer.tsx';
+import { EpisodeViewer } from '../robotics/episode-viewer.tsx';
 
 /** Picks the viewer for the item's kind. */
 export function ItemView(props: {
@@ -16,6 +17,9 @@ export function ItemView(props: {
   onAdd: (s: Shape) => void;
   onChange: (i: number, s: Shape) => void;
   onSpan?: (start: number, end: number) => void;
+  /** Episodes: the label a new segment gets, and whether the recipe offers segments. */
+  label?: string;
+  canSegment?: boolean;
 }) {
   const payload = props.item.payload ?? {};
   switch (props.item.kind) {
@@ -44,6 +48,20 @@ export function ItemView(props: {
       return <ConversationViewer payload={payload} />;
     case 'trace':
       return <TraceViewer payload={payload} />;
+    case 'episode':
+      return (
+        <EpisodeViewer
+          payload={payload}
+          shapes={props.shapes}
+          label={props.label ?? ''}
+          labelIndex={props.labelIndex}
+          readOnly={props.readOnly}
+          canSegment={props.canSegment ?? false}
+          onAdd={props.onAdd}
+          onSelect={props.onSelect}
+          selected={props.selected}
+        />
+      );
     default:
       return <RecordViewer payload={payload} />;
   }

@@ -8,6 +8,8 @@ const describe = (s: Shape) =>
       ? `${s.points?.length ?? 0} points`
       : s.tool === 'text_span'
         ? `chars ${s.start}–${s.end}`
+        : s.tool === 'segment'
+          ? `frames ${s.startFrame}–${s.endFrame}`
         : s.tool === 'multi_classification'
           ? (s.labels ?? []).join(', ') || 'none'
           : '';

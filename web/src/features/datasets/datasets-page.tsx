@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { datasets as datasetsApi } from '../../api/resources.ts';
 import type { Dataset } from '../../api/types.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
+import { navigate } from '../../app/router.tsx';
 import { useRole } from '../../app/session.tsx';
 import { useApi } from '../../app/use-api.ts';
 import { formatDate, humanize } from '../../components/format.ts';
@@ -15,6 +16,7 @@ export function DatasetsPage({ projectId }: { projectId: string }) {
   const { atLeast } = useRole(projectId);
   const list = useApi(() => datasetsApi.list(projectId), [projectId]);
   const [open, setOpen] = useState<string | null>(null);
+  const [chosen, setChosen] = useState<string[]>([]);
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
 
@@ -33,7 +35,13 @@ export function DatasetsPage({ projectId }: { projectId: string }) {
 
   return (
     <Layout projectId={projectId}>
-      <PageHead title="Datasets" />
+      <PageHead title="Datasets">
+        {atLeast('manager') && (
+          <button type="button" className="btn btn-primary" disabled={!chosen.length} title="Create a task over the selected datasets" onClick={() => navigate(`/p/${projectId}/tasks?create=1&datasetIds=${chosen.join(',')}`)}>
+            Annotate{chosen.length ? ` (${chosen.length})` : ''}
+          </button>
+        )}
+      </PageHead>
       <div className="grid-2">
         <Async state={list} empty={(p) => (p.data.length === 0 ? <Empty title="No datasets yet">Create one and import items into it.</Empty> : null)}>
           {(page) => (
@@ -47,6 +55,11 @@ export function DatasetsPage({ projectId }: { projectId: string }) {
                     </span>
                   </button>
                   <CopyId id={d.id} />
+                  {atLeast('manager') && (
+                    <label className="chip">
+                      <input type="checkbox" checked={chosen.includes(d.id)} onChange={(e) => setChosen(e.target.checked ? [...chosen, d.id] : chosen.filter((x) => x !== d.id))} /> select
+                    </label>
+                  )}
                   {open === d.id && <DatasetPanel dataset={d} canImport={atLeast('manager')} onImported={list.reload} />}
                 </li>
               ))}

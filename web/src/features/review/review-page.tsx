@@ -60,6 +60,13 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
   const transitions = vt ? availableTransitions(vt.type as never, vt.workflowState, { isManager: atLeast('manager'), isAssignedAnnotator: false, isAssignedReviewer: true }, { everyItemHasStatus: true }) : [];
   const pass = transitions.find((t) => t.name === 'pass_review');
   const fail = transitions.find((t) => t.name === 'fail_review');
+  // The server refuses a pass over open or for-review issues (409 open_issues, docs/workflow.md): say so before the click.
+  const unresolved = (vt?.counts?.openIssues ?? 0) + (vt?.counts?.forReview ?? 0);
+  const passWhy = !pass
+    ? 'The task is not waiting for review, or your role may not pass it.'
+    : unresolved > 0
+      ? `Pass is disabled: ${vt?.counts?.openIssues ?? 0} open and ${vt?.counts?.forReview ?? 0} for-review issues; resolve them first.`
+      : null;
   const annotation = detail.data?.annotations.find((a) => a.id === picked) ?? detail.data?.annotations[0];
 
   return (
@@ -78,13 +85,18 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
         <strong>Task verdict{vt && vt.id !== task.id ? ` for “${vt.name}”` : ''}</strong>
         <div className="row">
           <input aria-label="Verdict comment" placeholder="Comment (required to fail)" value={verdict} onChange={(e) => setVerdict(e.target.value)} />
-          <button type="button" className="btn btn-primary" disabled={!pass} title={pass ? undefined : 'The task is not waiting for review, or your role may not pass it'} onClick={() => void act(() => tasksApi.transition(verdictTaskId, pass!.to, verdict || undefined), 'Review passed.')}>
+          <button type="button" className="btn btn-primary" disabled={!!passWhy} aria-describedby={passWhy ? 'pass-why' : undefined} onClick={() => void act(() => tasksApi.transition(verdictTaskId, pass!.to, verdict || undefined), 'Review passed.')}>
             Pass task
           </button>
           <button type="button" className="btn btn-danger" disabled={!fail || !verdict.trim()} onClick={() => void act(() => tasksApi.transition(verdictTaskId, fail!.to, verdict), 'Review failed; the annotators see your comment.')}>
             Fail task
           </button>
         </div>
+        {passWhy && (
+          <p id="pass-why" className="muted">
+            {passWhy}
+          </p>
+        )}
         {notice && (
           <p className="notice" role="status">
             {notice}

@@ -25,7 +25,7 @@ function MemberPicks({ members, value, onChange, label }: { members: Member[]; v
   );
 }
 
-export function CreateTaskDialog({ projectId, members, onClose, onCreated }: { projectId: string; members: Member[]; onClose: () => void; onCreated: (t: Task) => void }) {
+export function CreateTaskDialog({ projectId, members, onClose, onCreated, initialDatasetIds }: { projectId: string; members: Member[]; onClose: () => void; onCreated: (t: Task) => void; initialDatasetIds?: string[] }) {
   const datasets = useApi(() => datasetsApi.list(projectId), [projectId]);
   const recipes = useApi(() => recipesApi.list(projectId), [projectId]);
   const [form, setForm] = useState({
@@ -43,6 +43,8 @@ export function CreateTaskDialog({ projectId, members, onClose, onCreated }: { p
     dueDate: '',
     description: '',
   });
+  // Several datasets per task (docs/robotics.md): chosen here or on the datasets page ("Annotate").
+  const [datasetIds, setDatasetIds] = useState<string[]>(initialDatasetIds ?? []);
   const [assignees, setAssignees] = useState<string[]>([]);
   const [reviewers, setReviewers] = useState<string[]>([]);
   const [error, setError] = useState<unknown>(null);
@@ -57,7 +59,7 @@ export function CreateTaskDialog({ projectId, members, onClose, onCreated }: { p
       const task = await tasksApi.create(projectId, {
         name: form.name,
         type: form.type as CreateTaskBody['type'],
-        datasetId: form.datasetId || undefined,
+        ...(datasetIds.length > 1 ? { datasetIds } : { datasetId: datasetIds[0] || undefined }),
         recipeId: form.recipeId || undefined,
         assigneeIds: assignees,
         reviewerIds: reviewers.length ? reviewers : undefined,
@@ -89,9 +91,8 @@ export function CreateTaskDialog({ projectId, members, onClose, onCreated }: { p
             ))}
           </select>
         </Field>
-        <Field label="Dataset" hint={datasets.error !== undefined ? 'Datasets could not be loaded.' : undefined}>
-          <select name="datasetId" value={form.datasetId} onChange={(e) => set('datasetId', e.target.value)}>
-            <option value="">—</option>
+        <Field label="Datasets" hint={datasets.error !== undefined ? 'Datasets could not be loaded.' : 'Ctrl/⌘-click to choose several'}>
+          <select name="datasetIds" multiple size={Math.min(5, Math.max(2, datasets.data?.data.length ?? 2))} value={datasetIds} onChange={(e) => setDatasetIds([...e.target.selectedOptions].map((o) => o.value))}>
             {datasets.data?.data.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.name}

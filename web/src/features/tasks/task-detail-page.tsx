@@ -13,8 +13,9 @@ import { Badge, CopyId, Dialog, Field, ProgressBar, Tabs } from '../../component
 import { TaskAnalytics } from '../analytics/task-analytics.tsx';
 import { memberNames } from './task-columns.tsx';
 import { AssignmentsTab, IssuesTab, ItemsTab } from './task-tabs.tsx';
+import { BatchTab, InvalidAnnotationsTab, TaskDatasetsTab } from '../robotics/task-robotics-tabs.tsx';
 
-type Tab = 'assignments' | 'items' | 'analytics' | 'issues';
+type Tab = 'assignments' | 'items' | 'analytics' | 'issues' | 'datasets' | 'batch' | 'invalid';
 
 /** One task: its state, the actions the viewer's role allows, and four tabs. */
 export function TaskDetailPage({ taskId }: { taskId: string }) {
@@ -45,6 +46,8 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
     isAssignedAnnotator: mine.some((a) => a.role !== 'reviewer'),
     isAssignedReviewer: mine.some((a) => a.role === 'reviewer') || (task.type === 'review' && mine.length > 0),
   };
+  // The server refuses a pass over open or for-review issues (409 open_issues, docs/workflow.md).
+  const passBlocked = (task.counts?.openIssues ?? 0) + (task.counts?.forReview ?? 0) > 0;
   const transitions = availableTransitions(task.type as never, task.workflowState, actor, { everyItemHasStatus: true });
 
   const act = async (what: () => Promise<unknown>, done?: string) => {
@@ -122,12 +125,19 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
             Review failed: “{task.reviewNote.body}”
           </p>
         )}
+        {passBlocked && transitions.some((t) => t.name === 'pass_review') && (
+          <p id="pass-why" className="muted">
+            Pass review is disabled: {task.counts?.openIssues ?? 0} open and {task.counts?.forReview ?? 0} for-review issues; resolve them first.
+          </p>
+        )}
         <div className="actions">
           {transitions.map((t) => (
             <button
               key={t.to}
               type="button"
               className="btn"
+              disabled={t.name === 'pass_review' && passBlocked}
+              aria-describedby={t.name === 'pass_review' && passBlocked ? 'pass-why' : undefined}
               onClick={() => (t.requiresComment ? setFailing(t.to) : void act(() => tasksApi.transition(task.id, t.to), `Moved to ${humanize(t.to)}.`))}
             >
               {humanize(t.name)}
@@ -173,6 +183,11 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
           { key: 'items', label: 'Items' },
           { key: 'analytics', label: 'Analytics' },
           { key: 'issues', label: `Issues${task.counts?.openIssues ? ` (${task.counts.openIssues})` : ''}` },
+          ...(task.type === 'ticket' ? [] : [
+            { key: 'datasets' as const, label: `Datasets (${task.datasetCount})` },
+            { key: 'batch' as const, label: 'Batch annotation' },
+            { key: 'invalid' as const, label: `Invalid annotations${task.counts?.invalid ? ` (${task.counts.invalid})` : ''}` },
+          ]),
         ]}
       />
       <div className="tab-panel">
@@ -180,6 +195,9 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
         {tab === 'items' && <ItemsTab task={task} names={names} />}
         {tab === 'analytics' && <TaskAnalytics task={task} names={names} />}
         {tab === 'issues' && <IssuesTab task={task} />}
+        {tab === 'datasets' && <TaskDatasetsTab task={task} canManage={isManager} onChanged={reload} />}
+        {tab === 'batch' && <BatchTab task={task} />}
+        {tab === 'invalid' && <InvalidAnnotationsTab task={task} names={names} canReview={isManager || atLeast('reviewer')} />}
       </div>
 
       {failing && <FailDialog onClose={() => setFailing(null)} onSubmit={(comment) => act(() => tasksApi.transition(task.id, failing, comment), 'Review failed; the annotators see your comment.').then(() => setFailing(null))} />}

@@ -36,7 +36,7 @@ export function TasksPage({ projectId }: { projectId: string }) {
 
   const [visible, setVisible] = useState(loadVisibleColumns);
   const [selection, setSelection] = useState<Selection>({ mode: 'ids', ids: new Set() });
-  const [creating, setCreating] = useState(false);
+  const [creating, setCreating] = useState(() => search.get('create') === '1');
   const [batchMessage, setBatchMessage] = useState<string | null>(null);
   const [batchError, setBatchError] = useState<unknown>(null);
   const [cursors, setCursors] = useState<string[]>([]);
@@ -170,6 +170,7 @@ export function TasksPage({ projectId }: { projectId: string }) {
         <CreateTaskDialog
           projectId={projectId}
           members={members.data ?? []}
+          initialDatasetIds={search.get('datasetIds')?.split(',').filter(Boolean)}
           onClose={() => setCreating(false)}
           onCreated={(task: Task) => {
             setCreating(false);
