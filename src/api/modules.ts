@@ -11,6 +11,8 @@ import { assignmentRoutes } from '../assignments/assignments.routes.ts';
 import { annotationRoutes } from '../annotations/annotations.routes.ts';
 import { reviewRoutes } from '../reviews/reviews.routes.ts';
 import { qualityRoutes } from '../quality/quality.routes.ts';
+import { exportRoutes } from '../exports/exports.routes.ts';
+import { jobRoutes } from '../jobs/jobs.routes.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, exportRoutes, jobRoutes];

@@ -14,3 +14,5 @@ export * from '../assignments/assignments.table.ts';
 export * from '../annotations/annotations.table.ts';
 export * from '../reviews/reviews.table.ts';
 export * from '../quality/scores.table.ts';
+export * from '../exports/exports.table.ts';
+export * from '../jobs/jobs-admin.table.ts';
