@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { parquetReadObjects } from 'hyparquet';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { createTestApp, unique, type TestApp, type TestUser } from '../support/test-app.ts';
 
 process.env.LOUPE_EXPORT_DIR = mkdtempSync(join(tmpdir(), 'loupe-export-test-'));

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { sql } from 'drizzle-orm';
+import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
+import { defineJob, PgBossQueue } from '../../src/jobs/jobs.ts';
+import { jobDefinitions } from '../../src/jobs/definitions.ts';
+import { appendJobLog } from '../../src/jobs/job-logs.ts';
+
+const seen: string[] = [];
+let release: () => void = () => {};
+let gate = Promise.resolve();
+const adminEcho = defineJob({
+  name: 'test.admin-echo',
+  schema: z.object({ mark: z.string(), fail: z.boolean().optional(), hold: z.boolean().optional() }),
+  retryLimit: 0,
+  handler: async (ctx, data, job) => {
+    await appendJobLog(ctx.db, job.id, `handling ${data.mark}`);
+    if (data.hold) await gate;
+    if (data.fail) throw new Error(`failing ${data.mark}`);
+    seen.push(data.mark);
+  },
+});
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ work: true, jobs: [...jobDefinitions, adminEcho] });
+});
+afterAll(async () => {
+  await t?.post('/api/v1/jobs/resume');
+  await t?.close();
+});
+
+const waitFor = async (check: () => boolean | Promise<boolean>, ms = 20_000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+};
+const enqueue = (data: z.infer<typeof adminEcho.schema>, options: Record<string, unknown> = {}) =>
+  t.ctx.db.transaction((tx) => t.ctx.jobs.enqueue(tx, adminEcho, data, options)) as Promise<string>;
+const stats = async () => (await t.get('/api/v1/jobs/stats')).body.queues.find((q: { name: string }) => q.name === adminEcho.name);
+const stateOf = async (id: string) => (await t.get(`/api/v1/jobs/${id}`)).body.state as string;
+
+describe('job queue admin', () => {
+  it('refuses non-administrators', async () => {
+    const user = await t.user();
+    expect((await t.get('/api/v1/jobs/stats', { token: user.token })).status).toBe(403);
+    expect((await t.post('/api/v1/jobs/pause', undefined, { token: user.token })).status).toBe(403);
+  });
+
+  it('counts jobs per state live, and shows a job with its data, error and logs', async () => {
+    const failed = await enqueue({ mark: unique('f'), fail: true });
+    expect(await waitFor(async () => (await stateOf(failed)) === 'failed')).toBe(true);
+    const detail = (await t.get(`/api/v1/jobs/${failed}`)).body;
+    expect(detail.error).toContain('failing');
+    expect(detail.data.fail).toBe(true);
+    expect(detail.logs.map((l: { message: string }) => l.message)[0]).toContain('handling');
+    const delayed = await enqueue({ mark: unique('d') }, { startAfter: 3600 });
+    const counts = await stats();
+    expect(counts.failed).toBeGreaterThanOrEqual(1);
+    expect(counts.delayed).toBeGreaterThanOrEqual(1);
+    const list = await t.get('/api/v1/jobs', { query: { state: 'delayed', queue: adminEcho.name } });
+    expect(list.body.data.map((j: { id: string }) => j.id)).toContain(delayed);
+    expect((await t.get('/api/v1/jobs/not-an-id')).status).toBe(404);
+  });
+
+  it('pause lets the running job finish and starts none; resume runs the waiting ones', async () => {
+    gate = new Promise((r) => (release = r));
+    const running = unique('running');
+    const runningId = await enqueue({ mark: running, hold: true });
+    expect(await waitFor(async () => (await stateOf(runningId)) === 'active')).toBe(true);
+    expect((await t.post('/api/v1/jobs/pause')).body).toEqual({ paused: true });
+    const waiting = unique('waiting');
+    const waitingId = await enqueue({ mark: waiting });
+    release();
+    expect(await waitFor(() => seen.includes(running))).toBe(true);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(seen).not.toContain(waiting);
+    expect(await stateOf(waitingId)).toBe('waiting');
+    expect((await t.get('/api/v1/jobs/stats')).body.paused).toBe(true);
+    expect((await t.post('/api/v1/jobs/resume')).body).toEqual({ paused: false });
+    expect(await waitFor(() => seen.includes(waiting))).toBe(true);
+  });
+
+  it('clear deletes waiting and delayed jobs only', async () => {
+    await t.post('/api/v1/jobs/pause');
+    const waitingId = await enqueue({ mark: unique('w') });
+    const delayedId = await enqueue({ mark: unique('d') }, { startAfter: 3600 });
+    const failedBefore = (await stats()).failed;
+    const res = await t.post('/api/v1/jobs/clear', {});
+    expect(res.body.deleted).toBeGreaterThanOrEqual(2);
+    expect((await t.get(`/api/v1/jobs/${waitingId}`)).status).toBe(404);
+    expect((await t.get(`/api/v1/jobs/${delayedId}`)).status).toBe(404);
+    expect((await stats()).failed).toBe(failedBefore);
+    await t.post('/api/v1/jobs/resume');
+  });
+
+  it('clean deletes completed and failed jobs older than 24 hours and keeps newer ones', async () => {
+    const old = await enqueue({ mark: unique('old'), fail: true });
+    const recent = await enqueue({ mark: unique('recent'), fail: true });
+    expect(await waitFor(async () => (await stateOf(old)) === 'failed' && (await stateOf(recent)) === 'failed')).toBe(true);
+    await t.ctx.db.execute(sql`update pgboss.job set completed_on = now() - interval '25 hours' where id = ${old}::uuid`);
+    const res = await t.post('/api/v1/jobs/clean');
+    expect(res.body.deleted).toBeGreaterThanOrEqual(1);
+    expect((await t.get(`/api/v1/jobs/${old}`)).status).toBe(404);
+    expect(await stateOf(recent)).toBe('failed');
+  });
+
+  it('retry-failed sends at most `limit` failed jobs back, and refuses more than 1000', async () => {
+    expect((await t.post('/api/v1/jobs/retry-failed', { limit: 1001 })).status).toBe(400);
+    const ids = [await enqueue({ mark: unique('r'), fail: true }), await enqueue({ mark: unique('r'), fail: true })];
+    expect(await waitFor(async () => (await Promise.all(ids.map(stateOf))).every((s) => s === 'failed'))).toBe(true);
+    // Only these two are failed in the queue now: older failures were retried or cleaned above.
+    await t.post('/api/v1/jobs/retry-failed', { limit: 1000, queue: adminEcho.name });
+    expect(await waitFor(async () => (await Promise.all(ids.map(stateOf))).every((s) => s === 'failed'))).toBe(true);
+    const retries = async () => Promise.all(ids.map(async (id) => (await t.get(`/api/v1/jobs/${id}`)).body.retryCount as number));
+    const before = await retries();
+    const res = await t.post('/api/v1/jobs/retry-failed', { limit: 1, queue: adminEcho.name });
+    expect(res.body.retried).toBe(1);
+    expect(await waitFor(async () => (await Promise.all(ids.map(stateOf))).every((s) => s === 'failed') && (await retries()).reduce((a, b) => a + b) === before.reduce((a, b) => a + b) + 1)).toBe(true);
+  });
+
+  it('a queued job survives a restart: a new queue on the same database runs it', async () => {
+    const ran: string[] = [];
+    const restartJob = defineJob({ name: 'test.restart', schema: z.object({ mark: z.string() }), handler: async (_ctx, data) => void ran.push(data.mark) });
+    const first = new PgBossQueue(t.database, { schedule: false });
+    await first.start(t.ctx, [restartJob], { work: false, schedule: false });
+    const mark = unique('restart');
+    await t.ctx.db.transaction((tx) => first.enqueue(tx, restartJob, { mark }));
+    await first.stop(1000);
+    const second = new PgBossQueue(t.database, { schedule: false });
+    await second.start(t.ctx, [restartJob], { work: true, schedule: false });
+    try {
+      expect(await waitFor(() => ran.includes(mark))).toBe(true);
+    } finally {
+      await second.stop(1000);
+    }
+  });
+});
