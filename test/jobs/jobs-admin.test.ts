@@ -26,7 +26,7 @@ beforeAll(async () => {
   t = await createTestApp({ work: true, jobs: [...jobDefinitions, adminEcho] });
 });
 afterAll(async () => {
-  await t?.post('/api/v1/jobs/resume');
+  await t?.ctx.db.execute(sql`update job_queue_state set paused = false where id = 1`);
   await t?.close();
 });
 
@@ -122,20 +122,18 @@ describe('job queue admin', () => {
     expect(await waitFor(async () => (await Promise.all(ids.map(stateOf))).every((s) => s === 'failed') && (await retries()).reduce((a, b) => a + b) === before.reduce((a, b) => a + b) + 1)).toBe(true);
   });
 
-  it('a queued job survives a restart: a new queue on the same database runs it', async () => {
-    const ran: string[] = [];
-    const restartJob = defineJob({ name: 'test.restart', schema: z.object({ mark: z.string() }), handler: async (_ctx, data) => void ran.push(data.mark) });
-    const first = new PgBossQueue(t.database, { schedule: false });
-    await first.start(t.ctx, [restartJob], { work: false, schedule: false });
+  it('a queued job survives a restart: a new queue on the same database runs it, and honours the stored pause', async () => {
+    await t.post('/api/v1/jobs/pause');
     const mark = unique('restart');
-    await t.ctx.db.transaction((tx) => first.enqueue(tx, restartJob, { mark }));
-    await first.stop(1000);
+    await enqueue({ mark });
+    await t.jobs.stop(1000);
+    await t.ctx.db.execute(sql`update job_queue_state set paused = false where id = 1`);
     const second = new PgBossQueue(t.database, { schedule: false });
-    await second.start(t.ctx, [restartJob], { work: true, schedule: false });
+    await second.start(t.ctx, [...jobDefinitions, adminEcho], { work: true, schedule: false });
     try {
-      expect(await waitFor(() => ran.includes(mark))).toBe(true);
+      expect(await waitFor(() => seen.includes(mark))).toBe(true);
     } finally {
       await second.stop(1000);
     }
-  });
+  }, 60_000);
 });
