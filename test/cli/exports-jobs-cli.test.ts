@@ -16,7 +16,7 @@ let url: string;
 beforeAll(async () => {
   t = await createTestApp({ work: true });
   url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-});
+}, 180_000);
 afterAll(() => t?.close());
 
 const loupe = (args: string[], token: string) =>

@@ -89,7 +89,7 @@ describe('job queue admin', () => {
     const waitingId = await enqueue({ mark: unique('w') });
     const delayedId = await enqueue({ mark: unique('d') }, { startAfter: 3600 });
     const failedBefore = (await stats()).failed;
-    const res = await t.post('/api/v1/jobs/clear', {});
+    const res = await t.post('/api/v1/jobs/clear', { queue: adminEcho.name });
     expect(res.body.deleted).toBeGreaterThanOrEqual(2);
     expect((await t.get(`/api/v1/jobs/${waitingId}`)).status).toBe(404);
     expect((await t.get(`/api/v1/jobs/${delayedId}`)).status).toBe(404);
