@@ -48,7 +48,7 @@ async function main() {
     for (let from = 0; from < N; from += 100_000) {
       const to = Math.min(N, from + 100_000);
       await db.execute(sql`
-        with src as (select g, gen_random_uuid() as item_id, gen_random_uuid() as unit_id from generate_series(${from}, ${to - 1}) g),
+        with src as (select g, gen_random_uuid() as item_id, gen_random_uuid() as unit_id from generate_series(${from}::int, ${to - 1}::int) g),
         i as (insert into items (id, project_id, dataset_id, external_id, kind, payload, seq)
           select item_id, ${projectId}::uuid, ${datasetId}::uuid, 'ext-' || g, 'text', jsonb_build_object('text', 'item number ' || g || ' with some words'), g from src),
         u as (insert into task_items (id, project_id, task_id, item_id, position, worker_id, status, done)
