@@ -24,7 +24,7 @@ import type { JobQueue } from '../jobs/jobs.ts';
 import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
-import { moduleRoutes } from './modules.ts';
+import { datasetUse, moduleRoutes, pullGate } from './modules.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -54,7 +54,7 @@ const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url))
  * routes. No socket is opened here: tests call `app.inject()`, `src/main/server.ts` listens.
  */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
-  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs };
+  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, datasetUse, pullGate };
   const fastify = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,

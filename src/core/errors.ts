@@ -26,11 +26,13 @@ export const errorCodes = [
   'linked_tasks_unresolved',
   'idempotency_key_reused',
   'idempotency_in_progress',
+  'workload_has_evaluations',
   // 413 / 415 / 422 / 429
   'payload_too_large',
   'unsupported_media_type',
   'validation_failed',
   'rate_limited',
+  'auto_qa_unavailable',
   // 5xx
   'not_ready',
   'internal_error',

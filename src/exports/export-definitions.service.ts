@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { notFound, invalid } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { exportDefinitions, exportItemDigests, exports, type ExportFormat, type ExportOptions, type ExportScope } from './exports.table.ts';
 import { createExport, exportColumns, toView } from './exports.service.ts';

@@ -5,9 +5,10 @@ import { and, desc, eq, ne } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
 import { appendJobLog } from '../jobs/job-logs.ts';
 import { countExportRows, readExportBatch, type ExportQuery, type ExportRow } from '../annotations/annotations-for-export.ts';
-import { tasksForExport } from '../tasks/tasks-for-export.ts';
+import { tasksForExport } from '../task-units/tasks-for-export.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { recordEvent } from '../outbox/outbox.service.ts';
 import { exportItemDigests, exports, type ExportFormat, type ExportManifest } from './exports.table.ts';
 import { exportDir, extensionOf } from './export-files.ts';
 import { sha256File, type FormatContext, type FormatWriter } from './formats/format.ts';
@@ -29,13 +30,6 @@ const writers: Record<ExportFormat, FormatWriter> = {
 };
 
 const BATCH = 2000;
-
-/** Hook for the outbox event (`export.completed`), wired once `src/outbox/` exists; runs in the completing transaction. */
-export type ExportCompletedHook = (tx: Parameters<Parameters<Ctx['db']['transaction']>[0]>[0], event: { projectId: string; exportId: string; rows: number; bytes: number; format: string }) => Promise<void>;
-let completedHook: ExportCompletedHook | null = null;
-export const onExportCompleted = (hook: ExportCompletedHook) => {
-  completedHook = hook;
-};
 
 /**
  * Runs one export to its file (docs/exports.md). Rows are read in keyset batches; the file is
@@ -138,7 +132,16 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
         .set({ status: 'completed', rows: result.rows, bytes: file.bytes, storedAs: finalName, manifest, progressDone: total, finishedAt: ctx.clock.now() })
         .where(eq(exports.id, row.id));
       await recordAudit(tx, { projectId: row.projectId, actorId: row.createdBy, action: 'export.completed', subjectKind: 'export', subjectId: row.id, after: { rows: result.rows, bytes: file.bytes, sha256: file.sha256 } });
-      await completedHook?.(tx, { projectId: row.projectId, exportId: row.id, rows: result.rows, bytes: file.bytes, format: row.format });
+      // The outbox event commits with the completion (docs/events.md): none without a file.
+      await recordEvent(tx, {
+        projectId: row.projectId,
+        type: 'export.completed',
+        subjectKind: 'export',
+        subjectId: row.id,
+        actorId: row.createdBy,
+        recipientIds: row.createdBy ? [row.createdBy] : [],
+        data: { exportId: row.id, format: row.format, rows: result.rows, bytes: file.bytes, sha256: file.sha256, definitionId: row.definitionId, version: row.version },
+      });
     });
     await log('export completed', { rows: result.rows, bytes: file.bytes, sha256: file.sha256 });
   } catch (error) {

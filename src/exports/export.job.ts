@@ -8,7 +8,7 @@ export const exportJob = defineJob({
   name: 'exports.run',
   schema: z.object({ exportId: z.string() }),
   retryLimit: 2,
-  handler: async (ctx, data, job) => runExport(ctx, data.exportId, job.id),
+  handler: async (ctx, data, job) => runExport(ctx, data.exportId, job?.id ?? `direct-${data.exportId}`),
 });
 
 /** Daily: removes export files older than `LOUPE_EXPORT_RETENTION_DAYS`. */

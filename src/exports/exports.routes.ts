@@ -6,7 +6,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { registerProjectResolver } from '../auth/permissions.ts';
+import { registerProjectResolver } from '../projects/permissions.ts';
 import { exportFormats, exportStatuses } from './exports.table.ts';
 import { createExport, exportFile, listExports, readExport } from './exports.service.ts';
 import { compareVersions, createDefinition, createVersion, readDefinition } from './export-definitions.service.ts';

@@ -1,13 +1,13 @@
 import { and, desc, eq, isNotNull, lt } from 'drizzle-orm';
 import type { JobOptions } from 'pg-boss';
 import type { Caller, Ctx } from '../context.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { DomainError, invalid, notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { tasksForExport } from '../tasks/tasks-for-export.ts';
+import { tasksForExport } from '../task-units/tasks-for-export.ts';
 import { exports, type ExportFormat, type ExportOptions, type ExportScope } from './exports.table.ts';
 import { extensionOf } from './export-files.ts';
 import { exportJob } from './export.job.ts';
@@ -40,8 +40,8 @@ function validateInput(input: CreateExportInput) {
  * one without the other. The caller needs the manager role in the project; tasks of other
  * projects answer 404. `version` makes the export a version of a definition.
  */
-export async function createExport(ctx: Ctx, caller: Caller, projectId: string, input: CreateExportInput, version?: { definitionId: string; tx: Db; number: number }) {
-  const run = async (tx: Db) => {
+export async function createExport(ctx: Ctx, caller: Caller, projectId: string, input: CreateExportInput, version?: { definitionId: string; tx: Tx; number: number }) {
+  const run = async (tx: Tx) => {
     await requireRole(tx, caller, projectId, 'manager', 'Project');
     const scope = validateInput(input);
     const found = await tasksForExport(tx, projectId, [...new Set(input.taskIds)]);

@@ -1,16 +1,19 @@
 import { eq, sql } from 'drizzle-orm';
-import { PgBoss, fromDrizzle, fromPglite, type JobOptions } from 'pg-boss';
+import { PgBoss, fromDrizzle, fromPglite, type JobOptions, type JobResult } from 'pg-boss';
 import type { z } from 'zod';
 import type { Ctx } from '../context.ts';
-import type { Database, Db } from '../db/client.ts';
+import type { Database, Db, Tx } from '../db/client.ts';
 import { jobQueueState } from './jobs-admin.table.ts';
 
 /** A typed background job: its queue name, the schema of its payload and its handler. */
 export interface JobDefinition<T> {
   name: string;
   schema: z.ZodType<T>;
-  /** `job.id` is pg-boss's id: handlers write their log lines under it (`appendJobLog`). */
-  handler: (ctx: Ctx, data: T, job: { id: string }) => Promise<void>;
+  /**
+   * `job.id` is pg-boss's id: handlers write their log lines under it (`appendJobLog`). It is
+   * absent when a handler is called directly (tests, one-off scripts).
+   */
+  handler: (ctx: Ctx, data: T, job?: { id: string }) => Promise<void>;
   /** Cron expression (UTC) when the job also runs on a schedule. */
   cron?: string;
   retryLimit?: number;
@@ -23,7 +26,7 @@ export interface JobQueue {
    * Enqueues a job inside the caller's transaction: the job exists if and only if the change
    * that asked for it commits (a crash between the two cannot lose it or run it for nothing).
    */
-  enqueue<T>(tx: Db, definition: JobDefinition<T>, data: T, options?: JobOptions): Promise<string | null>;
+  enqueue<T>(tx: Tx, definition: JobDefinition<T>, data: T, options?: JobOptions): Promise<string | null>;
   /** Admin actions that need pg-boss itself (the admin service counts and lists in SQL). */
   retryFailed?(queue: string, ids: string[]): Promise<void>;
   deleteQueued?(queue: string): Promise<void>;
@@ -93,8 +96,19 @@ export class PgBossQueue implements JobQueue {
     this.workersStarted = true;
     const ctx = this.ctx;
     for (const def of this.definitions.values()) {
-      await this.boss.work(def.name, { batchSize: 4 }, async (jobs) => {
-        for (const job of jobs) await def.handler(ctx, def.schema.parse(job.data), { id: job.id });
+      // Each job of a batch settles on its own: one failing job must not fail its batch-mates.
+      await this.boss.work(def.name, { batchSize: 4, perJobResults: true }, async (jobs) => {
+        const results: JobResult[] = [];
+        for (const job of jobs) {
+          try {
+            await def.handler(ctx, def.schema.parse(job.data), { id: job.id });
+            results.push({ id: job.id, status: 'completed' });
+          } catch (error) {
+            const e = error instanceof Error ? error : new Error(String(error));
+            results.push({ id: job.id, status: 'failed', output: { message: e.message, stack: e.stack } });
+          }
+        }
+        return results;
       });
     }
   }
@@ -109,7 +123,7 @@ export class PgBossQueue implements JobQueue {
     await this.boss.deleteQueuedJobs(queue);
   }
 
-  async enqueue<T>(tx: Db, definition: JobDefinition<T>, data: T, options: JobOptions = {}) {
+  async enqueue<T>(tx: Tx, definition: JobDefinition<T>, data: T, options: JobOptions = {}) {
     return this.boss.send(definition.name, definition.schema.parse(data) as object, { ...options, db: fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql) });
   }
 

@@ -4,6 +4,7 @@ import { projectsCommand, usersCommand } from '../cli/projects.command.ts';
 import { datasetsCommand, tasksCommand } from '../cli/tasks.command.ts';
 import { exportsCommand } from '../cli/exports.command.ts';
 import { jobsCommand } from '../cli/jobs.command.ts';
+import { workloadsCommand } from '../cli/workloads.command.ts';
 
 /**
  * The `loupe` command: `loupe serve` starts the server; every other command talks HTTP through
@@ -29,6 +30,7 @@ program.addCommand(itemsCommand(global));
 program.addCommand(tasksCommand(global));
 program.addCommand(exportsCommand(global));
 program.addCommand(jobsCommand(global));
+program.addCommand(workloadsCommand(global));
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`loupe: ${error.message}\n`);

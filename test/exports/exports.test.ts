@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { parquetReadObjects } from 'hyparquet';
 import { Ajv } from 'ajv';
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { readEvents } from '../../src/outbox/outbox.service.ts';
 import { createTestApp, unique, type TestApp, type TestUser } from '../support/test-app.ts';
 
 process.env.LOUPE_EXPORT_DIR = mkdtempSync(join(tmpdir(), 'loupe-export-test-'));
@@ -229,6 +232,75 @@ describe('export scopes', () => {
   });
 });
 
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('versioned export definitions', () => {
+  async function nextVersion(f: Fixture, definitionId: string) {
+    const res = await t.post(`/api/v1/export-definitions/${definitionId}/versions`, undefined, { token: f.owner.token });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const done = await waitFor(() => t.get(`/api/v1/exports/${res.body.id}`, { token: f.owner.token }).then((r) => r.body), (e) => e.status === 'completed' || e.status === 'failed');
+    expect(done.status, done.error).toBe('completed');
+    return res.body as { id: string; version: number };
+  }
+  const download = async (exportId: string, token: string) =>
+    (await t.app.inject({ method: 'GET', url: `/api/v1/exports/${exportId}/download`, headers: { authorization: `Bearer ${token}` } })).rawPayload;
+
+  it('compare lists the items added and changed between two versions, and removed the other way round', async () => {
+    const f = await fixture(4, 2);
+    const token = f.owner.token;
+    const definitionId = (await t.post(`/api/v1/projects/${f.projectId}/export-definitions`, { name: unique('def'), taskIds: [f.taskId], format: 'jsonl' }, { token })).body.id;
+    const v1 = await nextVersion(f, definitionId);
+    await t.put(`/api/v1/tasks/${f.taskId}/items/${f.itemIds[0]}/annotations`, { shapes: [{ tool: 'classification', label: 'dog' }] }, { token });
+    await t.put(`/api/v1/tasks/${f.taskId}/items/${f.itemIds[2]}/annotations`, { shapes: [{ tool: 'classification', label: 'cat' }] }, { token });
+    const v2 = await nextVersion(f, definitionId);
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+    const forward = await t.get(`/api/v1/export-definitions/${definitionId}/compare`, { token, query: { from: 1, to: 2 } });
+    expect(forward.status).toBe(200);
+    expect(forward.body.added.map((r: { itemId: string }) => r.itemId)).toEqual([f.itemIds[2]]);
+    expect(forward.body.changed.map((r: { itemId: string }) => r.itemId)).toEqual([f.itemIds[0]]);
+    expect(forward.body.removed).toEqual([]);
+    expect(forward.body.truncated).toBe(false);
+    const backward = await t.get(`/api/v1/export-definitions/${definitionId}/compare`, { token, query: { from: 2, to: 1 } });
+    expect(backward.body.removed.map((r: { itemId: string }) => r.itemId)).toEqual([f.itemIds[2]]);
+    expect(backward.body.added).toEqual([]);
+    // The unchanged item (1) is in neither list; a version that does not exist is 404.
+    expect((await t.get(`/api/v1/export-definitions/${definitionId}/compare`, { token, query: { from: 1, to: 3 } })).status).toBe(404);
+    const annotator = await t.member(f.projectId, 'annotator');
+    expect((await t.get(`/api/v1/export-definitions/${definitionId}/compare`, { token: annotator.token, query: { from: 1, to: 2 } })).status).toBe(403);
+    const stranger = await t.project();
+    expect((await t.get(`/api/v1/export-definitions/${definitionId}/compare`, { token: stranger.owner.token, query: { from: 1, to: 2 } })).status).toBe(404);
+  });
+
+  it("each version's manifest carries the sha256 and size of the file that downloads", async () => {
+    const f = await fixture(3, 3);
+    const definitionId = (await t.post(`/api/v1/projects/${f.projectId}/export-definitions`, { name: unique('def'), taskIds: [f.taskId], format: 'csv' }, { token: f.owner.token })).body.id;
+    const v1 = await nextVersion(f, definitionId);
+    await t.put(`/api/v1/tasks/${f.taskId}/items/${f.itemIds[1]}/annotations`, { shapes: [{ tool: 'classification', label: 'dog' }] }, { token: f.owner.token });
+    const v2 = await nextVersion(f, definitionId);
+    const definition = (await t.get(`/api/v1/export-definitions/${definitionId}`, { token: f.owner.token })).body;
+    expect(definition.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    for (const v of [v1, v2]) {
+      const bytes = download(v.id, f.owner.token);
+      const manifest = definition.versions.find((x: { id: string }) => x.id === v.id).manifest;
+      const file = await bytes;
+      expect(manifest.sha256).toBe(sha256(file));
+      expect(manifest.bytes).toBe(file.length);
+      expect(manifest.files).toEqual([{ path: expect.any(String), bytes: file.length, sha256: sha256(file) }]);
+    }
+    // The two versions differ (item 1 changed), so their checksums do too.
+    const [m2, m1] = definition.versions.map((v: { manifest: { sha256: string } }) => v.manifest.sha256);
+    expect(m1).not.toBe(m2);
+  });
+
+  it('records one export.completed event with the completed export', async () => {
+    const f = await fixture(2, 2);
+    const { meta } = await runExport(f, { taskIds: [f.taskId], format: 'jsonl' });
+    const events = await readEvents(t.ctx.db, { afterSeq: 0, limit: 100, projectId: f.projectId, types: ['export.completed'] });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ subjectKind: 'export', subjectId: meta.id, actorId: f.owner.id, data: { exportId: meta.id, rows: 2, format: 'jsonl', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+  });
+});
+
 describe('lerobot export', () => {
   const episode = (frames: number) => ({
     kind: 'record',
@@ -251,7 +323,7 @@ describe('lerobot export', () => {
   it('writes the v3.0 layout: info.json, tasks and episodes metadata, and frames of many episodes in one file', async () => {
     const f = await fixture(0, 0, [episode(3), episode(2)]);
     for (const itemId of f.itemIds) await t.put(`/api/v1/tasks/${f.taskId}/items/${itemId}/annotations`, { shapes: [{ tool: 'classification', label: 'cat' }] }, { token: f.owner.token });
-    const { bytes } = await runExport(f, { taskIds: [f.taskId], format: 'lerobot' });
+    const { bytes, meta } = await runExport(f, { taskIds: [f.taskId], format: 'lerobot' });
     const root = await unzip(bytes);
     const info = JSON.parse(readFileSync(join(root, 'meta/info.json'), 'utf8'));
     expect(info).toMatchObject({ codebase_version: 'v3.0', fps: 10, total_episodes: 2, total_frames: 5, total_tasks: 1 });
@@ -266,6 +338,19 @@ describe('lerobot export', () => {
     expect(episodes.map((e) => Number(e.length)).sort()).toEqual([2, 3]);
     const tasks = await readParquet(join(root, 'meta/tasks.parquet'));
     expect(tasks).toEqual([{ task: 'pick the cube', task_index: 0n }]);
+    // The manifest lists every member of the archive with the sha256 of its unzipped bytes.
+    // (GET /exports/:id shows no manifest; the definitions' versions do. Read the stored one.)
+    const stored = await t.ctx.db.execute(sql`select manifest from exports where id = ${meta.id}::uuid`);
+    const manifest = ((stored as unknown as { rows?: unknown[] }).rows ?? (stored as unknown as unknown[]))[0] as { manifest: { sha256: string; files: unknown[] } };
+    expect(manifest.manifest).toBeTruthy();
+    const { manifest: m } = manifest;
+    const manifestFiles = m.files;
+    expect(m.sha256).toBe(sha256(bytes));
+    expect(manifestFiles.map((x) => (x as { path: string }).path)).toContain('meta/info.json');
+    for (const member of manifestFiles as Array<{ path: string; bytes: number; sha256: string }>) {
+      const content = readFileSync(join(root, member.path));
+      expect({ path: member.path, bytes: content.length, sha256: sha256(content) }).toEqual(member);
+    }
   });
 
   it('writes the v2.1 layout on request: one parquet file per episode and JSONL metadata', async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { sql } from 'drizzle-orm';
 import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
 import { defineJob, PgBossQueue } from '../../src/jobs/jobs.ts';
-import { jobDefinitions } from '../../src/jobs/definitions.ts';
+import { jobDefinitions } from '../../src/main/job-definitions.ts';
 import { appendJobLog } from '../../src/jobs/job-logs.ts';
 
 const seen: string[] = [];
@@ -14,16 +14,21 @@ const adminEcho = defineJob({
   schema: z.object({ mark: z.string(), fail: z.boolean().optional(), hold: z.boolean().optional() }),
   retryLimit: 0,
   handler: async (ctx, data, job) => {
-    await appendJobLog(ctx.db, job.id, `handling ${data.mark}`);
+    await appendJobLog(ctx.db, job?.id ?? 'direct', `handling ${data.mark}`);
     if (data.hold) await gate;
     if (data.fail) throw new Error(`failing ${data.mark}`);
     seen.push(data.mark);
   },
 });
 
+/** The retry test's own queue: no other test's failed jobs compete for "oldest failure first". */
+const retryEcho = defineJob({ ...adminEcho, name: 'test.admin-retry' });
+
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ work: true, jobs: [...jobDefinitions, adminEcho] });
+  // Its own database on PostgreSQL: pause, clear, clean and retry act on every queue of a
+  // database, and the run's shared database holds other test files' jobs.
+  t = await createTestApp({ work: true, jobs: [...jobDefinitions, adminEcho, retryEcho], ownDatabase: true });
 });
 afterAll(async () => {
   await t?.ctx.db.execute(sql`update job_queue_state set paused = false where id = 1`);
@@ -108,18 +113,35 @@ describe('job queue admin', () => {
     expect(await stateOf(recent)).toBe('failed');
   });
 
-  it('retry-failed sends at most `limit` failed jobs back, and refuses more than 1000', async () => {
+  it('retry-failed sends at most `limit` failed jobs back, oldest failure first, and refuses more than 1000', async () => {
     expect((await t.post('/api/v1/jobs/retry-failed', { limit: 1001 })).status).toBe(400);
-    const ids = [await enqueue({ mark: unique('r'), fail: true }), await enqueue({ mark: unique('r'), fail: true })];
-    expect(await waitFor(async () => (await Promise.all(ids.map(stateOf))).every((s) => s === 'failed'))).toBe(true);
-    // Only these two are failed in the queue now: older failures were retried or cleaned above.
-    await t.post('/api/v1/jobs/retry-failed', { limit: 1000, queue: adminEcho.name });
-    expect(await waitFor(async () => (await Promise.all(ids.map(stateOf))).every((s) => s === 'failed'))).toBe(true);
-    const retries = async () => Promise.all(ids.map(async (id) => (await t.get(`/api/v1/jobs/${id}`)).body.retryCount as number));
-    const before = await retries();
-    const res = await t.post('/api/v1/jobs/retry-failed', { limit: 1, queue: adminEcho.name });
+    const send = (mark: string) => t.ctx.db.transaction((tx) => t.ctx.jobs.enqueue(tx, retryEcho, { mark, fail: true })) as Promise<string>;
+    const ids = [await send(unique('r')), await send(unique('r'))];
+    const detail = async (id: string) => (await t.get(`/api/v1/jobs/${id}`)).body as { state: string; retryCount: number; completedAt: string };
+    const settled = async () => {
+      const all = await Promise.all(ids.map(detail));
+      return all.every((d) => d.state === 'failed') ? all : null;
+    };
+    expect(await waitFor(async () => (await settled()) !== null)).toBe(true);
+    // The second one failed an hour earlier: oldest failure first means it is the one retried.
+    await t.ctx.db.execute(sql`update pgboss.job set completed_on = completed_on - interval '1 hour' where id = ${ids[1]}::uuid`);
+    const before = (await settled())!;
+    // pg-boss counts an attempt when a worker claims the job again: the retried one shows it.
+    const res = await t.post('/api/v1/jobs/retry-failed', { limit: 1, queue: retryEcho.name });
     expect(res.body.retried).toBe(1);
-    expect(await waitFor(async () => (await Promise.all(ids.map(stateOf))).every((s) => s === 'failed') && (await retries()).reduce((a, b) => a + b) === before.reduce((a, b) => a + b) + 1)).toBe(true);
+    const total = (all: typeof before) => all.reduce((n, d) => n + d.retryCount, 0);
+    expect(await waitFor(async () => {
+      const now = await settled();
+      return now !== null && total(now) === total(before) + 1;
+    })).toBe(true);
+    const after = (await settled())!;
+    expect(after[1]!.retryCount).toBe(before[1]!.retryCount + 1);
+    expect(after[0]!.retryCount).toBe(before[0]!.retryCount);
+    // A queue filter keeps other queues' failures where they are.
+    const elsewhere = await enqueue({ mark: unique('e'), fail: true });
+    expect(await waitFor(async () => (await stateOf(elsewhere)) === 'failed')).toBe(true);
+    expect((await t.post('/api/v1/jobs/retry-failed', { limit: 1000, queue: retryEcho.name })).body.retried).toBe(2);
+    expect(await stateOf(elsewhere)).toBe('failed');
   });
 
   it('a queued job survives a restart: a new queue on the same database runs it, and honours the stored pause', async () => {
@@ -129,7 +151,7 @@ describe('job queue admin', () => {
     await t.jobs.stop(1000);
     await t.ctx.db.execute(sql`update job_queue_state set paused = false where id = 1`);
     const second = new PgBossQueue(t.database, { schedule: false });
-    await second.start(t.ctx, [...jobDefinitions, adminEcho], { work: true, schedule: false });
+    await second.start(t.ctx, [...jobDefinitions, adminEcho, retryEcho], { work: true, schedule: false });
     try {
       expect(await waitFor(() => seen.includes(mark))).toBe(true);
     } finally {

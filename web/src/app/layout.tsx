@@ -14,9 +14,12 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         { to: `/p/${pid}/tasks`, label: 'Tasks' },
         { to: `/p/${pid}/datasets`, label: 'Datasets' },
         { to: `/p/${pid}/recipes`, label: 'Recipes' },
+        { to: `/p/${pid}/workloads`, label: 'Workloads' },
+        { to: `/p/${pid}/exports`, label: 'Exports' },
         { to: '/me', label: 'My work' },
       ]
     : [{ to: '/me', label: 'My work' }];
+  if (me.isAdmin) nav.push({ to: '/admin/queue', label: 'Queue' });
   return (
     <div className="app">
       <header className="topbar">
