@@ -81,10 +81,10 @@ const folderModules = layers.flat().filter((m) => !['routes', 'http', 'sdk'].inc
 
 const elements = [
   // drizzle-kit's list of every table (not imported by code: `db/client.ts` has no schema).
-  { type: 'schema', pattern: 'src/db/schema.ts', partialMatch: false },
-  { type: KERNEL, pattern: 'src/context.ts', partialMatch: false },
-  { type: 'http', pattern: ['src/api/access.ts', 'src/api/problem.ts'], partialMatch: false },
-  { type: 'routes', pattern: 'src/*/*.routes.ts', partialMatch: false },
+  { type: 'schema', pattern: 'src/db/schema.ts', mode: 'full' },
+  { type: KERNEL, pattern: 'src/context.ts', mode: 'full' },
+  { type: 'http', pattern: ['src/api/access.ts', 'src/api/problem.ts'], mode: 'full' },
+  { type: 'routes', pattern: 'src/*/*.routes.ts', mode: 'full' },
   { type: 'sdk', pattern: 'sdk' },
   ...folderModules.map((m) => ({ type: m, pattern: `src/${m}` })),
 ];

@@ -642,6 +642,975 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/eval-results/{resultId}/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a ticket task linked to a failed result, optionally drafting its test case
+         * @description Requires the manager role or higher in the project of `resultId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    resultId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assigneeIds?: string[];
+                        /** @default false */
+                        draftItem?: boolean;
+                        name?: string;
+                        /** @enum {string} */
+                        priority?: "high" | "medium" | "low";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allocation: {
+                                batchSize: number;
+                                leaseSeconds: number;
+                                maxWorkload: number;
+                                /** @enum {string} */
+                                method: "distribution" | "pulling";
+                                workload?: {
+                                    [key: string]: number;
+                                };
+                            };
+                            archived: boolean;
+                            consensus: {
+                                annotatorsPerItem: number;
+                            } | null;
+                            counts: {
+                                done: number;
+                                forReview: number;
+                                items: number;
+                                openIssues: number;
+                                pending: number;
+                                withStatus: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            datasetId: string | null;
+                            description: string | null;
+                            dueDate: string | null;
+                            honeypot: {
+                                /** @description Managers and owners only: annotators are not told which items are gold */
+                                goldItemIds?: string[];
+                                ratio: number;
+                            } | null;
+                            id: string;
+                            links?: {
+                                id: string;
+                                /** @enum {string} */
+                                kind: "item" | "finding" | "evaluation_result";
+                            }[];
+                            lockAfterDueDate: boolean;
+                            locked: boolean;
+                            name: string;
+                            ownerId: string | null;
+                            priority: ("high" | "medium" | "low") | null;
+                            progress: {
+                                done: number;
+                                etaSeconds: number | null;
+                                percent: number;
+                                total: number;
+                            };
+                            projectId: string;
+                            recipeId: string | null;
+                            /** @description The last review failure comment */
+                            reviewNote: {
+                                at: string;
+                                authorId: string;
+                                body: string;
+                            } | null;
+                            sourceTaskId: string | null;
+                            /** @enum {string} */
+                            status: "open" | "in_progress" | "completed" | "completed_with_issues";
+                            /** @enum {string} */
+                            type: "labeling" | "review" | "consensus" | "qualification" | "honeypot" | "ticket";
+                            /** Format: date-time */
+                            updatedAt: string;
+                            workflowState: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an evaluation run with its decision counts
+         * @description Requires the viewer role or higher in the project of `runId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            counts: {
+                                draft: number;
+                                duplicate: number;
+                                error: number;
+                                filtered_out: number;
+                                rate_limited: number;
+                                sampled_out: number;
+                                scored: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            endedAt: string | null;
+                            evalTaskId: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "backfill" | "continuous" | "dataset";
+                            params: {
+                                from?: string;
+                                max?: number;
+                                to?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "stopped" | "failed";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-runs/{runId}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Why each span or item was or was not scored
+         * @description Requires the viewer role or higher in the project of `runId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    decision?: "scored" | "error" | "filtered_out" | "sampled_out" | "draft" | "duplicate" | "rate_limited";
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @enum {string} */
+                                decision: "scored" | "error" | "filtered_out" | "sampled_out" | "draft" | "duplicate" | "rate_limited";
+                                evaluatorId: string | null;
+                                id: string;
+                                itemId: string | null;
+                                message: string | null;
+                                resultId: string | null;
+                                runId: string;
+                                spanId: string | null;
+                                /** @enum {string} */
+                                subjectKind: "span" | "item";
+                                traceId: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-runs/{runId}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A run’s log, oldest first
+         * @description Requires the viewer role or higher in the project of `runId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                at: string;
+                                id: string;
+                                /** @enum {string} */
+                                level: "info" | "warn" | "error";
+                                message: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-runs/{runId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dataset run’s results per test case
+         * @description Requires the viewer role or higher in the project of `runId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                checks: {
+                                    evaluatorId: string;
+                                    evaluatorName: string;
+                                    explanation: string;
+                                    label: string;
+                                    passed: boolean;
+                                    resultId: string;
+                                    score: number;
+                                }[];
+                                id: string;
+                                itemId: string;
+                                passed: boolean;
+                                reason: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an evaluation task with its status and last five runs
+         * @description Requires the viewer role or higher in the project of `evalTaskId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blockAfterErrors: number;
+                            blockedReason: string | null;
+                            consecutiveErrors: number;
+                            continuous: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            evaluatorIds: string[];
+                            filter: {
+                                attributes?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                model?: string;
+                                spanKind?: string;
+                            };
+                            id: string;
+                            lastRuns: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            projectId: string;
+                            quietSeconds: number;
+                            samplingRate: number;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "blocked";
+                            target: {
+                                datasetId?: string;
+                                /** @enum {string} */
+                                kind: "spans" | "dataset";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}/backfill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a one-time run: spans in [from, to) capped at max, or a dataset task’s items
+         * @description Requires the manager role or higher in the project of `evalTaskId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        from?: string;
+                        max?: number;
+                        /** Format: date-time */
+                        to?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            counts: {
+                                draft: number;
+                                duplicate: number;
+                                error: number;
+                                filtered_out: number;
+                                rate_limited: number;
+                                sampled_out: number;
+                                scored: number;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            endedAt: string | null;
+                            evalTaskId: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "backfill" | "continuous" | "dataset";
+                            params: {
+                                from?: string;
+                                max?: number;
+                                to?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            startedAt: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "stopped" | "failed";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause an evaluation task (continuous mode stops; running runs stop at their next batch)
+         * @description Requires the manager role or higher in the project of `evalTaskId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blockAfterErrors: number;
+                            blockedReason: string | null;
+                            consecutiveErrors: number;
+                            continuous: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            evaluatorIds: string[];
+                            filter: {
+                                attributes?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                model?: string;
+                                spanKind?: string;
+                            };
+                            id: string;
+                            lastRuns: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            projectId: string;
+                            quietSeconds: number;
+                            samplingRate: number;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "blocked";
+                            target: {
+                                datasetId?: string;
+                                /** @enum {string} */
+                                kind: "spans" | "dataset";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused or blocked evaluation task (clears the block and its reason)
+         * @description Requires the manager role or higher in the project of `evalTaskId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blockAfterErrors: number;
+                            blockedReason: string | null;
+                            consecutiveErrors: number;
+                            continuous: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            evaluatorIds: string[];
+                            filter: {
+                                attributes?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                model?: string;
+                                spanKind?: string;
+                            };
+                            id: string;
+                            lastRuns: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            projectId: string;
+                            quietSeconds: number;
+                            samplingRate: number;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "blocked";
+                            target: {
+                                datasetId?: string;
+                                /** @enum {string} */
+                                kind: "spans" | "dataset";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/eval-tasks/{evalTaskId}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An evaluation task’s runs, newest first
+         * @description Requires the viewer role or higher in the project of `evalTaskId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    evalTaskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluators/{evaluatorId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an evaluator
+         * @description Requires the viewer role or higher in the project of `evaluatorId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evaluatorId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            baseUrl: string | null;
+                            check: ("exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency") | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "code" | "llm";
+                            labels: {
+                                [key: string]: number;
+                            } | null;
+                            model: string | null;
+                            name: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            template: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete an evaluator no evaluation task uses (409 evaluator_in_use)
+         * @description Requires the manager role or higher in the project of `evaluatorId`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evaluatorId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change an evaluator
+         * @description Requires the manager role or higher in the project of `evaluatorId`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    evaluatorId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        baseUrl?: string | null;
+                        labels?: {
+                            [key: string]: number;
+                        };
+                        model?: string;
+                        name?: string;
+                        params?: {
+                            [key: string]: unknown;
+                        };
+                        template?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            baseUrl: string | null;
+                            check: ("exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency") | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "code" | "llm";
+                            labels: {
+                                [key: string]: number;
+                            } | null;
+                            model: string | null;
+                            name: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            template: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/export-definitions/{definitionId}": {
         parameters: {
             query?: never;
@@ -2281,6 +3250,370 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{projectId}/eval-tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s evaluation tasks, newest first, with their last five runs
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                blockAfterErrors: number;
+                                blockedReason: string | null;
+                                consecutiveErrors: number;
+                                continuous: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                                evaluatorIds: string[];
+                                filter: {
+                                    attributes?: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                    model?: string;
+                                    spanKind?: string;
+                                };
+                                id: string;
+                                lastRuns: {
+                                    counts: {
+                                        draft: number;
+                                        duplicate: number;
+                                        error: number;
+                                        filtered_out: number;
+                                        rate_limited: number;
+                                        sampled_out: number;
+                                        scored: number;
+                                    };
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    endedAt: string | null;
+                                    evalTaskId: string;
+                                    id: string;
+                                    /** @enum {string} */
+                                    kind: "backfill" | "continuous" | "dataset";
+                                    params: {
+                                        from?: string;
+                                        max?: number;
+                                        to?: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                    projectId: string;
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    status: "queued" | "running" | "completed" | "stopped" | "failed";
+                                }[];
+                                mapping: {
+                                    [key: string]: string;
+                                };
+                                name: string;
+                                projectId: string;
+                                quietSeconds: number;
+                                samplingRate: number;
+                                /** @enum {string} */
+                                status: "active" | "paused" | "blocked";
+                                target: {
+                                    datasetId?: string;
+                                    /** @enum {string} */
+                                    kind: "spans" | "dataset";
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an evaluation task over spans or a dataset
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 20 */
+                        blockAfterErrors?: number;
+                        /** @default false */
+                        continuous?: boolean;
+                        evaluatorIds: string[];
+                        filter?: {
+                            attributes?: {
+                                [key: string]: string | number | boolean;
+                            };
+                            model?: string;
+                            spanKind?: string;
+                        };
+                        mapping?: {
+                            [key: string]: string;
+                        };
+                        name: string;
+                        /** @default 30 */
+                        quietSeconds?: number;
+                        samplingRate: number;
+                        target: {
+                            /** @enum {string} */
+                            kind: "spans";
+                        } | {
+                            /** Format: uuid */
+                            datasetId: string;
+                            /** @enum {string} */
+                            kind: "dataset";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blockAfterErrors: number;
+                            blockedReason: string | null;
+                            consecutiveErrors: number;
+                            continuous: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            evaluatorIds: string[];
+                            filter: {
+                                attributes?: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                model?: string;
+                                spanKind?: string;
+                            };
+                            id: string;
+                            lastRuns: {
+                                counts: {
+                                    draft: number;
+                                    duplicate: number;
+                                    error: number;
+                                    filtered_out: number;
+                                    rate_limited: number;
+                                    sampled_out: number;
+                                    scored: number;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                endedAt: string | null;
+                                evalTaskId: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "backfill" | "continuous" | "dataset";
+                                params: {
+                                    from?: string;
+                                    max?: number;
+                                    to?: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                startedAt: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "stopped" | "failed";
+                            }[];
+                            mapping: {
+                                [key: string]: string;
+                            };
+                            name: string;
+                            projectId: string;
+                            quietSeconds: number;
+                            samplingRate: number;
+                            /** @enum {string} */
+                            status: "active" | "paused" | "blocked";
+                            target: {
+                                datasetId?: string;
+                                /** @enum {string} */
+                                kind: "spans" | "dataset";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/evaluators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s evaluators
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                baseUrl: string | null;
+                                check: ("exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency") | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: string;
+                                /** @enum {string} */
+                                kind: "code" | "llm";
+                                labels: {
+                                    [key: string]: number;
+                                } | null;
+                                model: string | null;
+                                name: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                projectId: string;
+                                template: string | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an evaluator: a code check or an LLM judge
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        check: "exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency";
+                        /** @enum {string} */
+                        kind: "code";
+                        name: string;
+                        /** @default {} */
+                        params?: {
+                            [key: string]: unknown;
+                        };
+                    } | {
+                        /** Format: uri */
+                        baseUrl?: string;
+                        /** @enum {string} */
+                        kind: "llm";
+                        labels: {
+                            [key: string]: number;
+                        };
+                        model: string;
+                        name: string;
+                        template: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            baseUrl: string | null;
+                            check: ("exact_match" | "contains" | "regex" | "json_valid" | "json_schema" | "length" | "latency") | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "code" | "llm";
+                            labels: {
+                                [key: string]: number;
+                            } | null;
+                            model: string | null;
+                            name: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            projectId: string;
+                            template: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{projectId}/export-definitions": {
         parameters: {
             query?: never;
@@ -2590,6 +3923,158 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/ingest-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s ingest tokens (never the tokens themselves)
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: string;
+                                lastUsedAt: string | null;
+                                name: string;
+                                /** @description The first characters of the token, to tell tokens apart */
+                                prefix: string;
+                                projectId: string;
+                                revokedAt: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an ingest token for OTLP trace export (the token is shown once)
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            lastUsedAt: string | null;
+                            name: string;
+                            /** @description The first characters of the token, to tell tokens apart */
+                            prefix: string;
+                            projectId: string;
+                            revokedAt: string | null;
+                            /** @description Shown once: only its digest is stored */
+                            token: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/ingest-tokens/{ingestTokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an ingest token (its exports answer 401 from now on)
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    ingestTokenId: string;
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: string;
+                            lastUsedAt: string | null;
+                            name: string;
+                            /** @description The first characters of the token, to tell tokens apart */
+                            prefix: string;
+                            projectId: string;
+                            revokedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -2986,6 +4471,168 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{projectId}/spans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s spans, newest first, with their evaluations (no input/output)
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    /** @description Spans with an evaluation result of this label */
+                    evalLabel?: string;
+                    /** @description With evalLabel: results of this evaluator only */
+                    evaluatorId?: string;
+                    /** @description A span filter (JSON, see docs/traces.md): fields name, traceId, spanKind, model, statusCode, durationMs, totalTokens, startTime; attributes.<key>, resource.<key> */
+                    filter?: string;
+                    /** @description Spans starting at or after */
+                    from?: string;
+                    limit?: number;
+                    model?: string;
+                    /** @description OpenInference span kind, e.g. LLM */
+                    spanKind?: string;
+                    /** @description Spans starting before */
+                    to?: string;
+                    traceId?: string;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description Span attributes, dotted keys unfolded into nested objects; input.value/output.value are not here */
+                                attributes: {
+                                    [key: string]: unknown;
+                                };
+                                completionTokens: number | null;
+                                durationMs: number;
+                                /** Format: date-time */
+                                endTime: string;
+                                evaluations: {
+                                    evalTaskId: string;
+                                    evaluatorId: string;
+                                    explanation: string | null;
+                                    label: string | null;
+                                    runId: string;
+                                    score: number | null;
+                                }[];
+                                /** @description `llm.model_name` */
+                                model: string | null;
+                                name: string;
+                                /**
+                                 * @description OpenTelemetry span kind
+                                 * @enum {string}
+                                 */
+                                otelKind: "unspecified" | "internal" | "server" | "client" | "producer" | "consumer";
+                                parentSpanId: string | null;
+                                promptTokens: number | null;
+                                serviceName: string | null;
+                                spanId: string;
+                                /** @description OpenInference `openinference.span.kind` (LLM, CHAIN, RETRIEVER, …) */
+                                spanKind: string | null;
+                                /** Format: date-time */
+                                startTime: string;
+                                /** @enum {string} */
+                                statusCode: "unset" | "ok" | "error";
+                                statusMessage: string | null;
+                                totalTokens: number | null;
+                                traceId: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/spans/to-dataset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add spans (by id or by filter) to a dataset as items of kind trace; idempotent per span
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        datasetId: string;
+                        /** @description A span filter (see docs/traces.md) */
+                        filter?: unknown;
+                        /** Format: date-time */
+                        from?: string;
+                        max?: number;
+                        spanIds?: string[];
+                        /** Format: date-time */
+                        to?: string;
+                        traceId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Items added */
+                            created: number;
+                            /** @description Spans already in the dataset (nothing added) */
+                            existing: number;
+                            /** @description Spans selected */
+                            matched: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{projectId}/summary": {
         parameters: {
             query?: never;
@@ -3115,7 +4762,7 @@ export interface paths {
                                 links?: {
                                     id: string;
                                     /** @enum {string} */
-                                    kind: "item" | "finding";
+                                    kind: "item" | "finding" | "evaluation_result";
                                 }[];
                                 lockAfterDueDate: boolean;
                                 locked: boolean;
@@ -3277,7 +4924,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -3394,6 +5041,180 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project’s traces, newest first: root name, start, duration, spans, model, tokens, status
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    from?: string;
+                    limit?: number;
+                    model?: string;
+                    status?: "ok" | "error";
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                durationMs: number;
+                                /** Format: date-time */
+                                endTime: string;
+                                errorCount: number;
+                                /** Format: date-time */
+                                lastReceivedAt: string;
+                                model: string | null;
+                                rootName: string | null;
+                                rootSpanId: string | null;
+                                spanCount: number;
+                                /** Format: date-time */
+                                startTime: string;
+                                /** @enum {string} */
+                                statusCode: "ok" | "error";
+                                totalTokens: number;
+                                traceId: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/traces/{traceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One trace: its spans (oldest first) with input/output, attributes, events and evaluations
+         * @description Requires the viewer role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                    traceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            durationMs: number;
+                            /** Format: date-time */
+                            endTime: string;
+                            rootName: string | null;
+                            spanCount: number;
+                            spans: {
+                                /** @description Span attributes, dotted keys unfolded into nested objects; input.value/output.value are not here */
+                                attributes: {
+                                    [key: string]: unknown;
+                                };
+                                completionTokens: number | null;
+                                durationMs: number;
+                                /** Format: date-time */
+                                endTime: string;
+                                evaluations: {
+                                    evalTaskId: string;
+                                    evaluatorId: string;
+                                    explanation: string | null;
+                                    label: string | null;
+                                    runId: string;
+                                    score: number | null;
+                                }[];
+                                events: {
+                                    attributes: {
+                                        [key: string]: unknown;
+                                    };
+                                    name: string;
+                                    time: string;
+                                }[];
+                                /** @description `input.value` */
+                                input: string | null;
+                                /** @description `llm.model_name` */
+                                model: string | null;
+                                name: string;
+                                /**
+                                 * @description OpenTelemetry span kind
+                                 * @enum {string}
+                                 */
+                                otelKind: "unspecified" | "internal" | "server" | "client" | "producer" | "consumer";
+                                /** @description `output.value` */
+                                output: string | null;
+                                parentSpanId: string | null;
+                                promptTokens: number | null;
+                                resource: {
+                                    [key: string]: unknown;
+                                };
+                                serviceName: string | null;
+                                spanId: string;
+                                /** @description OpenInference `openinference.span.kind` (LLM, CHAIN, RETRIEVER, …) */
+                                spanKind: string | null;
+                                /** Format: date-time */
+                                startTime: string;
+                                /** @enum {string} */
+                                statusCode: "unset" | "ok" | "error";
+                                statusMessage: string | null;
+                                totalTokens: number | null;
+                                traceId: string;
+                            }[];
+                            /** Format: date-time */
+                            startTime: string;
+                            traceId: string;
+                            /** @description True when the trace has more spans than one read returns */
+                            truncated: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3940,7 +5761,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -4087,7 +5908,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -5032,7 +6853,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -5315,7 +7136,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -5805,7 +7626,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -5912,7 +7733,7 @@ export interface paths {
                             links?: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "item" | "finding";
+                                kind: "item" | "finding" | "evaluation_result";
                             }[];
                             lockAfterDueDate: boolean;
                             locked: boolean;
@@ -7202,6 +9023,43 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OTLP/HTTP trace export (ExportTraceServiceRequest, protobuf or JSON, gzip allowed)
+         * @description Authorization: Bearer <ingest token> (see POST /api/v1/projects/{projectId}/ingest-tokens). Answers an ExportTraceServiceResponse in the request’s encoding, with `partialSuccess` {rejectedSpans, errorMessage} when spans were refused; 400 undecodable body, 401 bad token, 413 too large, 415 other content types, 429 with Retry-After when the server sheds load.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -2,6 +2,8 @@ import type { Db } from './db/client.ts';
 import type { Clock } from './core/clock.ts';
 import type { JobQueue } from './jobs/jobs.ts';
 import type { Role } from './core/shared/roles.ts';
+import type { SpanEvaluationsPort } from './traces/span-evaluations.port.ts';
+import type { LlmSettings } from './evaluators/llm-port.ts';
 
 /**
  * What every service function receives: the database and the side-effect ports. Production
@@ -16,6 +18,10 @@ export interface Ctx {
   datasetUse: DatasetUse;
   /** What the quality module answers before a pull (quality sits above assignments). */
   pullGate: PullGate;
+  /** Evaluation results on spans (the evaluators module); absent: spans carry no evaluations. */
+  spanEvaluations?: SpanEvaluationsPort;
+  /** LLM judges' endpoint, limits and port; read from the environment when absent. */
+  llm?: LlmSettings;
 }
 
 /** A port the pull calls and the composition root wires to the quality module's honeypot policy. */

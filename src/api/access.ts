@@ -15,8 +15,9 @@ export const SESSION_COOKIE = 'loupe_session';
  * - `admin`: administrators only.
  * - `{ project: 'taskId', minRole }`: the path parameter names an object whose project the
  *   caller must belong to with at least `minRole` (404 when not a member, 403 when below).
+ * - `ingest`: the route checks its own bearer token (OTLP ingest tokens, `POST /v1/traces`).
  */
-export type Access = 'public' | 'user' | 'admin' | { project: string; minRole: Role };
+export type Access = 'public' | 'user' | 'admin' | 'ingest' | { project: string; minRole: Role };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -47,7 +48,7 @@ export function registerAccess(app: FastifyInstance, ctx: Ctx) {
   // in it (when the parameter registered its subquery): one round trip for both.
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access;
-    if (!access) return; // 404 handler and static files
+    if (!access || access === 'ingest') return; // 404 handler and static files; routes with their own tokens
     const scope = typeof access === 'object' ? authScope(access.project, paramOf(request, access.project)) : undefined;
     const header = request.headers.authorization;
     let auth: Authenticated | null = null;

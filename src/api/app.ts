@@ -21,6 +21,8 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { DomainError } from '../core/errors.ts';
 import { containsNul } from '../core/text.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
+import type { LlmSettings } from '../evaluators/llm-port.ts';
+import { spanEvaluations } from '../evaluators/span-evaluations.ts';
 import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
@@ -38,6 +40,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** Folder of the built web app; served at `/` when it exists. */
   webRoot?: string;
+  /** LLM judges' settings (default: from the environment). */
+  llm?: LlmSettings;
 }
 
 export interface BuiltApp {
@@ -54,7 +58,7 @@ const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url))
  * routes. No socket is opened here: tests call `app.inject()`, `src/main/server.ts` listens.
  */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
-  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, datasetUse, pullGate };
+  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, datasetUse, pullGate, spanEvaluations, ...(deps.llm ? { llm: deps.llm } : {}) };
   const fastify = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,

@@ -1,3 +1,4 @@
+
 import type { Ctx, DatasetUse, PullGate } from '../context.ts';
 import type { App } from './app.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
@@ -17,9 +18,11 @@ import { jobRoutes } from '../jobs/jobs.routes.ts';
 import { isPausedFromPulling } from '../quality/scoring.service.ts';
 import { datasetHasTaskHistory } from '../tasks/task-history.ts';
 import { unresolvedLinkedTasks } from '../tasks/task-links.ts';
+import { tracesRoutes } from '../traces/traces.routes.ts';
+import { evaluatorRoutes } from '../evaluators/evaluators.routes.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes, exportRoutes, jobRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes, tracesRoutes, evaluatorRoutes, exportRoutes, jobRoutes];
 
 /** The ports lower modules call and higher ones answer (see `Ctx`). */
 export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks };

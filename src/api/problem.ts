@@ -25,6 +25,8 @@ export const statusOf: Record<ErrorCode, number> = {
   idempotency_in_progress: 409,
   workload_has_evaluations: 409,
   auto_qa_unavailable: 422,
+  evaluator_in_use: 409,
+  eval_task_not_active: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

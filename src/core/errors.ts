@@ -27,6 +27,8 @@ export const errorCodes = [
   'idempotency_key_reused',
   'idempotency_in_progress',
   'workload_has_evaluations',
+  'evaluator_in_use',
+  'eval_task_not_active',
   // 413 / 415 / 422 / 429
   'payload_too_large',
   'unsupported_media_type',

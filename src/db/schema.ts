@@ -18,3 +18,5 @@ export * from '../exports/exports.table.ts';
 export * from '../jobs/jobs-admin.table.ts';
 export * from '../outbox/outbox.table.ts';
 export * from '../workloads/workloads.table.ts';
+export { ingestTokens, traces } from '../traces/traces.table.ts';
+export * from '../evaluators/evaluators.table.ts';

@@ -7,8 +7,7 @@ import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
 import { registerProjectResolver } from '../projects/permissions.ts';
-import { exportFormats, exportStatuses } from './exports.table.ts';
-import { createExport, exportFile, listExports, readExport } from './exports.service.ts';
+import { createExport, exportFile, exportFormats, exportStatuses, listExports, readExport } from './exports.service.ts';
 import { compareVersions, createDefinition, createVersion, readDefinition } from './export-definitions.service.ts';
 import { contentTypeOf, exportDir } from './export-files.ts';
 

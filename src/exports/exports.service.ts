@@ -12,6 +12,9 @@ import { exports, type ExportFormat, type ExportOptions, type ExportScope } from
 import { extensionOf } from './export-files.ts';
 import { exportJob } from './export.job.ts';
 
+/** The formats and statuses, for the routes' schemas (routes never import a table file). */
+export { exportFormats, exportStatuses } from './exports.table.ts';
+
 export interface CreateExportInput {
   taskIds: string[];
   format: ExportFormat;

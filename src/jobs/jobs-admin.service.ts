@@ -10,6 +10,9 @@ import { readJobLogs } from './job-logs.ts';
 /**
  * The job queue's admin actions (docs/jobs.md). Counts are read live from pg-boss's job table:
  * pg-boss's own queue statistics are refreshed by its maintenance loop and can be a minute old.
+ * Raw SQL on `pgboss.job` / `pgboss.queue` is deliberate and stays inside `src/jobs/`: pg-boss is
+ * this module's own dependency (its tables are ours to read, like a `*.table.ts`), and no other
+ * module touches them.
  */
 
 export const jobStates = ['waiting', 'delayed', 'active', 'completed', 'failed', 'cancelled'] as const;
@@ -34,12 +37,12 @@ export async function isPaused(db: Db): Promise<boolean> {
   return rows[0]?.paused ?? false;
 }
 
-/** Live counts per queue and state, and whether the queue is paused. */
+/** Live counts per queue and state, and whether the queue is paused (pg-boss's internal `__pgboss__*` queues left out). */
 export async function jobStats(ctx: Ctx) {
   const rows = rowsOf<{ name: string; state: string; n: number }>(
-    await ctx.db.execute(sql`select j.name, ${stateSql} as state, count(*)::int as n from pgboss.job j group by 1, 2`),
+    await ctx.db.execute(sql`select j.name, ${stateSql} as state, count(*)::int as n from pgboss.job j where left(j.name, 10) <> '__pgboss__' group by 1, 2`),
   );
-  const queueNames = rowsOf<{ name: string }>(await ctx.db.execute(sql`select name from pgboss.queue order by name`)).map((r) => r.name);
+  const queueNames = rowsOf<{ name: string }>(await ctx.db.execute(sql`select name from pgboss.queue where left(name, 10) <> '__pgboss__' order by name`)).map((r) => r.name);
   const byName = new Map<string, QueueCounts>();
   const entry = (name: string) => {
     let found = byName.get(name);

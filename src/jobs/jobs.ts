@@ -63,6 +63,9 @@ export class PgBossQueue implements JobQueue {
     for (const def of definitions) {
       this.definitions.set(def.name, def as JobDefinition<unknown>);
       await this.boss.createQueue(def.name, { retryLimit: def.retryLimit ?? 3 });
+      // Warm pg-boss's queue cache now: on a miss `send` reads the queue on its own connection,
+      // which on PGlite's single session deadlocks an `enqueue` made inside a transaction.
+      await this.boss.getJobById(def.name, '00000000-0000-0000-0000-000000000000');
       if (options.schedule && def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
     }
     if (!options.work) return;

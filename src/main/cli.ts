@@ -5,6 +5,7 @@ import { datasetsCommand, tasksCommand } from '../cli/tasks.command.ts';
 import { exportsCommand } from '../cli/exports.command.ts';
 import { jobsCommand } from '../cli/jobs.command.ts';
 import { workloadsCommand } from '../cli/workloads.command.ts';
+import { evalTasksCommand, evaluatorsCommand } from '../cli/evaluators.command.ts';
 
 /**
  * The `loupe` command: `loupe serve` starts the server; every other command talks HTTP through
@@ -31,6 +32,7 @@ program.addCommand(tasksCommand(global));
 program.addCommand(exportsCommand(global));
 program.addCommand(jobsCommand(global));
 program.addCommand(workloadsCommand(global));
+program.addCommand(evaluatorsCommand(global)).addCommand(evalTasksCommand(global));
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`loupe: ${error.message}\n`);

@@ -3,6 +3,8 @@ import { purgeExpiredJob } from '../auth/maintenance.job.ts';
 import { returnExpiredLeasesJob } from '../assignments/leases.job.ts';
 import { tickJob } from '../workloads/workloads.jobs.ts';
 import { exportJob, exportRetentionJob } from '../exports/export.job.ts';
+import { spanRetentionJob } from '../traces/retention.job.ts';
+import { evalContinuousJob, evalRunJob } from '../evaluators/eval-jobs.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
-export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, exportJob, exportRetentionJob];
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, exportJob, exportRetentionJob];

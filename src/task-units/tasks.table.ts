@@ -95,7 +95,7 @@ export const taskLinks = pgTable(
       .notNull()
       .references(() => tasks.id, { onDelete: 'cascade' }),
     projectId: uuid('project_id').notNull(),
-    kind: text('kind').$type<'item' | 'finding'>().notNull(),
+    kind: text('kind').$type<'item' | 'finding' | 'evaluation_result'>().notNull(),
     targetId: uuid('target_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.taskId, t.kind, t.targetId] }), index('task_links_target_idx').on(t.targetId)],

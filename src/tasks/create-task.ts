@@ -68,7 +68,7 @@ export async function fillTask(tx: Tx, task: TaskRow, selection: ItemSelection, 
  * subjects (drafting linked items when asked), counts it in the project summary and writes the
  * audit event — all in one transaction.
  */
-export async function createTask(ctx: Ctx, caller: Caller, projectId: string, input: CreateTaskInput) {
+export async function createTask(ctx: Ctx, caller: Caller, projectId: string, input: Omit<CreateTaskInput, 'links'> & { links?: Array<{ kind: 'item' | 'finding' | 'evaluation_result'; id: string }> }) {
   await requireRole(ctx.db, caller, projectId, 'manager', 'Project');
   const isTicket = input.type === 'ticket';
   if (!isTicket && !input.datasetId) throw ruleBroken('A task needs a datasetId', { field: 'datasetId' });
@@ -142,7 +142,7 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, in
 }
 
 /** Links a ticket to its subjects; with `draft`, sets the linked items to draft in the same transaction. */
-async function linkSubjects(tx: Tx, task: TaskRow, links: Array<{ kind: 'item' | 'finding'; id: string }>, draft: boolean, caller: Caller, now: Date) {
+async function linkSubjects(tx: Tx, task: TaskRow, links: Array<{ kind: 'item' | 'finding' | 'evaluation_result'; id: string }>, draft: boolean, caller: Caller, now: Date) {
   if (!links.length) return [];
   const itemIds = links.filter((l) => l.kind === 'item').map((l) => l.id);
   if (itemIds.length) {

@@ -59,7 +59,7 @@ const taskViewStatement = (db: Db) =>
         task: tasks,
         memberRole: projectMembers.role,
         recent: recentDoneSql(sql.placeholder('since')),
-        links: sql<Array<{ kind: 'item' | 'finding'; id: string }> | null>`case when ${tasks.type} = 'ticket' then coalesce(
+        links: sql<Array<{ kind: 'item' | 'finding' | 'evaluation_result'; id: string }> | null>`case when ${tasks.type} = 'ticket' then coalesce(
           (select json_agg(json_build_object('kind', l.kind, 'id', l.target_id)) from task_links l where l.task_id = "tasks"."id"), '[]'::json) end`,
       })
       .from(tasks)
@@ -110,7 +110,7 @@ type DerivedStatus = 'open' | 'in_progress' | 'completed' | 'completed_with_issu
  * (managers and up); below that the honeypot shows only its ratio, since gold is mixed in
  * unannounced and annotators are scored on it.
  */
-export function taskView(task: TaskRow, recent: number, now: Date, links?: Array<{ kind: 'item' | 'finding'; id: string }>, seesGold = true) {
+export function taskView(task: TaskRow, recent: number, now: Date, links?: Array<{ kind: 'item' | 'finding' | 'evaluation_result'; id: string }>, seesGold = true) {
   return {
     id: task.id,
     projectId: task.projectId,

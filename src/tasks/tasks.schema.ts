@@ -92,7 +92,7 @@ export const taskOut = z.object({
     .nullable(),
   sourceTaskId: z.string().nullable(),
   reviewNote: z.object({ body: z.string(), authorId: z.string(), at: z.string() }).nullable().describe('The last review failure comment'),
-  links: z.array(z.object({ kind: z.enum(['item', 'finding']), id: z.string() })).optional(),
+  links: z.array(z.object({ kind: z.enum(['item', 'finding', 'evaluation_result']), id: z.string() })).optional(),
   progress: progressOut,
   counts: countsOut,
   createdAt: z.date(),

@@ -46,7 +46,8 @@ describe('route access on every route of the OpenAPI document', () => {
     const cache = new Map<string, string>();
     const failures: string[] = [];
     for (const r of routes) {
-      if (t.built.access.get(`${r.method} ${r.path}`) === 'public') continue;
+      // `ingest` routes answer OTLP's own error body (a google.rpc.Status): test/traces covers their 401.
+      if (['public', 'ingest'].includes(t.built.access.get(`${r.method} ${r.path}`) as string)) continue;
       const res = await t.request(r.method, await fill(r.path, home, cache), { token: null });
       if (res.status !== 401 || res.body?.code !== 'unauthenticated') failures.push(`${r.method} ${r.path} -> ${res.status}`);
     }

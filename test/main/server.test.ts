@@ -21,7 +21,7 @@ describe('the server process', () => {
 
     const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: 'Bearer lp_test_admin_token' } });
     expect(me.status).toBe(200);
-    expect((await me.json()).email).toBe('admin@localhost');
+    expect(((await me.json()) as { email: string }).email).toBe('admin@localhost');
 
     const second = await startServer(env).then(
       (s) => {

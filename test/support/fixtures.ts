@@ -64,4 +64,28 @@ export const paramFixtures: Record<string, ParamFixture> = {
     };
     return (await t.post(`/api/v1/projects/${project.id}/workloads`, body, { token })).body.id;
   },
+  ingestTokenId: async (t, project) =>
+    (await t.post(`/api/v1/projects/${project.id}/ingest-tokens`, { name: `i-${Math.random()}` }, { token: project.owner.token })).body.id,
+  traceId: async () => '0af7651916cd43dd8448eb211c80319c',
+  evaluatorId: async (t, project) =>
+    (await t.post(`/api/v1/projects/${project.id}/evaluators`, { name: `e-${Math.random()}`, kind: 'code', check: 'json_valid', params: {} }, { token: project.owner.token })).body.id,
+  evalTaskId: async (t, project) => evalFixture(t, project).then((f) => f.taskId),
+  runId: async (t, project) => evalFixture(t, project).then((f) => f.runId),
+  resultId: async (t, project) => evalFixture(t, project).then((f) => f.resultId),
 };
+
+/** An evaluation task over one failing test case, with one finished run and its result. */
+async function evalFixture(t: TestApp, project: { id: string; owner: TestUser }) {
+  const token = project.owner.token;
+  const dataset = (await t.post(`/api/v1/projects/${project.id}/datasets`, { name: `d-${Math.random()}` }, { token })).body.id;
+  const line = { kind: 'test_case', payload: { turns: [{ role: 'assistant', content: 'Lyon' }], expectedOutput: 'Paris' } };
+  await t.request('POST', `/api/v1/datasets/${dataset}/items`, { payload: `${JSON.stringify(line)}\n`, contentType: 'application/x-ndjson', token });
+  const evaluatorId = (await t.post(`/api/v1/projects/${project.id}/evaluators`, { name: `e-${Math.random()}`, kind: 'code', check: 'exact_match', params: {} }, { token })).body.id;
+  const taskId = (await t.post(`/api/v1/projects/${project.id}/eval-tasks`, { name: 'fixture', evaluatorIds: [evaluatorId], target: { kind: 'dataset', datasetId: dataset }, samplingRate: 1 }, { token })).body.id;
+  const runId = (await t.post(`/api/v1/eval-tasks/${taskId}/backfill`, {}, { token })).body.id;
+  const { executeRun } = await import('../../src/evaluators/eval-runner.ts');
+  await executeRun(t.ctx, runId);
+  const resultId = (await t.get(`/api/v1/eval-runs/${runId}/results`, { token })).body.data[0].id as string;
+  return { taskId, runId, resultId };
+}
+

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp, type BuiltApp } from '../../src/api/app.ts';
+import { buildApp, type AppDeps, type BuiltApp } from '../../src/api/app.ts';
 import type { Ctx } from '../../src/context.ts';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
 import type { Database } from '../../src/db/client.ts';
@@ -127,6 +127,8 @@ export interface TestAppOptions {
    * file's database is already its own.
    */
   ownDatabase?: boolean;
+  /** LLM judges' settings (tests point them at a stub server). */
+  llm?: AppDeps['llm'];
 }
 
 /**
@@ -137,7 +139,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const own = options.ownDatabase && usingPostgres() ? await prepareTemplate() : null;
   const database = await openTestDb(own ?? { databaseUrl: inject('testDatabaseUrl') || undefined, snapshotPath: inject('testSnapshotPath') || undefined });
   const jobs = new PgBossQueue(database, { schedule: false });
-  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: false });
+  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: false, ...(options.llm ? { llm: options.llm } : {}) });
   await jobs.start(built.ctx, options.jobs ?? jobDefinitions, { work: options.work ?? false, schedule: false });
   const name = unique('admin');
   const adminUser = await createUser(built.ctx, null, { email: `${name}@example.com`, name, isAdmin: true, password: 'correct horse battery' });

@@ -15,6 +15,8 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         { to: `/p/${pid}/datasets`, label: 'Datasets' },
         { to: `/p/${pid}/recipes`, label: 'Recipes' },
         { to: `/p/${pid}/workloads`, label: 'Workloads' },
+        { to: `/p/${pid}/traces`, label: 'Traces' },
+        { to: `/p/${pid}/evaluators`, label: 'Evaluators' },
         { to: `/p/${pid}/exports`, label: 'Exports' },
         { to: '/me', label: 'My work' },
       ]

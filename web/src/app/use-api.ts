@@ -25,7 +25,7 @@ export function useApi<T>(load: () => Promise<T>, key: unknown[]): ApiState<T> {
       (error: unknown) => mine === generation.current && setState((s) => ({ data: s.data, error, loading: false })),
     );
     // `load` is a fresh closure each render; `key` says when its inputs changed.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The effect re-runs on the caller's deps only (no react-hooks lint here: deps are given on purpose)
   }, [...key, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   const setData = useCallback((update: (previous: T | undefined) => T | undefined) => setState((s) => ({ ...s, data: update(s.data) })), []);

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { jobStates, jobsApi } from '../../api/exports.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
-import { useSearch } from '../../app/router.tsx';
+import { Link, useSearch } from '../../app/router.tsx';
 import { useApi, usePolling } from '../../app/use-api.ts';
 import { formatDateTime, humanize } from '../../components/format.ts';
 import { Async, Empty, InlineError } from '../../components/states.tsx';
@@ -24,7 +24,8 @@ export function QueuePage() {
     try {
       const result = await fn();
       const n = result.deleted ?? result.retried;
-      setMessage(n === undefined ? label : `${label}: ${String(n)}`);
+      // Pause and resume show in the banner and the button; the others say how many jobs moved.
+      setMessage(n === undefined ? null : `${label}: ${String(n)}`);
       stats.reload();
       jobs.reload();
     } catch (e) {
@@ -57,7 +58,7 @@ export function QueuePage() {
         </button>
       </PageHead>
       {stats.data?.paused && (
-        <p className="state state-error" role="status">
+        <p className="inline-error" role="status">
           The queue is paused: running jobs finish, no new job starts.
         </p>
       )}
@@ -82,16 +83,12 @@ export function QueuePage() {
               {s.queues.map((q) => (
                 <tr key={q.name} className={q.name === queue ? 'card-active' : undefined}>
                   <td>
-                    <button type="button" className="btn btn-ghost" onClick={() => set({ queue: q.name === queue ? null : q.name })}>
-                      {q.name}
-                    </button>
+                    <Link to={`/admin/queue?queue=${encodeURIComponent(q.name)}`}>{q.name}</Link>
                   </td>
                   {jobStates.map((k) => (
                     <td key={k}>
                       {q[k] ? (
-                        <button type="button" className="btn btn-ghost" onClick={() => set({ queue: q.name, state: k })}>
-                          {q[k]}
-                        </button>
+                        <Link to={`/admin/queue?queue=${encodeURIComponent(q.name)}&state=${k}`}>{q[k]}</Link>
                       ) : (
                         <span className="muted">0</span>
                       )}
@@ -135,9 +132,7 @@ export function QueuePage() {
               {p.data.map((j) => (
                 <tr key={j.id}>
                   <td>
-                    <button type="button" className="btn btn-ghost" onClick={() => set({ job: j.id })}>
-                      {j.queue}
-                    </button>
+                    <Link to={`/admin/queue?${new URLSearchParams({ ...(queue ? { queue } : {}), ...(state ? { state } : {}), job: j.id }).toString()}`}>{j.queue}</Link>
                   </td>
                   <td>
                     <Badge value={j.state} />
