@@ -1705,6 +1705,362 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/export-definitions/{definitionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export definition with its versions and their manifests
+         * @description Requires the manager role or higher in the project of `definitionId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    definitionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @enum {string} */
+                            format: "json" | "jsonl" | "csv" | "coco" | "hdf5" | "lerobot" | "parquet";
+                            id: string;
+                            name: string;
+                            nextVersion: number;
+                            projectId: string;
+                            taskIds: string[];
+                            versions: {
+                                bytes: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string | null;
+                                definitionId: string | null;
+                                error: string | null;
+                                fileDeleted: boolean;
+                                fileName: string;
+                                finishedAt: string | null;
+                                /** @enum {string} */
+                                format: "json" | "jsonl" | "csv" | "coco" | "hdf5" | "lerobot" | "parquet";
+                                id: string;
+                                jobId: string | null;
+                                manifest: {
+                                    bytes: number;
+                                    counts: {
+                                        [key: string]: number;
+                                    };
+                                    files: {
+                                        bytes: number;
+                                        path: string;
+                                        sha256: string;
+                                    }[];
+                                    format: string;
+                                    options: {
+                                        /** @enum {string} */
+                                        compression?: "SNAPPY" | "UNCOMPRESSED";
+                                        /** @enum {string} */
+                                        lerobotVersion?: "v3.0" | "v2.1";
+                                        onlyAnnotated?: boolean;
+                                        onlyDone?: boolean;
+                                    };
+                                    rows: number;
+                                    scope: {
+                                        datasetIds?: string[];
+                                        /** Format: date-time */
+                                        from?: string;
+                                        /** @enum {string} */
+                                        kind: "all" | "since_last" | "range";
+                                        since?: string | null;
+                                        /** Format: date-time */
+                                        to?: string;
+                                    };
+                                    sha256: string;
+                                    taskIds: string[];
+                                } | null;
+                                options: {
+                                    /** @enum {string} */
+                                    compression?: "SNAPPY" | "UNCOMPRESSED";
+                                    /** @enum {string} */
+                                    lerobotVersion?: "v3.0" | "v2.1";
+                                    onlyAnnotated?: boolean;
+                                    onlyDone?: boolean;
+                                };
+                                progress: {
+                                    done: number;
+                                    total: number;
+                                };
+                                projectId: string;
+                                rows: number;
+                                scope: {
+                                    datasetIds?: string[];
+                                    /** Format: date-time */
+                                    from?: string;
+                                    /** @enum {string} */
+                                    kind: "all" | "since_last" | "range";
+                                    /** Format: date-time */
+                                    to?: string;
+                                };
+                                since: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "failed";
+                                taskIds: string[];
+                                version: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export-definitions/{definitionId}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items added, removed and changed between two versions
+         * @description Requires the manager role or higher in the project of `definitionId`.
+         */
+        get: {
+            parameters: {
+                query: {
+                    from: number;
+                    to: number;
+                };
+                header?: never;
+                path: {
+                    definitionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            added: {
+                                itemId: string;
+                                taskItemId: string;
+                            }[];
+                            changed: {
+                                itemId: string;
+                                taskItemId: string;
+                            }[];
+                            from: number;
+                            removed: {
+                                itemId: string;
+                                taskItemId: string;
+                            }[];
+                            to: number;
+                            truncated: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/export-definitions/{definitionId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue the next version of a definition
+         * @description Requires the manager role or higher in the project of `definitionId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    definitionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            jobId: string | null;
+                            /** @enum {string} */
+                            status: "queued";
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{exportId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export: status, progress, rows, bytes, file name
+         * @description Requires the manager role or higher in the project of `exportId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            bytes: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string | null;
+                            definitionId: string | null;
+                            error: string | null;
+                            fileDeleted: boolean;
+                            fileName: string;
+                            finishedAt: string | null;
+                            /** @enum {string} */
+                            format: "json" | "jsonl" | "csv" | "coco" | "hdf5" | "lerobot" | "parquet";
+                            id: string;
+                            jobId: string | null;
+                            options: {
+                                /** @enum {string} */
+                                compression?: "SNAPPY" | "UNCOMPRESSED";
+                                /** @enum {string} */
+                                lerobotVersion?: "v3.0" | "v2.1";
+                                onlyAnnotated?: boolean;
+                                onlyDone?: boolean;
+                            };
+                            progress: {
+                                done: number;
+                                total: number;
+                            };
+                            projectId: string;
+                            rows: number;
+                            scope: {
+                                datasetIds?: string[];
+                                /** Format: date-time */
+                                from?: string;
+                                /** @enum {string} */
+                                kind: "all" | "since_last" | "range";
+                                /** Format: date-time */
+                                to?: string;
+                            };
+                            since: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed";
+                            taskIds: string[];
+                            version: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{exportId}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A completed export's file
+         * @description Requires the manager role or higher in the project of `exportId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    exportId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups/{groupId}": {
         parameters: {
             query?: never;
@@ -2083,6 +2439,392 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Jobs, newest first
+         * @description Administrators only.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    queue?: string;
+                    state?: "waiting" | "delayed" | "active" | "completed" | "failed" | "cancelled";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                id: string;
+                                queue: string;
+                                retryCount: number;
+                                startedAt: string | null;
+                                state: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A job's data, output, error and log lines
+         * @description Administrators only.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    jobId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            completedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            data: unknown;
+                            error: string | null;
+                            id: string;
+                            logs: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                data: {
+                                    [key: string]: unknown;
+                                } | null;
+                                level: string;
+                                message: string;
+                            }[];
+                            output: unknown;
+                            queue: string;
+                            retryCount: number;
+                            startedAt: string | null;
+                            state: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/clean": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete completed and failed jobs older than 24 hours
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deleted: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete waiting and delayed jobs (active and finished ones are untouched)
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        queue?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deleted: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause every worker: running jobs finish, none start
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            paused: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume the workers
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            paused: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/retry-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send failed jobs back to the queue, at most 1000 per call
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 1000 */
+                        limit?: number;
+                        queue?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            retried: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live job counts per queue and state, and whether the queue is paused
+         * @description Administrators only.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            paused: boolean;
+                            queues: {
+                                active: number;
+                                completed: number;
+                                delayed: number;
+                                failed: number;
+                                name: string;
+                                waiting: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -3095,6 +3837,227 @@ export interface paths {
                             template: string | null;
                             /** Format: date-time */
                             updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/export-definitions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a versioned export definition
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        format: "json" | "jsonl" | "csv" | "coco" | "hdf5" | "lerobot" | "parquet";
+                        name: string;
+                        options?: {
+                            /** @enum {string} */
+                            compression?: "SNAPPY" | "UNCOMPRESSED";
+                            /** @enum {string} */
+                            lerobotVersion?: "v3.0" | "v2.1";
+                            onlyAnnotated?: boolean;
+                            onlyDone?: boolean;
+                        };
+                        scope?: {
+                            datasetIds?: string[];
+                            /** Format: date-time */
+                            from?: string;
+                            /** @enum {string} */
+                            kind: "all" | "since_last" | "range";
+                            /** Format: date-time */
+                            to?: string;
+                        };
+                        taskIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @enum {string} */
+                            format: "json" | "jsonl" | "csv" | "coco" | "hdf5" | "lerobot" | "parquet";
+                            id: string;
+                            name: string;
+                            nextVersion: number;
+                            projectId: string;
+                            taskIds: string[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{projectId}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A project's exports, newest first
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                bytes: number;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string | null;
+                                definitionId: string | null;
+                                error: string | null;
+                                fileDeleted: boolean;
+                                fileName: string;
+                                finishedAt: string | null;
+                                /** @enum {string} */
+                                format: "json" | "jsonl" | "csv" | "coco" | "hdf5" | "lerobot" | "parquet";
+                                id: string;
+                                jobId: string | null;
+                                options: {
+                                    /** @enum {string} */
+                                    compression?: "SNAPPY" | "UNCOMPRESSED";
+                                    /** @enum {string} */
+                                    lerobotVersion?: "v3.0" | "v2.1";
+                                    onlyAnnotated?: boolean;
+                                    onlyDone?: boolean;
+                                };
+                                progress: {
+                                    done: number;
+                                    total: number;
+                                };
+                                projectId: string;
+                                rows: number;
+                                scope: {
+                                    datasetIds?: string[];
+                                    /** Format: date-time */
+                                    from?: string;
+                                    /** @enum {string} */
+                                    kind: "all" | "since_last" | "range";
+                                    /** Format: date-time */
+                                    to?: string;
+                                };
+                                since: string | null;
+                                /** @enum {string} */
+                                status: "queued" | "running" | "completed" | "failed";
+                                taskIds: string[];
+                                version: number | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Queue an export of one or more tasks
+         * @description Requires the manager role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        format: "json" | "jsonl" | "csv" | "coco" | "hdf5" | "lerobot" | "parquet";
+                        options?: {
+                            /** @enum {string} */
+                            compression?: "SNAPPY" | "UNCOMPRESSED";
+                            /** @enum {string} */
+                            lerobotVersion?: "v3.0" | "v2.1";
+                            onlyAnnotated?: boolean;
+                            onlyDone?: boolean;
+                        };
+                        scope?: {
+                            datasetIds?: string[];
+                            /** Format: date-time */
+                            from?: string;
+                            /** @enum {string} */
+                            kind: "all" | "since_last" | "range";
+                            /** Format: date-time */
+                            to?: string;
+                        };
+                        taskIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            jobId: string | null;
+                            /** @enum {string} */
+                            status: "queued";
                         };
                     };
                 };

@@ -17,6 +17,8 @@ import { workloadRoutes } from '../workloads/workloads.routes.ts';
 import { taskDatasetRoutes } from '../tasks/task-datasets.routes.ts';
 import { annotationReviewRoutes } from '../annotations/annotation-review.routes.ts';
 import { progressReportRoutes } from '../quality/progress-reports.routes.ts';
+import { exportRoutes } from '../exports/exports.routes.ts';
+import { jobRoutes } from '../jobs/jobs.routes.ts';
 import { isPausedFromPulling } from '../quality/scoring.service.ts';
 import { datasetHasTaskHistory } from '../tasks/task-history.ts';
 import { unresolvedLinkedTasks } from '../tasks/task-links.ts';
@@ -28,7 +30,7 @@ import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
 import { notificationRoutes } from '../notifications/notifications.routes.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes, tracesRoutes, (app, ctx) => otlpRoutes(readTracesSettings())(app, ctx), evaluatorRoutes, webhookRoutes, notificationRoutes, taskDatasetRoutes, annotationReviewRoutes, progressReportRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes, tracesRoutes, (app, ctx) => otlpRoutes(readTracesSettings())(app, ctx), evaluatorRoutes, webhookRoutes, notificationRoutes, taskDatasetRoutes, annotationReviewRoutes, progressReportRoutes, exportRoutes, jobRoutes];
 
 /** The ports lower modules call and higher ones answer (see `Ctx`). */
 export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks };

@@ -15,6 +15,8 @@ export * from '../tasks/task-datasets.table.ts';
 export * from '../annotations/annotations.table.ts';
 export * from '../reviews/reviews.table.ts';
 export * from '../quality/scores.table.ts';
+export * from '../exports/exports.table.ts';
+export * from '../jobs/jobs-admin.table.ts';
 export * from '../outbox/outbox.table.ts';
 export * from '../workloads/workloads.table.ts';
 export { ingestTokens, traces } from '../traces/traces.table.ts';

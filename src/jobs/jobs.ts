@@ -1,15 +1,20 @@
-import { sql } from 'drizzle-orm';
-import { PgBoss, fromDrizzle, fromPglite, type JobOptions } from 'pg-boss';
+import { eq, sql } from 'drizzle-orm';
+import { PgBoss, fromDrizzle, fromPglite, type JobOptions, type JobResult } from 'pg-boss';
 import type { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import type { Database, Db, Tx } from '../db/client.ts';
 import { recordEvent } from '../outbox/outbox.service.ts';
+import { jobQueueState } from './jobs-admin.table.ts';
 
 /** A typed background job: its queue name, the schema of its payload and its handler. */
 export interface JobDefinition<T> {
   name: string;
   schema: z.ZodType<T>;
-  handler: (ctx: Ctx, data: T) => Promise<void>;
+  /**
+   * `job.id` is pg-boss's id: handlers write their log lines under it (`appendJobLog`). It is
+   * absent when a handler is called directly (tests, one-off scripts).
+   */
+  handler: (ctx: Ctx, data: T, job?: { id: string }) => Promise<void>;
   /** Cron expression (UTC) when the job also runs on a schedule. */
   cron?: string;
   retryLimit?: number;
@@ -23,6 +28,11 @@ export interface JobQueue {
    * that asked for it commits (a crash between the two cannot lose it or run it for nothing).
    */
   enqueue<T>(tx: Tx, definition: JobDefinition<T>, data: T, options?: JobOptions): Promise<string | null>;
+  /** Admin actions that need pg-boss itself (the admin service counts and lists in SQL). */
+  retryFailed?(queue: string, ids: string[]): Promise<void>;
+  deleteQueued?(queue: string): Promise<void>;
+  /** Stops (true) or starts (false) this process's workers at once; other processes follow the stored flag. */
+  applyPaused?(paused: boolean): Promise<void>;
 }
 
 export interface JobRunnerOptions {
@@ -36,6 +46,9 @@ export interface JobRunnerOptions {
 export class PgBossQueue implements JobQueue {
   readonly boss: PgBoss;
   private definitions = new Map<string, JobDefinition<unknown>>();
+  private ctx: Ctx | null = null;
+  private working = false;
+  private pausePoll: NodeJS.Timeout | null = null;
 
   constructor(database: Database, options: Partial<JobRunnerOptions> = {}) {
     const common = { schedule: options.schedule ?? true, supervise: options.schedule ?? true };
@@ -46,6 +59,7 @@ export class PgBossQueue implements JobQueue {
   }
 
   async start(ctx: Ctx, definitions: JobDefinition<any>[], options: JobRunnerOptions) {
+    this.ctx = ctx;
     await this.boss.start();
     for (const def of definitions) {
       this.definitions.set(def.name, def as JobDefinition<unknown>);
@@ -54,20 +68,65 @@ export class PgBossQueue implements JobQueue {
       // which on PGlite's single session deadlocks an `enqueue` made inside a transaction.
       await this.boss.getJobById(def.name, '00000000-0000-0000-0000-000000000000');
       if (options.schedule && def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
-      if (options.work) {
-        await this.boss.work(def.name, { batchSize: 4 }, async (jobs) => {
-          for (const job of jobs) {
-            try {
-              await def.handler(ctx, def.schema.parse(job.data));
-            } catch (error) {
-              // The last attempt: announce it (docs/events.md), then let pg-boss record the failure.
-              if (job.retryCount >= (def.retryLimit ?? 3)) await recordJobFailed(ctx, def.name, job, error).catch(() => {});
-              throw error;
-            }
-          }
-        });
-      }
     }
+    if (!options.work) return;
+    this.working = true;
+    // The paused flag is shared through the database (docs/jobs.md): read it before the first
+    // claim, then poll it so a pause or resume from another process reaches this one.
+    await this.applyPaused(await readPaused(ctx.db));
+    this.pausePoll = setInterval(() => {
+      readPaused(ctx.db).then((paused) => this.applyPaused(paused)).catch(() => {});
+    }, 2000);
+    this.pausePoll.unref();
+  }
+
+  applyPaused(paused: boolean): Promise<void> {
+    // One change at a time: the poll and an admin request may both ask at once.
+    this.switching = this.switching.catch(() => {}).then(() => this.switchWorkers(paused));
+    return this.switching;
+  }
+
+  private switching: Promise<void> = Promise.resolve();
+
+  private async switchWorkers(paused: boolean) {
+    if (!this.working || !this.ctx) return;
+    if (this.workersStarted === !paused) return;
+    if (paused) {
+      this.workersStarted = false;
+      // offWork without `wait`: running jobs finish on their own, no new one is claimed.
+      for (const name of this.definitions.keys()) await this.boss.offWork(name, { wait: false }).catch(() => {});
+      return;
+    }
+    this.workersStarted = true;
+    const ctx = this.ctx;
+    for (const def of this.definitions.values()) {
+      // Each job of a batch settles on its own: one failing job must not fail its batch-mates.
+      await this.boss.work(def.name, { batchSize: 4, perJobResults: true }, async (jobs) => {
+        const results: JobResult[] = [];
+        for (const job of jobs) {
+          try {
+            await def.handler(ctx, def.schema.parse(job.data), { id: job.id });
+            results.push({ id: job.id, status: 'completed' });
+          } catch (error) {
+            const e = error instanceof Error ? error : new Error(String(error));
+            // The last attempt: announce it (docs/events.md); pg-boss records the failure.
+            if (job.retryCount >= (def.retryLimit ?? 3)) await recordJobFailed(ctx, def.name, job, error).catch(() => {});
+            results.push({ id: job.id, status: 'failed', output: { message: e.message, stack: e.stack } });
+          }
+        }
+        return results;
+      });
+    }
+  }
+
+  private workersStarted = false;
+
+  async retryFailed(queue: string, ids: string[]) {
+    if (ids.length) await this.boss.retry(queue, ids);
+  }
+
+  async deleteQueued(queue: string) {
+    await this.boss.deleteQueuedJobs(queue);
   }
 
   async enqueue<T>(tx: Tx, definition: JobDefinition<T>, data: T, options: JobOptions = {}) {
@@ -76,8 +135,15 @@ export class PgBossQueue implements JobQueue {
 
   /** Waits for running jobs to finish (up to `timeoutMs`), then stops. */
   async stop(timeoutMs = 10_000) {
+    if (this.pausePoll) clearInterval(this.pausePoll);
+    this.working = false;
     await this.boss.stop({ graceful: true, timeout: timeoutMs, close: false });
   }
+}
+
+async function readPaused(db: Db): Promise<boolean> {
+  const [row] = await db.select({ paused: jobQueueState.paused }).from(jobQueueState).where(eq(jobQueueState.id, 1));
+  return row?.paused ?? false;
 }
 
 /** pg-boss's own connection handling is not needed: it runs its SQL on our pool. */

@@ -3,6 +3,8 @@ import { LoupeError } from '../../sdk/index.ts';
 import { itemsCommand } from '../cli/items.command.ts';
 import { projectsCommand, usersCommand } from '../cli/projects.command.ts';
 import { datasetsCommand, tasksCommand } from '../cli/tasks.command.ts';
+import { exportsCommand } from '../cli/exports.command.ts';
+import { jobsCommand } from '../cli/jobs.command.ts';
 import { workloadsCommand } from '../cli/workloads.command.ts';
 import { evalTasksCommand, evaluatorsCommand } from '../cli/evaluators.command.ts';
 import { completionCommand, loginCommand, logoutCommand } from '../cli/login.command.ts';
@@ -65,6 +67,8 @@ program.addCommand(issuesCommand(global));
 program.addCommand(webhooksCommand(global));
 program.addCommand(notificationsCommand(global));
 // Other modules' command files register here (one line each).
+program.addCommand(exportsCommand(global));
+program.addCommand(jobsCommand(global));
 program.addCommand(workloadsCommand(global));
 program.addCommand(evaluatorsCommand(global)).addCommand(evalTasksCommand(global));
 program.addCommand(completionCommand(() => program));

@@ -41,6 +41,14 @@ export const paramFixtures: Record<string, ParamFixture> = {
     const annotationId = await paramFixtures.annotationId!(t, project);
     return (await t.post(`/api/v1/annotations/${annotationId}/issues`, { comment: 'fix me' }, { token: project.owner.token })).body.id;
   },
+  exportId: async (t, project) => {
+    const taskId = await paramFixtures.taskId!(t, project);
+    return (await t.post(`/api/v1/projects/${project.id}/exports`, { taskIds: [taskId], format: 'jsonl' }, { token: project.owner.token })).body.id;
+  },
+  definitionId: async (t, project) => {
+    const taskId = await paramFixtures.taskId!(t, project);
+    return (await t.post(`/api/v1/projects/${project.id}/export-definitions`, { name: 'defn', taskIds: [taskId], format: 'jsonl' }, { token: project.owner.token })).body.id;
+  },
   workloadId: async (t, project) => {
     const token = project.owner.token;
     const dataset = (await t.post(`/api/v1/projects/${project.id}/datasets`, { name: `d-${Math.random()}` }, { token })).body.id;

@@ -9,7 +9,7 @@ import { jobDefinitions } from '../../src/main/job-definitions.ts';
 import { createToken, createUser } from '../../src/auth/auth.service.ts';
 import { createProject, putMember } from '../../src/projects/projects.service.ts';
 import type { Role } from '../../src/core/shared/roles.ts';
-import { openTestDb } from './test-db.ts';
+import { openTestDb, prepareTemplate, usingPostgres } from './test-db.ts';
 
 export interface TestUser {
   id: string;
@@ -108,7 +108,11 @@ export class TestApp {
     await this.app.close();
     await this.jobs.stop(1000).catch(() => {});
     await this.database.close();
+    await this.onClose?.();
   }
+
+  /** Runs after the database is closed (drops a file's own database). */
+  onClose?: () => Promise<void>;
 }
 
 export interface TestAppOptions {
@@ -116,6 +120,13 @@ export interface TestAppOptions {
   /** Run job workers in this app (off by default: jobs are enqueued, not run). */
   work?: boolean;
   jobs?: JobDefinition<any>[];
+  /**
+   * A database of this file's own on PostgreSQL (made and migrated now, dropped on close), for
+   * tests whose actions are global to a database (pausing every queue, clearing pg-boss's
+   * tables) and would reach other files' jobs on the run's shared database. On PGlite every
+   * file's database is already its own.
+   */
+  ownDatabase?: boolean;
   /** LLM judges' settings (tests point them at a stub server). */
   llm?: AppDeps['llm'];
 }
@@ -125,12 +136,15 @@ export interface TestAppOptions {
  * PGlite from the migrated snapshot, or the PostgreSQL database of this run.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await openTestDb({ databaseUrl: inject('testDatabaseUrl') || undefined, snapshotPath: inject('testSnapshotPath') || undefined });
+  const own = options.ownDatabase && usingPostgres() ? await prepareTemplate() : null;
+  const database = await openTestDb(own ?? { databaseUrl: inject('testDatabaseUrl') || undefined, snapshotPath: inject('testSnapshotPath') || undefined });
   const jobs = new PgBossQueue(database, { schedule: false });
   const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: false, ...(options.llm ? { llm: options.llm } : {}) });
   await jobs.start(built.ctx, options.jobs ?? jobDefinitions, { work: options.work ?? false, schedule: false });
   const name = unique('admin');
   const adminUser = await createUser(built.ctx, null, { email: `${name}@example.com`, name, isAdmin: true, password: 'correct horse battery' });
   const { token } = await createToken(built.ctx, { userId: adminUser.id, isAdmin: true }, adminUser.id, 'test');
-  return new TestApp(built, database, jobs, { id: adminUser.id, email: adminUser.email, name, token });
+  const app = new TestApp(built, database, jobs, { id: adminUser.id, email: adminUser.email, name, token });
+  if (own) app.onClose = own.cleanup;
+  return app;
 }

@@ -13,6 +13,8 @@ import { TaskDetailPage } from '../features/tasks/task-detail-page.tsx';
 import { TasksPage } from '../features/tasks/tasks-page.tsx';
 import { WorkloadsPage } from '../features/workloads/workloads-page.tsx';
 import { WorkloadDetailPage } from '../features/workloads/workload-detail-page.tsx';
+import { ExportsPage } from '../features/exports/exports-page.tsx';
+import { QueuePage } from '../features/jobs/queue-page.tsx';
 import { EvaluatorsPage } from '../features/evaluators/evaluators-page.tsx';
 import { EvalRunPage } from '../features/evaluators/eval-run-page.tsx';
 import { ErrorBox, Loading } from '../components/states.tsx';
@@ -42,6 +44,8 @@ function SignedInRoutes({ path }: { path: string }) {
   if ((p = match('/p/:projectId/reports', path))) return <ReportsPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/recipes', path))) return <RecipesPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/workloads', path))) return <WorkloadsPage key={p.projectId} projectId={p.projectId!} />;
+  if ((p = match('/p/:projectId/exports', path))) return <ExportsPage key={p.projectId} projectId={p.projectId!} />;
+  if (path === '/admin/queue') return <QueuePage />;
   if ((p = match('/workloads/:workloadId', path))) return <WorkloadDetailPage key={p.workloadId} workloadId={p.workloadId!} />;
   if ((p = match('/p/:projectId/traces', path))) return <TracesPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/traces/:traceId', path))) return <TracePage key={p.traceId} projectId={p.projectId!} traceId={p.traceId!} />;

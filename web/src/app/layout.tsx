@@ -19,9 +19,11 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         { to: `/p/${pid}/workloads`, label: 'Workloads' },
         { to: `/p/${pid}/traces`, label: 'Traces' },
         { to: `/p/${pid}/evaluators`, label: 'Evaluators' },
+        { to: `/p/${pid}/exports`, label: 'Exports' },
         { to: '/me', label: 'My work' },
       ]
     : [{ to: '/me', label: 'My work' }];
+  if (me.isAdmin) nav.push({ to: '/admin/queue', label: 'Queue' });
   return (
     <div className="app">
       <header className="topbar">

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { and, desc, eq, ne } from 'drizzle-orm';
+import type { Ctx } from '../context.ts';
+import { appendJobLog } from '../jobs/job-logs.ts';
+import { countExportRows, readExportBatch, type ExportQuery, type ExportRow } from '../annotations/annotations-for-export.ts';
+import { tasksForExport } from '../task-units/tasks-for-export.ts';
+import { getRecipe } from '../recipes/recipes.service.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { recordEvent } from '../outbox/outbox.service.ts';
+import { exportItemDigests, exports, type ExportFormat, type ExportManifest } from './exports.table.ts';
+import { exportDir, extensionOf } from './export-files.ts';
+import { sha256File, type FormatContext, type FormatWriter } from './formats/format.ts';
+import { writeJson, writeJsonl } from './formats/json.ts';
+import { writeCsv } from './formats/csv.ts';
+import { writeCoco } from './formats/coco.ts';
+import { writeHdf5 } from './formats/hdf5.ts';
+import { writeParquet } from './formats/parquet.ts';
+import { writeLerobot } from './formats/lerobot.ts';
+
+const writers: Record<ExportFormat, FormatWriter> = {
+  json: writeJson,
+  jsonl: writeJsonl,
+  csv: writeCsv,
+  coco: writeCoco,
+  hdf5: writeHdf5,
+  parquet: writeParquet,
+  lerobot: writeLerobot,
+};
+
+const BATCH = 2000;
+
+/**
+ * Runs one export to its file (docs/exports.md). Rows are read in keyset batches; the file is
+ * written under a temporary name and renamed only after the last byte, and the row is marked
+ * completed (with its manifest) after the rename: a crash at any point leaves no file that a
+ * completed export points at. Running it again starts over from the first row.
+ */
+export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
+  const [row] = await ctx.db.select().from(exports).where(eq(exports.id, exportId));
+  if (!row || row.status === 'completed') return;
+  const log = (message: string, data?: Record<string, unknown>) => appendJobLog(ctx.db, jobId, message, { exportId, ...data });
+  const dir = exportDir();
+  const ext = extensionOf(row.format);
+  const finalName = `${row.id}.${ext}`;
+  const partial = join(dir, `${row.id}.${ext}.partial`);
+  const scratchDir = join(dir, `${row.id}.scratch`);
+  try {
+    const snapshotAt = ctx.clock.now();
+    let since: Date | null = null;
+    if (row.scope.kind === 'since_last') {
+      const [previous] = await ctx.db
+        .select({ snapshotAt: exports.snapshotAt })
+        .from(exports)
+        .where(and(eq(exports.definitionKey, row.definitionKey), eq(exports.status, 'completed'), ne(exports.id, row.id)))
+        .orderBy(desc(exports.snapshotAt))
+        .limit(1);
+      since = previous?.snapshotAt ?? null;
+    }
+    const query: ExportQuery = {
+      projectId: row.projectId,
+      taskIds: row.taskIds,
+      datasetIds: row.scope.datasetIds,
+      since,
+      from: row.scope.kind === 'range' && row.scope.from ? new Date(row.scope.from) : null,
+      to: row.scope.kind === 'range' && row.scope.to ? new Date(row.scope.to) : null,
+      onlyDone: row.options.onlyDone,
+      onlyAnnotated: row.options.onlyAnnotated,
+    };
+    const total = await countExportRows(ctx.db, query);
+    await ctx.db.update(exports).set({ status: 'running', snapshotAt, since, progressDone: 0, progressTotal: total, error: null }).where(eq(exports.id, row.id));
+    await log('export started', { format: row.format, total, since: since?.toISOString() ?? null });
+    await rm(scratchDir, { recursive: true, force: true });
+    await mkdir(scratchDir, { recursive: true });
+    await rm(partial, { force: true });
+    const versioned = row.definitionId !== null;
+    if (versioned) await ctx.db.delete(exportItemDigests).where(eq(exportItemDigests.exportId, row.id));
+
+    const tasks = await tasksForExport(ctx.db, row.projectId, row.taskIds);
+    const categories: FormatContext['categories'] = [];
+    for (const recipeId of new Set(tasks.map((t) => t.recipeId).filter((id): id is string => !!id))) {
+      const recipe = await getRecipe(ctx.db, recipeId);
+      for (const label of recipe?.labels ?? []) if (!categories.some((c) => c.name === label.name)) categories.push({ id: categories.length + 1, name: label.name });
+    }
+
+    let pass = 0;
+    const batches = async function* (): AsyncIterable<ExportRow[]> {
+      const first = pass++ === 0;
+      let after: string | null = null;
+      let done = 0;
+      for (;;) {
+        const batch: ExportRow[] = await readExportBatch(ctx.db, query, after, BATCH, first && versioned);
+        if (!batch.length) return;
+        after = batch[batch.length - 1]!.taskItemId;
+        done += batch.length;
+        if (first) {
+          if (versioned) {
+            await ctx.db.insert(exportItemDigests).values(batch.map((r) => ({ exportId: row.id, taskItemId: r.taskItemId, itemId: r.itemId, digest: r.digest! }))).onConflictDoNothing();
+          }
+          await ctx.db.update(exports).set({ progressDone: Math.min(done, total) }).where(eq(exports.id, row.id));
+        }
+        yield batch;
+        if (batch.length < BATCH) return;
+      }
+    };
+
+    const result = await writers[row.format]({
+      path: partial,
+      scratchDir,
+      batches,
+      categories,
+      taskNames: new Map(tasks.map((t) => [t.id, t.name])),
+      options: row.options,
+    });
+    const file = await sha256File(partial);
+    await rename(partial, join(dir, finalName));
+    const manifest: ExportManifest = {
+      format: row.format,
+      rows: result.rows,
+      bytes: file.bytes,
+      sha256: file.sha256,
+      files: result.members ?? [{ path: row.fileName, bytes: file.bytes, sha256: file.sha256 }],
+      scope: { ...row.scope, since: since?.toISOString() ?? null },
+      options: row.options,
+      taskIds: row.taskIds,
+      counts: { rows: result.rows, taskItems: total },
+    };
+    await ctx.db.transaction(async (tx) => {
+      await tx
+        .update(exports)
+        .set({ status: 'completed', rows: result.rows, bytes: file.bytes, storedAs: finalName, manifest, progressDone: total, finishedAt: ctx.clock.now() })
+        .where(eq(exports.id, row.id));
+      await recordAudit(tx, { projectId: row.projectId, actorId: row.createdBy, action: 'export.completed', subjectKind: 'export', subjectId: row.id, after: { rows: result.rows, bytes: file.bytes, sha256: file.sha256 } });
+      // The outbox event commits with the completion (docs/events.md): none without a file.
+      await recordEvent(tx, {
+        projectId: row.projectId,
+        type: 'export.completed',
+        subjectKind: 'export',
+        subjectId: row.id,
+        actorId: row.createdBy,
+        recipientIds: row.createdBy ? [row.createdBy] : [],
+        data: { exportId: row.id, format: row.format, rows: result.rows, bytes: file.bytes, sha256: file.sha256, definitionId: row.definitionId, version: row.version },
+      });
+    });
+    await log('export completed', { rows: result.rows, bytes: file.bytes, sha256: file.sha256 });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await rm(partial, { force: true }).catch(() => {});
+    await ctx.db.update(exports).set({ status: 'failed', error: message, finishedAt: ctx.clock.now() }).where(eq(exports.id, row.id));
+    await log('export failed', { error: message }).catch(() => {});
+    throw error;
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+export const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');
