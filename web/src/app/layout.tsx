@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { FeedbackHost, usePageTitle } from '../components/feedback.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 import { lastProject, rememberProject, useSession } from './session.tsx';
 
@@ -16,8 +17,10 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         { to: `/p/${pid}/recipes`, label: 'Recipes' },
         { to: `/p/${pid}/workloads`, label: 'Workloads' },
         { to: '/me', label: 'My work' },
+        { to: `/p/${pid}/settings`, label: 'Settings' },
+        ...(me.isAdmin ? [{ to: '/admin/users', label: 'Admin' }] : []),
       ]
-    : [{ to: '/me', label: 'My work' }];
+    : [{ to: '/me', label: 'My work' }, ...(me.isAdmin ? [{ to: '/admin/users', label: 'Admin' }] : [])];
   return (
     <div className="app">
       <header className="topbar">
@@ -63,11 +66,13 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         </div>
       </header>
       <main className="main">{children}</main>
+      <FeedbackHost />
     </div>
   );
 }
 
-export function PageHead({ title, children, sub }: { title: ReactNode; children?: ReactNode; sub?: ReactNode }) {
+export function PageHead({ title, children, sub, tabTitle }: { title: ReactNode; children?: ReactNode; sub?: ReactNode; tabTitle?: string }) {
+  usePageTitle(tabTitle ?? (typeof title === 'string' ? title : null));
   return (
     <div className="page-head">
       <div className="page-title">
