@@ -53,9 +53,9 @@ export function Async<T>({ state, empty, children }: { state: ApiState<T>; empty
 export function InlineError({ error }: { error: unknown }) {
   if (error === undefined || error === null) return null;
   return (
-    <p className="inline-error" role="alert">
+    <div className="inline-error" role="alert">
       {messageOf(error)} <Details error={error} />
-    </p>
+    </div>
   );
 }
 
