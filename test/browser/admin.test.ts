@@ -118,6 +118,23 @@ describe('administration in Chromium', () => {
       expect(await page.title()).toBe('Audit log · Loupe');
       await shot(page, `admin-audit-${v.name}`);
 
+      // The tasks list: cards on a phone, item names instead of ids on the task page.
+      const dataset = (await api('POST', `/api/v1/projects/${project.id}/datasets`, h.adminToken, { name: 'Reviews' })).body;
+      const lines = ['{"externalId":"review-001","kind":"text","payload":{"text":"The parcel arrived late and damaged."}}', '{"kind":"text","payload":{"text":"Great service, would order again from them"}}'];
+      const imported = await fetch(`${h.url}/api/v1/datasets/${dataset.id}/items`, { method: 'POST', headers: { authorization: `Bearer ${h.adminToken}`, 'content-type': 'application/x-ndjson' }, body: lines.join('\n') + '\n' });
+      expect(imported.status).toBeLessThan(300);
+      const recipe = (await api('POST', `/api/v1/projects/${project.id}/recipes`, h.adminToken, { name: 'Sentiment', labels: [{ name: 'positive' }, { name: 'negative' }], tools: ['classification'] })).body;
+      const task = await api('POST', `/api/v1/projects/${project.id}/tasks`, h.adminToken, { name: 'Label the reviews', type: 'labeling', datasetId: dataset.id, recipeId: recipe.id, assigneeIds: [] });
+      expect(task.status).toBe(201);
+      await page.goto(`/p/${project.id}/tasks`);
+      await page.getByRole('link', { name: 'Label the reviews' }).first().waitFor();
+      expect(await page.title()).toBe('Tasks · Loupe');
+      await shot(page, `admin-tasks-${v.name}`);
+      await page.goto(`/tasks/${task.body.id}?tab=items`);
+      await page.getByText('review-001').first().waitFor();
+      await page.getByText('Great service, would order again from…').first().waitFor();
+      await shot(page, `admin-items-${v.name}`);
+
       if (v.name === 'phone') {
         const bar = await page.locator('.topbar').boundingBox();
         expect(bar!.height).toBeLessThan(100);
