@@ -272,7 +272,9 @@ describe('the web app in Chromium', () => {
     await shot(page, '16-task-items');
     await page.goto('/tasks/00000000-0000-7000-8000-000000000000');
     await page.getByRole('alert').filter({ hasText: /not_found/ }).waitFor();
-    expect(await page.getByRole('alert').textContent()).toMatch(/Not Found: .*\(not_found\)/);
+    // Plain words up front; the server's own words only behind "Details".
+    expect(await page.getByRole('alert').locator('.state-message').textContent()).toBe('This no longer exists, or you do not have access to it.');
+    expect(await page.getByRole('alert').locator('.error-details code').textContent()).toMatch(/Not Found: .*\(not_found\)/);
     await shot(page, '23-error-state');
     expect(problemsOf(page).filter((p) => !/404/.test(p))).toEqual([]);
     await page.context().close();

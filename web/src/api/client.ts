@@ -2,6 +2,7 @@
  * The web app's one door to the server: the generated, typed client (`sdk/`) with the session
  * cookie, and `call()` which unwraps results into data or a readable `LoupeError`.
  */
+import { plainWords } from './errors.ts';
 import { createLoupeClient, LoupeError, toLoupeError, unwrap, type paths } from '../../../sdk/index.ts';
 
 export { LoupeError, unwrap };
@@ -67,11 +68,9 @@ export function qs(params: Record<string, string | number | boolean | undefined 
   return s ? `?${s}` : '';
 }
 
-/** A readable message for anything thrown. */
+/** A readable message for anything thrown: plain words, mapped from problem codes in `errors.ts`. */
 export function messageOf(error: unknown): string {
-  if (error instanceof LoupeError) return error.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
+  return plainWords(error);
 }
 
 /** A fresh id for idempotent retries (annotation ids, Idempotency-Key). */

@@ -99,3 +99,5 @@ export const me = {
   assignments: async () => unwrap(await api.GET('/api/v1/me/assignments', { params: { query: { limit: 200 } } })),
   issues: async () => unwrap(await api.GET('/api/v1/me/issues', { params: { query: { limit: 200 } } })),
 };
+
+export { groups, members, projectAdmin, roles, users, type Role } from './admin.ts';

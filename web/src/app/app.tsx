@@ -1,4 +1,6 @@
 import { useEffect } from 'react';
+import { UsersPage } from '../features/admin/users-page.tsx';
+import { ProjectSettingsPage } from '../features/admin/project-settings-page.tsx';
 import { AnnotatePage } from '../features/annotate/annotate-page.tsx';
 import { SignInPage } from '../features/auth/sign-in-page.tsx';
 import { DatasetsPage } from '../features/datasets/datasets-page.tsx';
@@ -39,6 +41,8 @@ function SignedInRoutes({ path }: { path: string }) {
   if (path === '/') return <Home />;
   if (path === '/projects') return <ProjectsPage />;
   if (path === '/me') return <MyWorkPage />;
+  if (path === '/admin/users') return <UsersPage />;
+  if ((p = match('/p/:projectId/settings', path))) return <ProjectSettingsPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/tasks', path))) return <TasksPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/datasets', path))) return <DatasetsPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/reports', path))) return <ReportsPage key={p.projectId} projectId={p.projectId!} />;

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { FeedbackHost, usePageTitle } from '../components/feedback.tsx';
 import { Link, navigate, useLocation } from './router.tsx';
 import { lastProject, rememberProject, useSession } from './session.tsx';
 import { NotificationBell } from '../features/notifications/Bell.tsx';
@@ -21,8 +22,10 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         { to: `/p/${pid}/evaluators`, label: 'Evaluators' },
         { to: `/p/${pid}/exports`, label: 'Exports' },
         { to: '/me', label: 'My work' },
+        { to: `/p/${pid}/settings`, label: 'Settings' },
+        ...(me.isAdmin ? [{ to: '/admin/users', label: 'Admin' }] : []),
       ]
-    : [{ to: '/me', label: 'My work' }];
+    : [{ to: '/me', label: 'My work' }, ...(me.isAdmin ? [{ to: '/admin/users', label: 'Admin' }] : [])];
   if (me.isAdmin) nav.push({ to: '/admin/queue', label: 'Queue' });
   return (
     <div className="app">
@@ -70,11 +73,13 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         </div>
       </header>
       <main className="main">{children}</main>
+      <FeedbackHost />
     </div>
   );
 }
 
-export function PageHead({ title, children, sub }: { title: ReactNode; children?: ReactNode; sub?: ReactNode }) {
+export function PageHead({ title, children, sub, tabTitle }: { title: ReactNode; children?: ReactNode; sub?: ReactNode; tabTitle?: string }) {
+  usePageTitle(tabTitle ?? (typeof title === 'string' ? title : null));
   return (
     <div className="page-head">
       <div className="page-title">

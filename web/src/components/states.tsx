@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { messageOf } from '../api/client.ts';
+import { technicalDetail } from '../api/errors.ts';
 import type { ApiState } from '../app/use-api.ts';
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
@@ -16,6 +17,7 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
     <div className="state state-error" role="alert">
       <strong>Something went wrong.</strong>
       <span className="state-message">{messageOf(error)}</span>
+      <Details error={error} />
       {onRetry && (
         <button type="button" className="btn" onClick={onRetry}>
           Try again
@@ -51,8 +53,20 @@ export function Async<T>({ state, empty, children }: { state: ApiState<T>; empty
 export function InlineError({ error }: { error: unknown }) {
   if (error === undefined || error === null) return null;
   return (
-    <p className="inline-error" role="alert">
-      {messageOf(error)}
-    </p>
+    <div className="inline-error" role="alert">
+      {messageOf(error)} <Details error={error} />
+    </div>
+  );
+}
+
+/** The server's own words, folded away: support needs them, people mostly do not. */
+export function Details({ error }: { error: unknown }) {
+  const detail = technicalDetail(error);
+  if (!detail) return null;
+  return (
+    <details className="error-details">
+      <summary>Details</summary>
+      <code>{detail}</code>
+    </details>
   );
 }

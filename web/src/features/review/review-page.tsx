@@ -7,6 +7,8 @@ import { Layout } from '../../app/layout.tsx';
 import { Link, useSearch } from '../../app/router.tsx';
 import { useRole } from '../../app/session.tsx';
 import { useApi } from '../../app/use-api.ts';
+import { useItemLabels } from '../../components/item-label.ts';
+import { usePageTitle } from '../../components/feedback.tsx';
 import { humanize } from '../../components/format.ts';
 import { Async, Empty, ErrorBox, InlineError, Loading } from '../../components/states.tsx';
 import { Badge, Field } from '../../components/widgets.tsx';
@@ -34,6 +36,8 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
   const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId: task.projectId } } })).data, [task.projectId]);
   const names = useMemo(() => memberNames(members.data), [members.data]);
   const items = useApi(() => tasksApi.items(task.id, {}), [task.id]);
+  const labelOf = useItemLabels(items.data?.data.map((ti) => ti.itemId) ?? []);
+  usePageTitle(`Review: ${task.name}`);
   const detail = useApi(async () => (itemId ? loadItemDetail(task.id, itemId, annotationsTaskId !== task.id) : undefined), [task.id, annotationsTaskId, itemId]);
   const [picked, setPicked] = useState<string | null>(null);
   const [comment, setComment] = useState('');
@@ -114,7 +118,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
                   <li key={`${ti.itemId}-${ti.copy}`}>
                     <button type="button" className={`item-pick${ti.itemId === itemId ? ' item-pick-on' : ''}`} onClick={() => (set({ item: ti.itemId }), setPicked(null))}>
                       <span className="truncate" title={ti.itemId}>
-                        {`#${n + 1} · ${ti.itemId.slice(-4)}`}
+                        {`#${n + 1} · ${labelOf(ti.itemId)}`}
                       </span>
                       {ti.status ? <Badge value={ti.status} /> : <span className="muted small">pending</span>}
                       {(ti.openIssues ?? 0) > 0 && <span className="sign sign-issues">{ti.openIssues}</span>}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { tasks as tasksApi } from '../../api/resources.ts';
 import type { Assignment, Member, Task } from '../../api/types.ts';
 import { Link } from '../../app/router.tsx';
+import { useItemLabels } from '../../components/item-label.ts';
 import { useApi, type ApiState } from '../../app/use-api.ts';
 import { formatDateTime, formatDuration, humanize } from '../../components/format.ts';
 import { Async, Empty, InlineError } from '../../components/states.tsx';
@@ -98,6 +99,7 @@ export function ItemsTab({ task, names }: { task: Task; names: Map<string, strin
   const [filter, setFilter] = useState<'all' | 'pending' | 'done'>('all');
   const [cursor, setCursor] = useState<string | undefined>();
   const items = useApi(() => tasksApi.items(task.id, { status: filter === 'all' ? undefined : filter, cursor }), [task.id, filter, cursor]);
+  const labelOf = useItemLabels(items.data?.data.map((ti) => ti.itemId) ?? []);
   return (
     <div className="stack">
       <div className="segmented" role="group" aria-label="Items shown">
@@ -128,7 +130,7 @@ export function ItemsTab({ task, names }: { task: Task; names: Map<string, strin
                       <td>
                         <span className="cell-name">
                           <Link to={`/tasks/${task.id}/${task.type === 'review' ? 'review' : 'annotate'}?item=${ti.itemId}`} className="truncate">
-                            {`#${n + 1} · …${ti.itemId.slice(-6)}`}
+                            {`#${n + 1} · ${labelOf(ti.itemId)}`}
                           </Link>
                           <CopyId id={ti.itemId} />
                         </span>

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { confirmInApp, toast } from '../../components/feedback.tsx';
 import { api, messageOf, unwrap } from '../../api/client.ts';
 import { datasets as datasetsApi, recipes as recipesApi, tasks as tasksApi, type TaskQuery } from '../../api/resources.ts';
 import type { Task } from '../../api/types.ts';
@@ -60,7 +61,15 @@ export function TasksPage({ projectId }: { projectId: string }) {
     setBatchError(null);
     setBatchMessage(null);
     const target = selection.mode === 'all' ? { filter: query } : { ids: [...selection.ids] };
-    if (action === 'delete' && !window.confirm(`Delete ${selection.mode === 'all' ? 'every matching task' : `${selection.ids.size} task(s)`}? Tasks with history are archived instead.`)) return;
+    if (
+      action === 'delete' &&
+      !(await confirmInApp({
+        title: 'Delete tasks',
+        body: `Delete ${selection.mode === 'all' ? 'every matching task' : `${selection.ids.size} task(s)`}? Tasks with history are archived instead.`,
+        confirmLabel: 'Delete',
+      }))
+    )
+      return;
     try {
       const outcomes = (await tasksApi.batch(projectId, { action, ...target, ...extra })).results;
       const refused = outcomes.filter((o) => !o.ok);
@@ -69,6 +78,7 @@ export function TasksPage({ projectId }: { projectId: string }) {
         `${outcomes.length - refused.length} done${archived ? ` (${archived} archived)` : ''}` +
           (refused.length ? `; ${refused.length} refused: ${refused.slice(0, 3).map((o) => o.detail ?? o.code ?? `HTTP ${o.status}`).join('; ')}` : ''),
       );
+      toast(refused.length ? `${outcomes.length - refused.length} of ${outcomes.length} done` : `${outcomes.length} task(s) ${action === 'delete' ? 'deleted' : 'updated'}`, refused.length ? 'error' : 'success');
       setSelection({ mode: 'ids', ids: new Set() });
       list.reload();
       summary.reload();

@@ -90,7 +90,7 @@ export function TasksTable(props: {
         </div>
       )}
       <div className="table-wrap">
-        <table className="table">
+        <table className="table tasks-table">
           <thead>
             <tr>
               {props.canManage && (
@@ -127,7 +127,7 @@ export function TasksTable(props: {
                   </td>
                 )}
                 {columns.map((c) => (
-                  <td key={c.key} className={`col-${c.key}`}>
+                  <td key={c.key} className={`col-${c.key}`} data-label={typeof c.label === 'string' ? c.label : c.key}>
                     {c.render(t, props.names)}
                   </td>
                 ))}
