@@ -48,7 +48,6 @@ export function EpisodeViewer(props: {
   const segments = props.shapes.map((s, i) => ({ s, i })).filter(({ s }) => s.tool === 'segment');
   const bands: Band[] = useMemo(
     () => segments.map(({ s, i }) => ({ from: s.startFrame ?? 0, to: s.endFrame ?? 0, color: seriesColor(props.labelIndex.get(s.label ?? '') ?? i) + (props.selected === i ? '55' : '26') })),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [JSON.stringify(segments.map(({ s }) => [s.startFrame, s.endFrame, s.label])), props.selected],
   );
 
@@ -61,7 +60,6 @@ export function EpisodeViewer(props: {
   useEffect(() => {
     const v = videoRef.current;
     if (v && v.paused && Math.abs(v.currentTime - timeOf(frame)) > 0.02) v.currentTime = timeOf(frame);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [frame]);
   const onTime = () => {
     const v = videoRef.current;

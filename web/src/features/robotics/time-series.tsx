@@ -103,7 +103,6 @@ export function TimeSeries(props: {
       plot.current = null;
     };
     // The chart is rebuilt when its data changes; marker and bands only redraw (below).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.x, props.series, props.height]);
 
   useEffect(() => {
