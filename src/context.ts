@@ -2,6 +2,7 @@ import type { Db } from './db/client.ts';
 import type { Clock } from './core/clock.ts';
 import type { JobQueue } from './jobs/jobs.ts';
 import type { Role } from './projects/projects.table.ts';
+import type { UploadLimits } from './datasets/import-staging.ts';
 
 /**
  * What every service function receives: the database and the side-effect ports. Production
@@ -12,6 +13,8 @@ export interface Ctx {
   db: Db;
   clock: Clock;
   jobs: JobQueue;
+  /** Upload bounds for item imports (`docs/imports.md`); defaults when absent. */
+  uploads?: Partial<UploadLimits>;
 }
 
 /** Who is calling: a signed-in user (by token or session). */

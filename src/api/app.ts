@@ -25,6 +25,7 @@ import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
 import { moduleRoutes } from './modules.ts';
+import type { UploadLimits } from '../datasets/import-staging.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -38,6 +39,27 @@ export interface AppDeps {
   bodyLimit?: number;
   /** Folder of the built web app; served at `/` when it exists. */
   webRoot?: string;
+  /** Upload bounds for item imports. */
+  uploads?: Partial<UploadLimits>;
+  /** Server timeouts in ms (0 disables one): see the README's configuration table. */
+  timeouts?: Partial<ServerTimeouts>;
+}
+
+export interface ServerTimeouts {
+  /** Time to receive a whole request (Node's `requestTimeout`). */
+  requestTimeoutMs: number;
+  /** A socket with no activity this long is closed (Node's `server.timeout`). */
+  connectionTimeoutMs: number;
+  /** Time to receive the request headers (slow-loris). */
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+export const defaultTimeouts: ServerTimeouts = {
+  requestTimeoutMs: 30 * 60_000,
+  connectionTimeoutMs: 5 * 60_000,
+  headersTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 72_000,
 }
 
 export interface BuiltApp {
@@ -54,8 +76,12 @@ const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url))
  * routes. No socket is opened here: tests call `app.inject()`, `src/main/server.ts` listens.
  */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
-  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs };
+  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, ...(deps.uploads ? { uploads: deps.uploads } : {}) };
+  const timeouts = { ...defaultTimeouts, ...deps.timeouts };
   const fastify = Fastify({
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionTimeout: timeouts.connectionTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
@@ -71,6 +97,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       return sendProblem(reply as never, p);
     },
   });
+  // Headers must arrive quickly (slow-loris); Node requires it not to exceed requestTimeout.
+  fastify.server.headersTimeout = timeouts.requestTimeoutMs ? Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) : timeouts.headersTimeoutMs;
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   const app = fastify.withTypeProvider<ZodTypeProvider>() as App;

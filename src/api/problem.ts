@@ -24,6 +24,8 @@ export const statusOf: Record<ErrorCode, number> = {
   idempotency_key_reused: 422,
   idempotency_in_progress: 409,
   payload_too_large: 413,
+  upload_timeout: 408,
+  too_many_uploads: 429,
   unsupported_media_type: 415,
   validation_failed: 422,
   rate_limited: 429,
@@ -36,6 +38,7 @@ const titles: Partial<Record<number, string>> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -60,7 +63,7 @@ export function problem(code: ErrorCode, detail: string, extra: Record<string, u
 }
 
 export function sendProblem(reply: FastifyReply, p: Problem) {
-  if (p.code === 'rate_limited' && typeof p.retryAfter === 'number') reply.header('retry-after', String(p.retryAfter));
+  if ((p.code === 'rate_limited' || p.code === 'too_many_uploads') && typeof p.retryAfter === 'number') reply.header('retry-after', String(p.retryAfter));
   return reply.code(p.status).type('application/problem+json').serializer(JSON.stringify).send(p);
 }
 

@@ -28,6 +28,8 @@ export const errorCodes = [
   'idempotency_in_progress',
   // 413 / 415 / 422 / 429
   'payload_too_large',
+  'upload_timeout',
+  'too_many_uploads',
   'unsupported_media_type',
   'validation_failed',
   'rate_limited',

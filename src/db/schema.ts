@@ -14,3 +14,4 @@ export * from '../assignments/assignments.table.ts';
 export * from '../annotations/annotations.table.ts';
 export * from '../reviews/reviews.table.ts';
 export * from '../quality/scores.table.ts';
+export * from '../datasets/imports.table.ts';

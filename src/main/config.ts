@@ -1,3 +1,6 @@
+import type { ServerTimeouts } from '../api/app.ts';
+import type { UploadLimits } from '../datasets/import-staging.ts';
+
 /**
  * All configuration comes from environment variables (listed in the README). Read once, here.
  */
@@ -10,7 +13,20 @@ export interface Config {
   adminPassword?: string;
   logLevel: string;
   bodyLimit: number;
+  uploads: Partial<UploadLimits>;
+  timeouts: Partial<ServerTimeouts>;
 }
+
+/** A non-negative integer setting, or undefined when unset; anything else stops the start. */
+function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not "${raw}"`);
+  return n;
+}
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = Number(env.PORT ?? 3000);
@@ -24,5 +40,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: env.LOUPE_ADMIN_PASSWORD || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimit: Number(env.LOUPE_BODY_LIMIT ?? 1024 * 1024),
+    uploads: defined({
+      idleTimeoutMs: int(env, 'LOUPE_UPLOAD_IDLE_TIMEOUT_MS'),
+      totalTimeoutMs: int(env, 'LOUPE_UPLOAD_TIMEOUT_MS'),
+      perUser: int(env, 'LOUPE_UPLOADS_PER_USER'),
+      jobThresholdBytes: int(env, 'LOUPE_IMPORT_JOB_BYTES'),
+      databaseSlots: int(env, 'LOUPE_IMPORT_CONNECTIONS'),
+      stagingDir: env.LOUPE_UPLOAD_DIR || undefined,
+    }),
+    timeouts: defined({
+      requestTimeoutMs: int(env, 'LOUPE_REQUEST_TIMEOUT_MS'),
+      connectionTimeoutMs: int(env, 'LOUPE_CONNECTION_TIMEOUT_MS'),
+      headersTimeoutMs: int(env, 'LOUPE_HEADERS_TIMEOUT_MS'),
+    }),
   };
 }

@@ -23,7 +23,7 @@ async function main() {
   }
   await runMigrations(database);
   const jobs = new PgBossQueue(database);
-  const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit });
+  const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit, uploads: config.uploads, timeouts: config.timeouts });
   await jobs.start(ctx, jobDefinitions, { work: true, schedule: true });
 
   const admin = await bootstrapAdmin(ctx, { token: config.adminToken, password: config.adminPassword });

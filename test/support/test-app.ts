@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { buildApp, type BuiltApp } from '../../src/api/app.ts';
+import { buildApp, type AppDeps, type BuiltApp } from '../../src/api/app.ts';
 import type { Ctx } from '../../src/context.ts';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
 import type { Database } from '../../src/db/client.ts';
@@ -116,6 +116,8 @@ export interface TestAppOptions {
   /** Run job workers in this app (off by default: jobs are enqueued, not run). */
   work?: boolean;
   jobs?: JobDefinition<any>[];
+  /** Upload bounds for item imports (small thresholds in tests). */
+  uploads?: AppDeps['uploads'];
 }
 
 /**
@@ -125,7 +127,7 @@ export interface TestAppOptions {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await openTestDb({ databaseUrl: inject('testDatabaseUrl') || undefined, snapshotPath: inject('testSnapshotPath') || undefined });
   const jobs = new PgBossQueue(database, { schedule: false });
-  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: false });
+  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: false, ...(options.uploads ? { uploads: options.uploads } : {}) });
   await jobs.start(built.ctx, options.jobs ?? jobDefinitions, { work: options.work ?? false, schedule: false });
   const name = unique('admin');
   const adminUser = await createUser(built.ctx, null, { email: `${name}@example.com`, name, isAdmin: true, password: 'correct horse battery' });
