@@ -131,6 +131,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
+  // A PGlite process that lost its data-directory lock takes no more writes (docs/data-directory.md).
+  app.addHook('onRequest', async (request) => {
+    if (deps.database.lock?.lost && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      throw new DomainError('data_dir_lock_lost', 'This process lost the lock on its data directory and takes no more writes; restart it');
+    }
+  });
   registerAccess(app, ctx);
   app.addHook('preValidation', async (request) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {

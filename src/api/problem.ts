@@ -30,6 +30,7 @@ export const statusOf: Record<ErrorCode, number> = {
   validation_failed: 422,
   rate_limited: 429,
   not_ready: 503,
+  data_dir_lock_lost: 503,
   internal_error: 500,
 };
 

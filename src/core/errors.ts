@@ -35,6 +35,7 @@ export const errorCodes = [
   'rate_limited',
   // 5xx
   'not_ready',
+  'data_dir_lock_lost',
   'internal_error',
 ] as const;
 

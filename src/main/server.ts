@@ -12,8 +12,9 @@ async function main() {
   const started = performance.now();
   const config = readConfig();
   let database;
+  let onLockLost = () => {};
   try {
-    database = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    database = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onLockCompromised: () => onLockLost() });
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       console.error(`loupe: ${error.message}`);
@@ -25,6 +26,12 @@ async function main() {
   const jobs = new PgBossQueue(database);
   const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit, uploads: config.uploads, timeouts: config.timeouts });
   await jobs.start(ctx, jobDefinitions, { work: true, schedule: true });
+  onLockLost = () => {
+    // Another process may own the directory now: writes are refused from this instant (see the
+    // app's hook), and background jobs stop.
+    app.log.error('the data directory lock was lost: refusing writes and stopping jobs; restart this process');
+    void jobs.stop(1000).catch(() => {});
+  };
 
   const admin = await bootstrapAdmin(ctx, { token: config.adminToken, password: config.adminPassword });
   await app.listen({ port: config.port, host: config.host });
