@@ -8,6 +8,7 @@ export const statusOf: Record<ErrorCode, number> = {
   invalid_filter: 400,
   invalid_import: 400,
   invalid_cursor: 400,
+  idempotency_not_supported: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,

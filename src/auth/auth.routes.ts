@@ -77,7 +77,7 @@ export async function authRoutes(app: App, ctx: Ctx) {
   }, async (request) => auth.listUsers(ctx, callerOf(request), request.query));
 
   app.post('/api/v1/users/:userId/tokens', {
-    config: { access: 'user' },
+    config: { access: 'user', mintsSecret: true },
     schema: {
       tags,
       summary: 'Issue an API token (administrators, or users for themselves). The token is shown once.',

@@ -9,6 +9,7 @@ export const errorCodes = [
   'invalid_filter',
   'invalid_import',
   'invalid_cursor',
+  'idempotency_not_supported',
   // 401 / 403 / 404
   'unauthenticated',
   'invalid_credentials',

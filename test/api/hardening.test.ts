@@ -1,0 +1,80 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
+import { createTask, world } from '../tasks/helpers.ts';
+
+/** Refusals found by probing the API as an attacker would (issue 12). */
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t?.close());
+
+describe('secrets and idempotency', () => {
+  it('refuses Idempotency-Key on POST /users/{id}/tokens (400) and stores no token for replay', async () => {
+    const user = await t.user();
+    const key = unique('key');
+    const res = await t.post(`/api/v1/users/${user.id}/tokens`, { name: 'ci' }, { token: user.token, headers: { 'idempotency-key': key } });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('idempotency_not_supported');
+    const stored = await t.ctx.db.execute(sql`select body::text as body from idempotency_keys where key = ${key}`);
+    expect((stored as unknown as { rows: unknown[] }).rows).toEqual([]);
+    // Without the key the token is minted and never written to the replay table.
+    const minted = await t.post(`/api/v1/users/${user.id}/tokens`, { name: 'ci' }, { token: user.token });
+    expect(minted.status).toBe(201);
+    const anywhere = await t.ctx.db.execute(sql`select count(*)::int as n from idempotency_keys where body::text like ${`%${minted.body.token}%`}`);
+    expect((anywhere as unknown as { rows: Array<{ n: number }> }).rows[0]!.n).toBe(0);
+  });
+});
+
+describe('cross-project oracle', () => {
+  it('answers 404 for PUT /tasks/{taskA}/items/{itemB}/annotations before validating anything against item B', async () => {
+    const a = await world(t, 1);
+    const b = await world(t, 1);
+    const task = await createTask(t, a, {});
+    const res = await t.put(`/api/v1/tasks/${task.id}/items/${b.itemIds[0]}/annotations`, { shapes: [{ tool: 'text_span', label: 'x', start: 0, end: 99999 }] }, { token: a.owner.token });
+    expect(res.status).toBe(404);
+    expect(JSON.stringify(res.body)).not.toMatch(/length|99999|text/i);
+  });
+});
+
+describe('crafted input answers 400, not 500', () => {
+  it('refuses a cursor holding SQL instead of an id on every kind of list', async () => {
+    const w = await world(t, 1);
+    const task = await createTask(t, w, {});
+    const crafted = Buffer.from(JSON.stringify(["x' or 1=1--"])).toString('base64url');
+    const crafted2 = Buffer.from(JSON.stringify(["x' or 1=1--", "x' or 1=1--"])).toString('base64url');
+    for (const [url, cursor] of [
+      [`/api/v1/datasets/${w.datasetId}/items`, crafted],
+      [`/api/v1/projects/${w.projectId}/datasets`, crafted],
+      ['/api/v1/projects', crafted],
+      [`/api/v1/projects/${w.projectId}/tasks`, crafted2],
+      [`/api/v1/projects/${w.projectId}/tasks?sort=priority`, crafted2],
+      [`/api/v1/tasks/${task.id}/items`, crafted2],
+    ] as const) {
+      const res = await t.get(url, { token: w.owner.token, query: { cursor } });
+      expect([url, res.status, res.body.code]).toEqual([url, 400, 'invalid_cursor']);
+    }
+  });
+
+  it('refuses an import line nested 10,000 levels deep as a bad line', async () => {
+    const w = await world(t, 1);
+    const deep = `{"kind":"record","payload":{"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`;
+    const res = await t.request('POST', `/api/v1/datasets/${w.datasetId}/items`, { token: w.owner.token, payload: `${deep}\n`, contentType: 'application/x-ndjson' });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('invalid_import');
+    expect(res.body.failed[0].line).toBe(1);
+    const json = await t.request('POST', `/api/v1/datasets/${w.datasetId}/items`, { token: w.owner.token, payload: `[${deep}]`, contentType: 'application/json' });
+    expect(json.status).toBe(400);
+  });
+
+  it('accepts only http and https instructionsUrl on recipes', async () => {
+    const { id: projectId, owner } = await t.project();
+    const base = { name: 'r', labels: [{ name: 'a' }], tools: ['classification'] };
+    for (const url of ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:x']) {
+      const res = await t.post(`/api/v1/projects/${projectId}/recipes`, { ...base, instructionsUrl: url }, { token: owner.token });
+      expect([url, res.status]).toEqual([url, 400]);
+    }
+    expect((await t.post(`/api/v1/projects/${projectId}/recipes`, { ...base, instructionsUrl: 'https://example.com/guide' }, { token: owner.token })).status).toBe(201);
+  });
+});
