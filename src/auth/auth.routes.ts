@@ -6,6 +6,7 @@ import { notFound } from '../core/errors.ts';
 import { page, pageQuery } from '../core/pagination.ts';
 import { userWithProjects } from '../projects/projects.service.ts';
 import * as auth from './auth.service.ts';
+import { passwordField } from './auth.schema.ts';
 import { createdTokenOut, createTokenBody, createUserBody, loginBody, meOut, tokenOut, userOut } from './auth.schema.ts';
 
 const userParams = z.object({ userId: z.string() });
@@ -56,10 +57,11 @@ export async function authRoutes(app: App, ctx: Ctx) {
     schema: {
       tags,
       summary: 'Change your name or password',
-      body: z.object({ name: z.string().trim().min(1).max(200).optional(), password: z.string().min(8).max(1024).optional() }),
+      description: 'A new `password` needs `currentPassword`; it ends your other sessions (API tokens stay: revoke them one by one).',
+      body: z.object({ name: z.string().trim().min(1).max(200).optional(), password: passwordField.optional(), currentPassword: z.string().max(1024).optional() }),
       response: { 200: userOut },
     },
-  }, async (request) => auth.updateSelf(ctx, callerOf(request), request.body));
+  }, async (request) => auth.updateSelf(ctx, callerOf(request), request.body, request.cookies[SESSION_COOKIE]));
 
   app.post('/api/v1/users', {
     config: { access: 'admin' },

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, inArray, isNull, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, isNull, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
@@ -303,8 +303,18 @@ export async function login(ctx: Ctx, input: { email: string; password: string; 
   return { sessionToken, user: publicUser(user), expiresAt: new Date(now.getTime() + SESSION_TTL_MS) };
 }
 
-/** Changes the caller's own name or password. */
-export async function updateSelf(ctx: Ctx, caller: Caller, input: { name?: string; password?: string }) {
+/**
+ * Changes the caller's own name or password. A new password needs the current one (401
+ * `invalid_credentials` otherwise) and ends every other session of the user in the same
+ * transaction; the session making the change (`keepSession`) stays. API tokens are kept: they
+ * are separate credentials, listed and revoked one by one.
+ */
+export async function updateSelf(ctx: Ctx, caller: Caller, input: { name?: string; password?: string; currentPassword?: string }, keepSession?: string) {
+  if (input.password) {
+    const [row] = await ctx.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, caller.userId));
+    const ok = row?.passwordHash && input.currentPassword ? await verifyPassword(row.passwordHash, input.currentPassword) : false;
+    if (!ok) throw new DomainError('invalid_credentials', 'Send your current password (currentPassword) to set a new one');
+  }
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
   if (!input.name && !passwordHash) {
     const user = await getUser(ctx.db, caller.userId);
@@ -318,6 +328,10 @@ export async function updateSelf(ctx: Ctx, caller: Caller, input: { name?: strin
       .where(eq(users.id, caller.userId))
       .returning();
     if (!row) throw notFound('User');
+    if (passwordHash) {
+      const keep = keepSession ? digestToken(keepSession) : '';
+      await tx.delete(sessions).where(and(eq(sessions.userId, caller.userId), ne(sessions.tokenHash, keep)));
+    }
     await recordAudit(tx, {
       projectId: null,
       actorId: caller.userId,
@@ -359,13 +373,13 @@ export async function bootstrapAdmin(
   if (Number(n) > 0) return { created: false };
   const token = presetToken ?? generateToken();
   try {
-    const admin = await createUser(ctx, null, {
-      email: 'admin@localhost',
-      name: 'Administrator',
-      isAdmin: true,
-      password,
+    // One transaction: a crash between the user and its token must not leave an administrator
+    // nobody can sign in as (the next start would see a user and bootstrap nothing).
+    await ctx.db.transaction(async (tx) => {
+      const inTx: Ctx = { ...ctx, db: tx };
+      const admin = await createUser(inTx, null, { email: 'admin@localhost', name: 'Administrator', isAdmin: true, password });
+      await createToken(inTx, { userId: admin.id, isAdmin: true }, admin.id, 'bootstrap', token);
     });
-    await createToken(ctx, { userId: admin.id, isAdmin: true }, admin.id, 'bootstrap', token);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'email_taken') return { created: false };
     throw error;

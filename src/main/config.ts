@@ -28,7 +28,16 @@ function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
+/** LOUPE_ADMIN_TOKEN is a bearer credential of the administrator: short ones are guessable. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const adminToken = env.LOUPE_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && (adminToken.length < MIN_ADMIN_TOKEN_LENGTH || new Set(adminToken).size < 8)) {
+    throw new Error(
+      `LOUPE_ADMIN_TOKEN is too weak: use at least ${MIN_ADMIN_TOKEN_LENGTH} random characters (for example \`openssl rand -hex 32\`), or leave it unset to have one generated`,
+    );
+  }
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env.PORT}"`);
   return {
@@ -36,7 +45,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.LOUPE_DATA_DIR ?? './.loupe/data',
-    adminToken: env.LOUPE_ADMIN_TOKEN || undefined,
+    adminToken,
     adminPassword: env.LOUPE_ADMIN_PASSWORD || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimit: Number(env.LOUPE_BODY_LIMIT ?? 1024 * 1024),

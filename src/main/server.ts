@@ -10,7 +10,13 @@ import { readConfig } from './config.ts';
 /** Composition root of the server: database, migrations, jobs, HTTP. */
 async function main() {
   const started = performance.now();
-  const config = readConfig();
+  let config;
+  try {
+    config = readConfig();
+  } catch (error) {
+    console.error(`loupe: ${(error as Error).message}`);
+    process.exit(1);
+  }
   let database;
   let onLockLost = () => {};
   try {

@@ -9,7 +9,7 @@ import { startServer, type ServerProcess } from '../support/server-process.ts';
  * One owner per PGlite data directory (docs/data-directory.md), with real processes: the lock
  * does not go stale while its owner is stopped, and is released when the owner dies.
  */
-const TOKEN = `lp_${'d'.repeat(40)}`;
+const TOKEN = 'lp_data_dir_lock_test_0123456789abcdefXYZ';
 const dir = mkdtempSync(join(tmpdir(), 'loupe-lock-'));
 const running: ServerProcess[] = [];
 afterAll(async () => {
@@ -22,12 +22,12 @@ afterAll(async () => {
 });
 
 const start = async (dataDir: string) => {
-  const server = await startServer({ LOUPE_DATA_DIR: dataDir, LOUPE_ADMIN_TOKEN: TOKEN }, 150_000);
+  const server = await startServer({ LOUPE_DATA_DIR: dataDir, LOUPE_ADMIN_TOKEN: TOKEN }, 600_000);
   running.push(server);
   return server;
 };
 const refused = (dataDir: string) =>
-  startServer({ LOUPE_DATA_DIR: dataDir, LOUPE_ADMIN_TOKEN: TOKEN }, 150_000).then(
+  startServer({ LOUPE_DATA_DIR: dataDir, LOUPE_ADMIN_TOKEN: TOKEN }, 300_000).then(
     (s) => {
       running.push(s);
       return { code: 0, output: s.output() };
@@ -60,7 +60,7 @@ describe('the PGlite data directory lock', () => {
     const third = await start(dataDir);
     expect(await projectNames(third.url)).toEqual(expect.arrayContaining(['before-stop', 'after-cont']));
     expect((await createProject(third.url, 'third')).status).toBe(201);
-  }, 300_000);
+  }, 600_000);
 
   it('stops taking writes at once when its lock is compromised, and keeps answering reads', async () => {
     const dataDir = join(dir, 'b');
@@ -72,5 +72,5 @@ describe('the PGlite data directory lock', () => {
     expect(write.status).toBe(503);
     expect((await write.json()).code).toBe('data_dir_lock_lost');
     expect(await projectNames(server.url)).toContain('ok');
-  }, 240_000);
+  }, 400_000);
 });

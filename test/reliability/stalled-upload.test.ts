@@ -14,7 +14,7 @@ import { openTestDb } from '../support/test-db.ts';
  * real server process on both databases: the upload is received to a staging file before any
  * transaction starts, so other requests are served meanwhile.
  */
-const ADMIN_TOKEN = `lp_${'r'.repeat(40)}`;
+const ADMIN_TOKEN = 'lp_stalled_upload_test_0123456789abcdefXYZ';
 const servers: ServerProcess[] = [];
 const dirs: string[] = [];
 afterAll(async () => {

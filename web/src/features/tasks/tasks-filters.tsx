@@ -4,10 +4,11 @@ import type { Column } from './task-columns.tsx';
 
 export const filterKeys = ['q', 'status', 'workflowState', 'type', 'priority', 'ownerId', 'assignee', 'openIssues', 'forReview', 'archived', 'sort'] as const;
 
-const options = {
+/** The choices of each filter: they must be values the API accepts (a test checks the task types). */
+export const filterOptions = {
   status: ['open', 'in_progress', 'completed', 'completed_with_issues'],
   workflowState: ['pending', 'in_progress', 'pending_review', 'review_passed', 'data_submitted', 'open', 'resolved'],
-  type: ['labeling', 'review', 'consensus', 'qualification', 'honeypot', 'ticket', 'evaluation'],
+  type: ['labeling', 'review', 'consensus', 'qualification', 'honeypot', 'ticket'],
   priority: ['high', 'medium', 'low', 'none'],
 };
 
@@ -30,10 +31,10 @@ export function TasksFilters(props: {
     return () => window.clearTimeout(timer);
   }, [q, search, onChange]);
 
-  const select = (key: keyof typeof options, label: string) => (
+  const select = (key: keyof typeof filterOptions, label: string) => (
     <select aria-label={label} value={search.get(key) ?? ''} onChange={(e) => onChange({ [key]: e.target.value || null })}>
       <option value="">{label}: any</option>
-      {options[key].map((o) => (
+      {filterOptions[key].map((o) => (
         <option key={o} value={o}>
           {o.replace(/_/g, ' ')}
         </option>
