@@ -23,6 +23,7 @@ import { containsNul } from '../core/text.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
 import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { registerOriginCheck } from './origin-check.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
 import { moduleRoutes } from './modules.ts';
 import type { UploadLimits } from '../datasets/import-staging.ts';
@@ -39,6 +40,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** Folder of the built web app; served at `/` when it exists. */
   webRoot?: string;
+  /** Fastify's `trustProxy` (LOUPE_TRUST_PROXY): client IP and protocol from X-Forwarded-* headers. */
+  trustProxy?: boolean | number | string;
   /** Upload bounds for item imports. */
   uploads?: Partial<UploadLimits>;
   /** Server timeouts in ms (0 disables one): see the README's configuration table. */
@@ -79,6 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, ...(deps.uploads ? { uploads: deps.uploads } : {}) };
   const timeouts = { ...defaultTimeouts, ...deps.timeouts };
   const fastify = Fastify({
+    // Typed as boolean only to keep Fastify's overloads on the plain HTTP server; numbers and address lists work too.
+    trustProxy: (deps.trustProxy ?? false) as boolean,
     requestTimeout: timeouts.requestTimeoutMs,
     connectionTimeout: timeouts.connectionTimeoutMs,
     keepAliveTimeout: timeouts.keepAliveTimeoutMs,
@@ -129,7 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // The docs page gets a Content-Security-Policy (its own scripts and styles only).
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   // A PGlite process that lost its data-directory lock takes no more writes (docs/data-directory.md).
   app.addHook('onRequest', async (request) => {
@@ -137,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       throw new DomainError('data_dir_lock_lost', 'This process lost the lock on its data directory and takes no more writes; restart it');
     }
   });
+  registerOriginCheck(app);
   registerAccess(app, ctx);
   app.addHook('preValidation', async (request) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
@@ -150,7 +157,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const webRoot = deps.webRoot ?? defaultWebRoot;
   const hasWeb = existsSync(`${webRoot}/index.html`);
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, setHeaders: (res) => securityHeaders(res) });
+    // Source maps are a build artefact for developers: never served (they publish the source).
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, allowedPath: (path) => !path.endsWith('.map'), setHeaders: (res) => securityHeaders(res) });
   }
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;

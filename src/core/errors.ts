@@ -14,6 +14,7 @@ export const errorCodes = [
   'unauthenticated',
   'invalid_credentials',
   'forbidden',
+  'cross_origin',
   'not_found',
   // 409: conflicts of state
   'conflict',

@@ -13,6 +13,7 @@ export interface Config {
   adminPassword?: string;
   logLevel: string;
   bodyLimit: number;
+  trustProxy: boolean | number | string;
   uploads: Partial<UploadLimits>;
   timeouts: Partial<ServerTimeouts>;
 }
@@ -27,6 +28,14 @@ function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
 }
 
 const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** `true`/`false`, a hop count, or a comma-separated list of proxy addresses/CIDRs. */
+function trustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw;
+}
 
 /** LOUPE_ADMIN_TOKEN is a bearer credential of the administrator: short ones are guessable. */
 export const MIN_ADMIN_TOKEN_LENGTH = 32;
@@ -49,6 +58,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: env.LOUPE_ADMIN_PASSWORD || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimit: Number(env.LOUPE_BODY_LIMIT ?? 1024 * 1024),
+    trustProxy: trustProxy(env.LOUPE_TRUST_PROXY),
     uploads: defined({
       idleTimeoutMs: int(env, 'LOUPE_UPLOAD_IDLE_TIMEOUT_MS'),
       totalTimeoutMs: int(env, 'LOUPE_UPLOAD_TIMEOUT_MS'),

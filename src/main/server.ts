@@ -30,7 +30,7 @@ async function main() {
   }
   await runMigrations(database);
   const jobs = new PgBossQueue(database);
-  const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit, uploads: config.uploads, timeouts: config.timeouts });
+  const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, uploads: config.uploads, timeouts: config.timeouts });
   await jobs.start(ctx, jobDefinitions, { work: true, schedule: true });
   onLockLost = () => {
     // Another process may own the directory now: writes are refused from this instant (see the

@@ -78,3 +78,58 @@ describe('crafted input answers 400, not 500', () => {
     expect((await t.post(`/api/v1/projects/${projectId}/recipes`, { ...base, instructionsUrl: 'https://example.com/guide' }, { token: owner.token })).status).toBe(201);
   });
 });
+
+describe('cookie-authenticated writes from other sites', () => {
+  const signIn = async (email: string) => {
+    const res = await t.post('/api/v1/auth/login', { email, password: 'correct horse battery' }, { token: null });
+    return String(res.headers['set-cookie']).split(';')[0]!;
+  };
+
+  it('refuses a cross-origin text/plain POST /lock carrying the session cookie (403 cross_origin), and takes a same-origin one', async () => {
+    const w = await world(t, 1);
+    const task = await createTask(t, w, {});
+    const cookie = await signIn(w.manager.email);
+    const forged = await t.request('POST', `/api/v1/tasks/${task.id}/lock`, { token: null, headers: { cookie, origin: 'https://evil.example' }, payload: 'x', contentType: 'text/plain' });
+    expect(forged.status).toBe(403);
+    expect(forged.body.code).toBe('cross_origin');
+    const bySite = await t.request('POST', `/api/v1/tasks/${task.id}/lock`, { token: null, headers: { cookie, 'sec-fetch-site': 'cross-site' } });
+    expect(bySite.status).toBe(403);
+    expect((await t.get(`/api/v1/tasks/${task.id}`, { token: w.manager.token })).body.locked).toBe(false);
+    const own = await t.request('POST', `/api/v1/tasks/${task.id}/lock`, { token: null, headers: { cookie, origin: 'http://localhost:80', host: 'localhost:80' } });
+    expect(own.status).toBe(200);
+  });
+
+  it('sets the Secure cookie flag behind a TLS proxy when trustProxy is on', async () => {
+    const { buildApp } = await import('../../src/api/app.ts');
+    const { app } = await buildApp({ database: t.database, jobs: t.jobs, logger: false, trustProxy: true });
+    const user = await t.user();
+    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'x-forwarded-proto': 'https', 'content-type': 'application/json' }, payload: JSON.stringify({ email: user.email, password: 'correct horse battery' }) });
+    expect(res.statusCode).toBe(200);
+    expect(String(res.headers['set-cookie'])).toMatch(/;\s*Secure/i);
+    await app.close();
+  });
+});
+
+describe('what the server publishes', () => {
+  it('never serves the web app’s source maps, and serves /api/docs with a Content-Security-Policy', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const root = mkdtempSync(`${tmpdir()}/loupe-web-`);
+    mkdirSync(`${root}/assets`);
+    writeFileSync(`${root}/index.html`, '<!doctype html><title>app</title>');
+    writeFileSync(`${root}/assets/app.js`, 'console.log(1)');
+    writeFileSync(`${root}/assets/app.js.map`, '{"sources":["secret-source.ts"]}');
+    const { buildApp } = await import('../../src/api/app.ts');
+    const { app } = await buildApp({ database: t.database, jobs: t.jobs, logger: false, webRoot: root });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/assets/app.js' })).statusCode).toBe(200);
+      const map = await app.inject({ method: 'GET', url: '/assets/app.js.map' });
+      expect(map.body).not.toContain('secret-source');
+      const docs = await app.inject({ method: 'GET', url: '/api/docs/static/index.html' });
+      expect(docs.headers['content-security-policy']).toBeTruthy();
+    } finally {
+      await app.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
