@@ -544,6 +544,22 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Follow it at `GET /api/v1/imports/{importId}` */
+                            importId: string;
+                            /** @description The background job that runs it */
+                            jobId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -718,6 +734,70 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/imports/{importId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A background item import: status, progress and outcome
+         * @description Requires the manager role or higher in the project of `importId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    importId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            createdAt: string;
+                            datasetId: string;
+                            error: {
+                                code: string;
+                                detail: string;
+                            } | null;
+                            failed: {
+                                error: string;
+                                line: number;
+                            }[];
+                            failedCount: number;
+                            finishedAt: string | null;
+                            id: string;
+                            progress: {
+                                bytes: number;
+                                lines: number;
+                                totalBytes: number;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed";
+                            updated: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/issues/{issueId}": {
@@ -1072,7 +1152,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change your name or password */
+        /**
+         * Change your name or password
+         * @description A new `password` needs `currentPassword`; it ends your other sessions (API tokens stay: revoke them one by one).
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1083,6 +1166,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        currentPassword?: string;
                         name?: string;
                         password?: string;
                     };
