@@ -81,7 +81,8 @@ describe('POST /api/v1/datasets/:datasetId/items (receiving first)', () => {
     const { datasetId, owner } = await newDataset();
     const first = stalledUpload(datasetId, owner.token, true);
     const second = stalledUpload(datasetId, owner.token, true);
-    await new Promise((r) => setTimeout(r, 100));
+    // Both must be past authentication and receiving (slower on PostgreSQL under load).
+    await new Promise((r) => setTimeout(r, 1500));
     const refused = await t.request('POST', `/api/v1/datasets/${datasetId}/items`, { token: owner.token, payload: `${line(9)}\n`, contentType: 'application/x-ndjson' });
     expect(refused.status).toBe(429);
     expect(refused.body.code).toBe('too_many_uploads');
