@@ -2521,6 +2521,230 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{projectId}/workloads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List workloads (archived ones only with ?status=archived)
+         * @description Requires the owner role or higher in the project of `projectId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Default: active and inactive (archived ones are hidden) */
+                    status?: "active" | "inactive" | "archived";
+                };
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                aiEvaluatorId: string | null;
+                                /** @enum {string} */
+                                autoQa: "off" | "copilot" | "autonomous";
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string;
+                                currentCycle: {
+                                    closedAt: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    done: number;
+                                    id: string;
+                                    /** Format: date-time */
+                                    periodEnd: string;
+                                    /** Format: date-time */
+                                    periodStart: string;
+                                    skipped: number;
+                                    /** @enum {string} */
+                                    status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                    target: number;
+                                    taskId: string | null;
+                                    workloadId: string;
+                                } | null;
+                                evaluatorIds: string[];
+                                id: string;
+                                name: string;
+                                projectId: string;
+                                revieweeIds: string[];
+                                sampling: {
+                                    datasetId: string;
+                                    filter: unknown;
+                                    revieweeField: string;
+                                    /** @enum {string} */
+                                    strategy: "random" | "stratified";
+                                };
+                                schedule: {
+                                    /** @enum {string} */
+                                    frequency: "daily" | "weekly" | "monthly";
+                                    startAt: string | null;
+                                    timeZone: string;
+                                };
+                                scorecardRecipeId: string;
+                                /** @enum {string} */
+                                status: "active" | "inactive" | "archived";
+                                subscriberIds: string[];
+                                target: {
+                                    count: number;
+                                    /** @enum {string} */
+                                    per: "total" | "reviewee";
+                                };
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a workload; its first cycle starts at once
+         * @description Requires the owner role or higher in the project of `projectId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    projectId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        aiEvaluatorId?: string | null;
+                        /**
+                         * @default off
+                         * @enum {string}
+                         */
+                        autoQa?: "off" | "copilot" | "autonomous";
+                        /**
+                         * @description Users or groups; may be empty for autonomous AutoQA
+                         * @default []
+                         */
+                        evaluatorIds?: string[];
+                        name: string;
+                        /** @description Users or groups (groups expand to their members) */
+                        revieweeIds: string[];
+                        sampling: {
+                            datasetId: string;
+                            /** @description An item filter: a JSON tree of and/or/not over {field, op, value} conditions (see docs/filters.md) */
+                            filter?: unknown;
+                            /** @description The item field that names the reviewee, e.g. metadata.agentId */
+                            revieweeField: string;
+                            /** @enum {string} */
+                            strategy: "random" | "stratified";
+                        };
+                        schedule: {
+                            /** @enum {string} */
+                            frequency: "daily" | "weekly" | "monthly";
+                            /** @description No cycle starts before this instant */
+                            startAt?: unknown;
+                            /** @description IANA time zone of the period calendar (default UTC) */
+                            timeZone?: string;
+                        };
+                        scorecardRecipeId: string;
+                        /** @default [] */
+                        subscriberIds?: string[];
+                        target: {
+                            count: number;
+                            /** @enum {string} */
+                            per: "total" | "reviewee";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            aiEvaluatorId: string | null;
+                            /** @enum {string} */
+                            autoQa: "off" | "copilot" | "autonomous";
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currentCycle: {
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                done: number;
+                                id: string;
+                                /** Format: date-time */
+                                periodEnd: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                                taskId: string | null;
+                                workloadId: string;
+                            } | null;
+                            evaluatorIds: string[];
+                            id: string;
+                            name: string;
+                            projectId: string;
+                            revieweeIds: string[];
+                            sampling: {
+                                datasetId: string;
+                                filter: unknown;
+                                revieweeField: string;
+                                /** @enum {string} */
+                                strategy: "random" | "stratified";
+                            };
+                            schedule: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                startAt: string | null;
+                                timeZone: string;
+                            };
+                            scorecardRecipeId: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            subscriberIds: string[];
+                            target: {
+                                count: number;
+                                /** @enum {string} */
+                                per: "total" | "reviewee";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/recipes/{recipeId}": {
         parameters: {
             query?: never;
@@ -3512,6 +3736,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{taskId}/items/{itemId}/replace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace a skipped conversation with another matching one
+         * @description Requires the annotator role or higher in the project of `taskId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    itemId: string;
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cycleId: string;
+                            itemId: string;
+                            skippedItemId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{taskId}/items/{itemId}/review": {
         parameters: {
             query?: never;
@@ -3584,6 +3854,126 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{taskId}/items/{itemId}/scorecard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The item’s scorecard: weighted mean score (0..1) and categories
+         * @description Requires the viewer role or higher in the project of `taskId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    itemId: string;
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The AutoQA answer, and the share of categories where the person kept it */
+                            ai: {
+                                agreement: number | null;
+                                explanation: string | null;
+                                values: {
+                                    [key: string]: number;
+                                };
+                            } | null;
+                            categories: {
+                                max: number;
+                                min: number;
+                                name: string;
+                                value: number | null;
+                                weight: number;
+                            }[];
+                            /** @description Weighted mean of the rated categories, normalised to 0..1; null when none is rated */
+                            score: number | null;
+                            /**
+                             * @description Who gave the current answer: nobody yet, the AI (AutoQA), or a person
+                             * @enum {string}
+                             */
+                            source: "none" | "ai" | "human";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{taskId}/items/{itemId}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Skip a conversation of a workload cycle, with a reason
+         * @description Requires the annotator role or higher in the project of `taskId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    itemId: string;
+                    taskId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cycleId: string;
+                            cycleSkipped: number;
+                            itemId: string;
+                            reason: string;
+                            /** @enum {boolean} */
+                            skipped: true;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -4904,6 +5294,958 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a workload with its current cycle
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            aiEvaluatorId: string | null;
+                            /** @enum {string} */
+                            autoQa: "off" | "copilot" | "autonomous";
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currentCycle: {
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                done: number;
+                                id: string;
+                                /** Format: date-time */
+                                periodEnd: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                                taskId: string | null;
+                                workloadId: string;
+                            } | null;
+                            evaluatorIds: string[];
+                            id: string;
+                            name: string;
+                            projectId: string;
+                            revieweeIds: string[];
+                            sampling: {
+                                datasetId: string;
+                                filter: unknown;
+                                revieweeField: string;
+                                /** @enum {string} */
+                                strategy: "random" | "stratified";
+                            };
+                            schedule: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                startAt: string | null;
+                                timeZone: string;
+                            };
+                            scorecardRecipeId: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            subscriberIds: string[];
+                            target: {
+                                count: number;
+                                /** @enum {string} */
+                                per: "total" | "reviewee";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a workload without evaluations (409 workload_has_evaluations otherwise)
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change a workload; a configuration change cancels the running cycle and starts a new one
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        aiEvaluatorId?: string | null;
+                        /** @enum {string} */
+                        autoQa?: "off" | "copilot" | "autonomous";
+                        evaluatorIds?: string[];
+                        name?: string;
+                        /** @description Users or groups (groups expand to their members) */
+                        revieweeIds?: string[];
+                        sampling?: {
+                            datasetId: string;
+                            /** @description An item filter: a JSON tree of and/or/not over {field, op, value} conditions (see docs/filters.md) */
+                            filter?: unknown;
+                            /** @description The item field that names the reviewee, e.g. metadata.agentId */
+                            revieweeField: string;
+                            /** @enum {string} */
+                            strategy: "random" | "stratified";
+                        };
+                        schedule?: {
+                            /** @enum {string} */
+                            frequency: "daily" | "weekly" | "monthly";
+                            /** @description No cycle starts before this instant */
+                            startAt?: unknown;
+                            /** @description IANA time zone of the period calendar (default UTC) */
+                            timeZone?: string;
+                        };
+                        scorecardRecipeId?: string;
+                        subscriberIds?: string[];
+                        target?: {
+                            count: number;
+                            /** @enum {string} */
+                            per: "total" | "reviewee";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            aiEvaluatorId: string | null;
+                            /** @enum {string} */
+                            autoQa: "off" | "copilot" | "autonomous";
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currentCycle: {
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                done: number;
+                                id: string;
+                                /** Format: date-time */
+                                periodEnd: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                                taskId: string | null;
+                                workloadId: string;
+                            } | null;
+                            evaluatorIds: string[];
+                            id: string;
+                            name: string;
+                            projectId: string;
+                            revieweeIds: string[];
+                            sampling: {
+                                datasetId: string;
+                                filter: unknown;
+                                revieweeField: string;
+                                /** @enum {string} */
+                                strategy: "random" | "stratified";
+                            };
+                            schedule: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                startAt: string | null;
+                                timeZone: string;
+                            };
+                            scorecardRecipeId: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            subscriberIds: string[];
+                            target: {
+                                count: number;
+                                /** @enum {string} */
+                                per: "total" | "reviewee";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Activate a workload
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            aiEvaluatorId: string | null;
+                            /** @enum {string} */
+                            autoQa: "off" | "copilot" | "autonomous";
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currentCycle: {
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                done: number;
+                                id: string;
+                                /** Format: date-time */
+                                periodEnd: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                                taskId: string | null;
+                                workloadId: string;
+                            } | null;
+                            evaluatorIds: string[];
+                            id: string;
+                            name: string;
+                            projectId: string;
+                            revieweeIds: string[];
+                            sampling: {
+                                datasetId: string;
+                                filter: unknown;
+                                revieweeField: string;
+                                /** @enum {string} */
+                                strategy: "random" | "stratified";
+                            };
+                            schedule: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                startAt: string | null;
+                                timeZone: string;
+                            };
+                            scorecardRecipeId: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            subscriberIds: string[];
+                            target: {
+                                count: number;
+                                /** @enum {string} */
+                                per: "total" | "reviewee";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive a workload
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            aiEvaluatorId: string | null;
+                            /** @enum {string} */
+                            autoQa: "off" | "copilot" | "autonomous";
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currentCycle: {
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                done: number;
+                                id: string;
+                                /** Format: date-time */
+                                periodEnd: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                                taskId: string | null;
+                                workloadId: string;
+                            } | null;
+                            evaluatorIds: string[];
+                            id: string;
+                            name: string;
+                            projectId: string;
+                            revieweeIds: string[];
+                            sampling: {
+                                datasetId: string;
+                                filter: unknown;
+                                revieweeField: string;
+                                /** @enum {string} */
+                                strategy: "random" | "stratified";
+                            };
+                            schedule: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                startAt: string | null;
+                                timeZone: string;
+                            };
+                            scorecardRecipeId: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            subscriberIds: string[];
+                            target: {
+                                count: number;
+                                /** @enum {string} */
+                                per: "total" | "reviewee";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per-evaluator progress of a cycle (the running one by default); evaluators see their own
+         * @description Requires the annotator role or higher in the project of `workloadId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cycleId?: string;
+                };
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cycleId: string | null;
+                            data: {
+                                assignmentId: string;
+                                done: number;
+                                etaSeconds: number | null;
+                                evaluatorId: string;
+                                percent: number;
+                                skipped: number;
+                                total: number;
+                            }[];
+                            taskId: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}/cycles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A workload’s cycles, newest first
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                done: number;
+                                id: string;
+                                /** Format: date-time */
+                                periodEnd: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                                taskId: string | null;
+                                workloadId: string;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a workload
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            aiEvaluatorId: string | null;
+                            /** @enum {string} */
+                            autoQa: "off" | "copilot" | "autonomous";
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currentCycle: {
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                done: number;
+                                id: string;
+                                /** Format: date-time */
+                                periodEnd: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                                taskId: string | null;
+                                workloadId: string;
+                            } | null;
+                            evaluatorIds: string[];
+                            id: string;
+                            name: string;
+                            projectId: string;
+                            revieweeIds: string[];
+                            sampling: {
+                                datasetId: string;
+                                filter: unknown;
+                                revieweeField: string;
+                                /** @enum {string} */
+                                strategy: "random" | "stratified";
+                            };
+                            schedule: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                startAt: string | null;
+                                timeZone: string;
+                            };
+                            scorecardRecipeId: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            subscriberIds: string[];
+                            target: {
+                                count: number;
+                                /** @enum {string} */
+                                per: "total" | "reviewee";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a workload (the copy is inactive)
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            aiEvaluatorId: string | null;
+                            /** @enum {string} */
+                            autoQa: "off" | "copilot" | "autonomous";
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currentCycle: {
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                done: number;
+                                id: string;
+                                /** Format: date-time */
+                                periodEnd: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                                taskId: string | null;
+                                workloadId: string;
+                            } | null;
+                            evaluatorIds: string[];
+                            id: string;
+                            name: string;
+                            projectId: string;
+                            revieweeIds: string[];
+                            sampling: {
+                                datasetId: string;
+                                filter: unknown;
+                                revieweeField: string;
+                                /** @enum {string} */
+                                strategy: "random" | "stratified";
+                            };
+                            schedule: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                startAt: string | null;
+                                timeZone: string;
+                            };
+                            scorecardRecipeId: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            subscriberIds: string[];
+                            target: {
+                                count: number;
+                                /** @enum {string} */
+                                per: "total" | "reviewee";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move unevaluated items between two evaluators of the workload
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        cycleId?: string;
+                        fromId: string;
+                        itemIds?: string[];
+                        toId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cycleId: string;
+                            moved: number;
+                            taskId: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scores per cycle, reviewee and evaluator; AI–human agreement
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cycles: {
+                                aiAgreement: {
+                                    agreement: number | null;
+                                    category: string;
+                                    compared: number;
+                                }[];
+                                cycleId: string;
+                                done: number;
+                                evaluations: number;
+                                evaluators: {
+                                    evaluations: number;
+                                    evaluatorId: string;
+                                    score: number | null;
+                                }[];
+                                /** Format: date-time */
+                                periodStart: string;
+                                reviewees: {
+                                    evaluations: number;
+                                    revieweeId: string;
+                                    score: number | null;
+                                }[];
+                                score: number | null;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                            }[];
+                            reviewees: {
+                                revieweeId: string;
+                                scores: {
+                                    cycleId: string;
+                                    /** Format: date-time */
+                                    periodStart: string;
+                                    score: number | null;
+                                }[];
+                            }[];
+                            workloadId: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workloads/{workloadId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a workload
+         * @description Requires the owner role or higher in the project of `workloadId`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    workloadId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            aiEvaluatorId: string | null;
+                            /** @enum {string} */
+                            autoQa: "off" | "copilot" | "autonomous";
+                            /** Format: date-time */
+                            createdAt: string;
+                            createdBy: string;
+                            currentCycle: {
+                                closedAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                done: number;
+                                id: string;
+                                /** Format: date-time */
+                                periodEnd: string;
+                                /** Format: date-time */
+                                periodStart: string;
+                                skipped: number;
+                                /** @enum {string} */
+                                status: "in_progress" | "completed" | "uncompleted" | "cancelled";
+                                target: number;
+                                taskId: string | null;
+                                workloadId: string;
+                            } | null;
+                            evaluatorIds: string[];
+                            id: string;
+                            name: string;
+                            projectId: string;
+                            revieweeIds: string[];
+                            sampling: {
+                                datasetId: string;
+                                filter: unknown;
+                                revieweeField: string;
+                                /** @enum {string} */
+                                strategy: "random" | "stratified";
+                            };
+                            schedule: {
+                                /** @enum {string} */
+                                frequency: "daily" | "weekly" | "monthly";
+                                startAt: string | null;
+                                timeZone: string;
+                            };
+                            scorecardRecipeId: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            subscriberIds: string[];
+                            target: {
+                                count: number;
+                                /** @enum {string} */
+                                per: "total" | "reviewee";
+                            };
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

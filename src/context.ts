@@ -1,7 +1,7 @@
 import type { Db } from './db/client.ts';
 import type { Clock } from './core/clock.ts';
 import type { JobQueue } from './jobs/jobs.ts';
-import type { Role } from './projects/projects.table.ts';
+import type { Role } from './core/shared/roles.ts';
 import type { UploadLimits } from './datasets/import-staging.ts';
 
 /**
@@ -13,8 +13,30 @@ export interface Ctx {
   db: Db;
   clock: Clock;
   jobs: JobQueue;
+  /** What the tasks module answers about datasets and items (datasets sits below tasks). */
+  datasetUse: DatasetUse;
+  /** What the quality module answers before a pull (quality sits above assignments). */
+  pullGate: PullGate;
   /** Upload bounds for item imports (`docs/imports.md`); defaults when absent. */
   uploads?: Partial<UploadLimits>;
+}
+
+/** A port the pull calls and the composition root wires to the quality module's honeypot policy. */
+export interface PullGate {
+  /** True when the person's gold accuracy in this honeypot task fell below its threshold. */
+  isPausedFromPulling(db: Db, taskId: string, userId: string): Promise<boolean>;
+}
+
+/**
+ * A port the datasets module calls and the composition root wires to the tasks module: the
+ * lower module asks, the higher one answers, and no import goes upward. Both run in the
+ * caller's transaction.
+ */
+export interface DatasetUse {
+  /** True when some task over this dataset has analytics history (it cannot be deleted). */
+  datasetHasTaskHistory(db: Db, datasetId: string): Promise<boolean>;
+  /** Unresolved tickets linked to the item (it cannot be undrafted while any is open). */
+  unresolvedLinkedTasks(db: Db, itemId: string): Promise<string[]>;
 }
 
 /** Who is calling: a signed-in user (by token or session). */

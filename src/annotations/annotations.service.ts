@@ -7,9 +7,9 @@ import { getProjectSettings } from '../projects/projects.service.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes, validateShapesForItem } from '../recipes/shape-validation.ts';
 import { items } from '../datasets/datasets.table.ts';
-import { taskItems } from '../tasks/task-items.table.ts';
-import { assertMayWorkUnit, assertWritable, findTaskAs } from '../tasks/task-access.ts';
-import { lockUnit, markHistory } from '../tasks/task-units.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
+import { assertMayWorkUnit, assertWritable, findTaskAs } from '../task-units/task-access.ts';
+import { lockUnit, markHistory } from '../task-units/task-units.ts';
 import { annotations, annotationVersions } from './annotations.table.ts';
 
 type AnnotationRow = typeof annotations.$inferSelect;

@@ -1,5 +1,5 @@
 import { index, integer, jsonb, pgTable, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { taskItems } from '../tasks/task-items.table.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
 import { authenticate, type Authenticated } from '../auth/auth.service.ts';
-import { authScope, checkProjectRole, requireProjectRole } from '../auth/permissions.ts';
-import type { Role } from '../projects/projects.table.ts';
+import { authScope, checkProjectRole, requireProjectRole } from '../projects/permissions.ts';
+import type { Role } from '../core/shared/roles.ts';
 
 export const SESSION_COOKIE = 'loupe_session';
 

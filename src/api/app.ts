@@ -25,7 +25,7 @@ import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerOriginCheck } from './origin-check.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
-import { moduleRoutes } from './modules.ts';
+import { datasetUse, moduleRoutes, pullGate } from './modules.ts';
 import type { UploadLimits } from '../datasets/import-staging.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -79,7 +79,7 @@ const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url))
  * routes. No socket is opened here: tests call `app.inject()`, `src/main/server.ts` listens.
  */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
-  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, ...(deps.uploads ? { uploads: deps.uploads } : {}) };
+  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, datasetUse, pullGate, ...(deps.uploads ? { uploads: deps.uploads } : {}) };
   const timeouts = { ...defaultTimeouts, ...deps.timeouts };
   const fastify = Fastify({
     // Typed as boolean only to keep Fastify's overloads on the plain HTTP server; numbers and address lists work too.

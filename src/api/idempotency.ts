@@ -1,11 +1,18 @@
 import { createHash } from 'node:crypto';
-import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
-import { idempotencyKeys } from './idempotency.table.ts';
+import {
+  findIdempotencyKey,
+  freeAbandonedIdempotencyKey,
+  freeIdempotencyKey,
+  reserveIdempotencyKey,
+  storeIdempotentAnswer,
+  type StreamedBody,
+} from '../db/idempotency.ts';
 
-export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+/** Storage moved to `db/idempotency.ts`; re-exported for old imports. */
+export { IDEMPOTENCY_TTL_MS, purgeIdempotencyKeys, type StreamedBody } from '../db/idempotency.ts';
 const WAIT_FOR_IN_FLIGHT_MS = 30_000;
 /** An in-flight reservation older than this belongs to a request whose process died. */
 const ABANDONED_AFTER_MS = 120_000;
@@ -14,16 +21,6 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotency?: { userId: string; key: string; fingerprint: string };
   }
-}
-
-/**
- * A request body the handler reads as a stream (an import). Its `toJSON` stands for it in the
- * fingerprint when the key is reserved; the digest of its bytes, known once the handler has read
- * it, completes the fingerprint stored with the answer.
- */
-export interface StreamedBody {
-  /** SHA-256 of the bytes, reading what is left if need be; null when they cannot all be read. */
-  bodyDigest(): Promise<string | null>;
 }
 
 const streamedBody = (body: unknown): StreamedBody | null =>
@@ -59,19 +56,12 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
       .digest('hex');
     const deadline = Date.now() + WAIT_FOR_IN_FLIGHT_MS;
     for (;;) {
-      const [reserved] = await ctx.db
-        .insert(idempotencyKeys)
-        .values({ userId, key, method: request.method, path: request.url, fingerprint, createdAt: ctx.clock.now() })
-        .onConflictDoNothing()
-        .returning({ key: idempotencyKeys.key });
+      const reserved = await reserveIdempotencyKey(ctx.db, { userId, key, method: request.method, path: request.url, fingerprint, createdAt: ctx.clock.now() });
       if (reserved) {
         request.idempotency = { userId, key, fingerprint };
         return;
       }
-      const [existing] = await ctx.db
-        .select()
-        .from(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)));
+      const existing = await findIdempotencyKey(ctx.db, userId, key);
       if (!existing) continue; // freed by a failed first attempt: try to reserve again
       const streamed = streamedBody(request.body);
       // A streamed answer's fingerprint carries its body's digest after the reserved part.
@@ -94,9 +84,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
       }
       if (ctx.clock.now().getTime() - existing.createdAt.getTime() > ABANDONED_AFTER_MS) {
         // The first attempt died with its process (a reply would have stored or freed the key).
-        await ctx.db.delete(idempotencyKeys).where(
-          and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.status), eq(idempotencyKeys.createdAt, existing.createdAt)),
-        );
+        await freeAbandonedIdempotencyKey(ctx.db, userId, key, existing.createdAt);
         continue;
       }
       if (Date.now() > deadline) {
@@ -110,7 +98,6 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
     const reservation = request.idempotency;
     if (!reservation) return payload;
     request.idempotency = undefined;
-    const where = and(eq(idempotencyKeys.userId, reservation.userId), eq(idempotencyKeys.key, reservation.key));
     const succeeded = reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string';
     // A streamed body is stored with its digest; without one (not read to its end) there is
     // nothing to tell a retry by, so the key is freed instead.
@@ -124,14 +111,10 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
         body = payload;
       }
       const fingerprint = streamed ? withDigest(reservation.fingerprint, digest!) : reservation.fingerprint;
-      await ctx.db.update(idempotencyKeys).set({ status: reply.statusCode, body, fingerprint }).where(where);
+      await storeIdempotentAnswer(ctx.db, reservation.userId, reservation.key, { status: reply.statusCode, body, fingerprint });
     } else {
-      await ctx.db.delete(idempotencyKeys).where(where);
+      await freeIdempotencyKey(ctx.db, reservation.userId, reservation.key);
     }
     return payload;
   });
-}
-
-export async function purgeIdempotencyKeys(ctx: Ctx) {
-  await ctx.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(ctx.clock.now().getTime() - IDEMPOTENCY_TTL_MS)));
 }

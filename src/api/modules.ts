@@ -1,4 +1,4 @@
-import type { Ctx } from '../context.ts';
+import type { Ctx, DatasetUse, PullGate } from '../context.ts';
 import type { App } from './app.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { projectRoutes } from '../projects/projects.routes.ts';
@@ -11,6 +11,14 @@ import { assignmentRoutes } from '../assignments/assignments.routes.ts';
 import { annotationRoutes } from '../annotations/annotations.routes.ts';
 import { reviewRoutes } from '../reviews/reviews.routes.ts';
 import { qualityRoutes } from '../quality/quality.routes.ts';
+import { workloadRoutes } from '../workloads/workloads.routes.ts';
+import { isPausedFromPulling } from '../quality/scoring.service.ts';
+import { datasetHasTaskHistory } from '../tasks/task-history.ts';
+import { unresolvedLinkedTasks } from '../tasks/task-links.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
-export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes];
+export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes];
+
+/** The ports lower modules call and higher ones answer (see `Ctx`). */
+export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks };
+export const pullGate: PullGate = { isPausedFromPulling };

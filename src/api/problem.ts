@@ -25,6 +25,8 @@ export const statusOf: Record<ErrorCode, number> = {
   linked_tasks_unresolved: 409,
   idempotency_key_reused: 422,
   idempotency_in_progress: 409,
+  workload_has_evaluations: 409,
+  auto_qa_unavailable: 422,
   payload_too_large: 413,
   upload_timeout: 408,
   too_many_uploads: 429,

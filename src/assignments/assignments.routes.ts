@@ -3,11 +3,10 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { taskItemOut } from '../tasks/tasks.routes.ts';
-import { progressOut, countsOut } from '../tasks/tasks.schema.ts';
+import { progressOut, countsOut, taskItemOut } from '../tasks/tasks.schema.ts';
 import { heartbeat, pullItems } from './pull.service.ts';
 import { listTaskAssignments, myAssignments } from './assignments.service.ts';
-import { rebalanceTask, reassignItems } from './reassign.service.ts';
+import { rebalanceTask, reassignItems } from '../task-units/reassign.service.ts';
 
 const tags = ['assignments'];
 const taskParams = z.object({ taskId: z.string() });

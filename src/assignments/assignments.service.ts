@@ -2,10 +2,10 @@ import { and, asc, eq, gt, inArray, or } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { groupMembers } from '../projects/projects.table.ts';
-import { tasks } from '../tasks/tasks.table.ts';
-import { findTask, taskActor } from '../tasks/task-access.ts';
+import { tasks } from '../task-units/tasks.table.ts';
+import { findTask, taskActor } from '../task-units/task-access.ts';
 import { countsOf, progressOf, recentDone } from '../tasks/task-view.ts';
-import { taskAssignees } from './assignments.table.ts';
+import { taskAssignees } from '../task-units/assignments.table.ts';
 
 type AssignmentRow = typeof taskAssignees.$inferSelect;
 type DerivedStatus = 'open' | 'in_progress' | 'completed' | 'completed_with_issues';

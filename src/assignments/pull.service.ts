@@ -4,13 +4,12 @@ import type { Tx } from '../db/client.ts';
 import { DomainError } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { taskItems } from '../tasks/task-items.table.ts';
-import { assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../tasks/task-access.ts';
-import { frozenForAnnotators } from '../tasks/task-workflow.ts';
-import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../tasks/task-counters.ts';
-import { rowsOf } from '../tasks/item-selection.ts';
-import { isPausedFromPulling } from '../quality/scoring.service.ts';
-import { taskAssignees } from './assignments.table.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
+import { assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
+import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
+import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
+import { rowsOf } from '../task-units/item-selection.ts';
+import { taskAssignees } from '../task-units/assignments.table.ts';
 
 /** A unit as the claim and the gold insert return it (raw SQL: snake_case). */
 interface UnitSqlRow {
@@ -90,7 +89,7 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
   const assignmentId = pullAssignment(actor);
   // Honeypot policy (src/quality): an annotator whose gold accuracy fell below the task's threshold
   // pulls nothing more. Only honeypot tasks pause anyone, so other pulls skip the query.
-  if (task.type === 'honeypot' && (await isPausedFromPulling(ctx.db, task.id, caller.userId))) throw new DomainError('forbidden', 'You are paused from pulling in this task: your accuracy on gold items is below its threshold');
+  if (task.type === 'honeypot' && (await ctx.pullGate.isPausedFromPulling(ctx.db, task.id, caller.userId))) throw new DomainError('forbidden', 'You are paused from pulling in this task: your accuracy on gold items is below its threshold');
   const now = ctx.clock.now();
   assertWritable(task, now);
   const requested = input.count ?? task.allocation.batchSize;

@@ -3,7 +3,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { isId } from '../core/ids.ts';
 import { notFound } from '../core/errors.ts';
 import { listAudit } from './audit.service.ts';

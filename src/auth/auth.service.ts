@@ -9,7 +9,7 @@ import { apiTokens, loginFailures, sessions, users } from './auth.table.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { digestToken, generateToken } from './tokens.ts';
 import { prepared } from '../db/prepared.ts';
-import type { Role } from '../projects/projects.table.ts';
+import type { Role } from '../core/shared/roles.ts';
 
 export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 /** Failed logins allowed per address and email within the window before 429. */

@@ -28,6 +28,7 @@ export const errorCodes = [
   'linked_tasks_unresolved',
   'idempotency_key_reused',
   'idempotency_in_progress',
+  'workload_has_evaluations',
   // 413 / 415 / 422 / 429
   'payload_too_large',
   'upload_timeout',
@@ -35,6 +36,7 @@ export const errorCodes = [
   'unsupported_media_type',
   'validation_failed',
   'rate_limited',
+  'auto_qa_unavailable',
   // 5xx
   'not_ready',
   'data_dir_lock_lost',

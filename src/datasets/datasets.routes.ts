@@ -6,7 +6,7 @@ import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { DomainError } from '../core/errors.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { registerProjectResolver } from '../auth/permissions.ts';
+import { registerProjectResolver } from '../projects/permissions.ts';
 import * as datasetService from './datasets.service.ts';
 import * as itemService from './items.service.ts';
 import { importItems, MAX_REPORTED_FAILURES } from './item-import.ts';

@@ -5,8 +5,7 @@ import { DomainError, notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { requireRole } from '../auth/permissions.ts';
-import { datasetHasTaskHistory } from '../tasks/task-history.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { datasets } from './datasets.table.ts';
 
 type DatasetRow = typeof datasets.$inferSelect;
@@ -79,7 +78,7 @@ export async function deleteDataset(ctx: Ctx, caller: Caller, datasetId: string)
   await ctx.db.transaction(async (tx) => {
     const [before] = await tx.select().from(datasets).where(eq(datasets.id, datasetId)).for('update');
     if (!before) throw notFound('Dataset');
-    if (await datasetHasTaskHistory(tx, datasetId)) {
+    if (await ctx.datasetUse.datasetHasTaskHistory(tx, datasetId)) {
       throw new DomainError('dataset_in_use', 'A task over this dataset has annotations or statuses: archive the task instead, the dataset stays');
     }
     await tx.delete(datasets).where(eq(datasets.id, datasetId));

@@ -3,7 +3,7 @@ import { parse as parseCsv, type CsvError } from 'csv-parse';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { createHash } from 'node:crypto';
 import { DomainError } from '../core/errors.ts';
-import type { StreamedBody } from '../api/idempotency.ts';
+import type { StreamedBody } from '../db/idempotency.ts';
 
 /**
  * Streaming readers for the import formats. Each yields one record per line (or array element)

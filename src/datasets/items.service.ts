@@ -6,12 +6,11 @@ import { isId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
 import { compileItemFilter, parseFilterParam } from './item-filter.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
-import { atLeast, requireRole } from '../auth/permissions.ts';
+import { atLeast, requireRole } from '../projects/permissions.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes, validateShapesForItem } from '../recipes/shape-validation.ts';
 import { datasetFor } from './datasets.service.ts';
 import { items } from './datasets.table.ts';
-import { unresolvedLinkedTasks } from '../tasks/task-links.ts';
 
 type ItemRow = typeof items.$inferSelect;
 
@@ -119,7 +118,7 @@ export async function updateItem(ctx: Ctx, caller: Caller, itemId: string, patch
     const before = await lockItem(tx, itemId);
     if (!before) throw notFound('Item');
     if (before.draft && patch.draft === false) {
-      const blocking = await unresolvedLinkedTasks(tx, itemId);
+      const blocking = await ctx.datasetUse.unresolvedLinkedTasks(tx, itemId);
       if (blocking.length) throw new DomainError('linked_tasks_unresolved', 'The item is linked to unresolved tasks: resolve them before undrafting it', { taskIds: blocking });
     }
     const next: Partial<Pick<ItemRow, 'draft' | 'metadata'>> = {};

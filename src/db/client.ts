@@ -7,9 +7,11 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import pg from 'pg';
 import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from './data-dir-lock.ts';
-import * as schema from './schema.ts';
-
-export type Schema = typeof schema;
+/**
+ * No relational schema: queries name their tables, so the client needs no module's tables
+ * (`schema.ts` is drizzle-kit's list only, and `db` stays below every module).
+ */
+export type Schema = Record<string, never>;
 /** A database handle or a transaction: anything that can run a query. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 /**
@@ -82,7 +84,7 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
     // client too; unhandled, that event would take the whole process down. The query in flight
     // fails and answers 500; the pool replaces the connection.
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+    const db = drizzlePg({ client: pool }) as unknown as Db;
     return { db, kind: 'postgres', pool, close: () => pool.end() };
   }
 
@@ -100,7 +102,7 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
     }
   }
   const pglite = await PGlite.create(dataDir, config.loadDataDir ? { loadDataDir: config.loadDataDir } : {});
-  const db = drizzlePglite({ client: pglite, schema }) as unknown as Db;
+  const db = drizzlePglite({ client: pglite }) as unknown as Db;
   return {
     db,
     kind: 'pglite',

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { PgBoss, fromDrizzle, fromPglite, type JobOptions } from 'pg-boss';
 import type { z } from 'zod';
 import type { Ctx } from '../context.ts';
-import type { Database, Db } from '../db/client.ts';
+import type { Database, Db, Tx } from '../db/client.ts';
 
 /** A typed background job: its queue name, the schema of its payload and its handler. */
 export interface JobDefinition<T> {
@@ -21,7 +21,7 @@ export interface JobQueue {
    * Enqueues a job inside the caller's transaction: the job exists if and only if the change
    * that asked for it commits (a crash between the two cannot lose it or run it for nothing).
    */
-  enqueue<T>(tx: Db, definition: JobDefinition<T>, data: T, options?: JobOptions): Promise<string | null>;
+  enqueue<T>(tx: Tx, definition: JobDefinition<T>, data: T, options?: JobOptions): Promise<string | null>;
 }
 
 export interface JobRunnerOptions {
@@ -58,7 +58,7 @@ export class PgBossQueue implements JobQueue {
     }
   }
 
-  async enqueue<T>(tx: Db, definition: JobDefinition<T>, data: T, options: JobOptions = {}) {
+  async enqueue<T>(tx: Tx, definition: JobDefinition<T>, data: T, options: JobOptions = {}) {
     return this.boss.send(definition.name, definition.schema.parse(data) as object, { ...options, db: fromDrizzle(tx as Parameters<typeof fromDrizzle>[0], sql) });
   }
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { itemsCommand } from '../cli/items.command.ts';
 import { projectsCommand, usersCommand } from '../cli/projects.command.ts';
 import { datasetsCommand, tasksCommand } from '../cli/tasks.command.ts';
+import { workloadsCommand } from '../cli/workloads.command.ts';
 
 /**
  * The `loupe` command: `loupe serve` starts the server; every other command talks HTTP through
@@ -25,6 +26,7 @@ program.addCommand(usersCommand(global));
 program.addCommand(datasetsCommand(global));
 program.addCommand(itemsCommand(global));
 program.addCommand(tasksCommand(global));
+program.addCommand(workloadsCommand(global));
 
 program.parseAsync(process.argv).catch((error: Error) => {
   process.stderr.write(`loupe: ${error.message}\n`);

@@ -3,7 +3,7 @@ import { buildApp } from '../api/app.ts';
 import { bootstrapAdmin } from '../auth/auth.service.ts';
 import { openDb, DataDirLockedError } from '../db/client.ts';
 import { runMigrations } from '../db/migrate.ts';
-import { jobDefinitions } from '../jobs/definitions.ts';
+import { jobDefinitions } from './job-definitions.ts';
 import { PgBossQueue } from '../jobs/jobs.ts';
 import { readConfig } from './config.ts';
 

@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { registerProjectResolver } from '../auth/permissions.ts';
+import { registerProjectResolver } from './permissions.ts';
 import * as service from './projects.service.ts';
 import {
   createGroupBody,

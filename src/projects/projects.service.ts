@@ -8,7 +8,7 @@ import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
 import { users } from '../auth/auth.table.ts';
 import { resolveUserRefs } from '../auth/auth.service.ts';
-import { requireRole, roleIn } from '../auth/permissions.ts';
+import { requireRole, roleIn } from './permissions.ts';
 import {
   groupMembers,
   groups,
@@ -303,7 +303,7 @@ const COUNTER_SHARDS = 8;
  * on one of a few shard rows chosen at random, so parallel writers in one project rarely wait
  * on each other; readers sum the shards.
  */
-export async function bumpProjectCounters(tx: Db, projectId: string, delta: CounterDelta) {
+export async function bumpProjectCounters(tx: Tx, projectId: string, delta: CounterDelta) {
   const values = { tasks: delta.tasks ?? 0, assignments: delta.assignments ?? 0, openIssues: delta.openIssues ?? 0, pendingReviews: delta.pendingReviews ?? 0 };
   if (!values.tasks && !values.assignments && !values.openIssues && !values.pendingReviews) return;
   await tx

@@ -17,8 +17,9 @@ export const projects = pgTable('projects', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
 
-export const roles = ['viewer', 'annotator', 'reviewer', 'manager', 'owner'] as const;
-export type Role = (typeof roles)[number];
+import type { Role } from '../core/shared/roles.ts';
+/** Roles live in `core/shared/roles.ts` (the web app reads them too); re-exported for old imports. */
+export { roles, type Role } from '../core/shared/roles.ts';
 
 export const projectMembers = pgTable(
   'project_members',

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
-import { findTask, taskActor } from '../tasks/task-access.ts';
+import { findTask, taskActor } from '../task-units/task-access.ts';
 import { assertMayReadGoldScores } from './gold-access.ts';
-import { rowsOf } from '../tasks/item-selection.ts';
+import { rowsOf } from '../task-units/item-selection.ts';
 
 export interface AnalyticsQuery {
   /** The recent window throughput is measured over, in hours (default 24). */

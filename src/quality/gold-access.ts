@@ -1,5 +1,5 @@
 import { forbidden } from '../core/errors.ts';
-import type { TaskActor, TaskRow } from '../tasks/task-access.ts';
+import type { TaskActor, TaskRow } from '../task-units/task-access.ts';
 
 /**
  * Scores against gold are the test, not feedback for the people taking it. An annotator of a

@@ -4,7 +4,7 @@ import { notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { users } from '../auth/auth.table.ts';
-import { findTask, taskActor } from '../tasks/task-access.ts';
+import { findTask, taskActor } from '../task-units/task-access.ts';
 import type { ScoreFunctionOverrides } from './score-functions.ts';
 import { qualitySettingsOf } from './scoring.service.ts';
 import { annotatorPauses, taskQualitySettings, type HoneypotPolicy } from './scores.table.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { tasks } from '../tasks/tasks.table.ts';
+import { tasks } from '../task-units/tasks.table.ts';
 import type { ScoreFunctionOverrides } from './score-functions.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });

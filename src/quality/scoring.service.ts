@@ -4,7 +4,7 @@ import type { Db, Tx } from '../db/client.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { items } from '../datasets/datasets.table.ts';
 import { annotations } from '../annotations/annotations.table.ts';
-import { taskItems } from '../tasks/task-items.table.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
 import type { ItemStatusChange, ItemStatusListener, StatusPrefetch } from '../tasks/status-listeners.ts';
 import { resolveScoreFunction, type ScoreFunctionOverrides } from './score-functions.ts';
 import { scoredTools, type ScoredShape, type ScoredTool } from './scored-shapes.ts';

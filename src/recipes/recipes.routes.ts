@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { registerProjectResolver } from '../auth/permissions.ts';
+import { registerProjectResolver } from '../projects/permissions.ts';
 import * as service from './recipes.service.ts';
 import { createRecipeBody, patchRecipeBody, recipeOut } from './recipes.schema.ts';
 

@@ -5,7 +5,7 @@ import { DomainError, notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { recipes, type Tool } from './recipes.table.ts';
 import type { CreateRecipeInput, PatchRecipeInput } from './recipes.schema.ts';
 

@@ -5,12 +5,12 @@ import { notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { users } from '../auth/auth.table.ts';
 import { items } from '../datasets/datasets.table.ts';
 import { annotations } from '../annotations/annotations.table.ts';
-import { tasks } from '../tasks/tasks.table.ts';
-import { rowsOf } from '../tasks/item-selection.ts';
+import { tasks } from '../task-units/tasks.table.ts';
+import { rowsOf } from '../task-units/item-selection.ts';
 import { comments, issues, type CommentSubject } from './reviews.table.ts';
 
 const subjectNames: Record<CommentSubject, string> = { task: 'Task', item: 'Item', annotation: 'Annotation', issue: 'Issue' };

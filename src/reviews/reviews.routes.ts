@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
-import { registerProjectResolver } from '../auth/permissions.ts';
+import { registerProjectResolver } from '../projects/permissions.ts';
 import { onItemStatusChange } from '../tasks/status-listeners.ts';
 import * as issuesService from './issues.service.ts';
 import * as commentsService from './comments.service.ts';

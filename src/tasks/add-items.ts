@@ -2,9 +2,9 @@ import type { Caller, Ctx } from '../context.ts';
 import { ruleBroken } from '../core/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { parseItemFilter } from '../datasets/item-filter.ts';
-import { assertWritable, findTask, taskActor } from './task-access.ts';
+import { assertWritable, findTask, taskActor } from '../task-units/task-access.ts';
 import { assertHasItems, fillTask } from './create-task.ts';
-import { assertItemsInDataset, type ItemSelection } from './item-selection.ts';
+import { assertItemsInDataset, type ItemSelection } from '../task-units/item-selection.ts';
 
 /**
  * Adds items to an existing task (manager or owner): by ids, by filter, or every dataset item

@@ -3,8 +3,8 @@ import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
-import { atLeast, requireRole } from '../auth/permissions.ts';
-import { tasks } from './tasks.table.ts';
+import { atLeast, requireRole } from '../projects/permissions.ts';
+import { tasks } from '../task-units/tasks.table.ts';
 import { rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
 

@@ -1,11 +1,10 @@
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError, ruleBroken } from '../core/errors.ts';
-import { statusOf } from '../api/problem.ts';
-import { requireRole } from '../auth/permissions.ts';
+import { requireRole } from '../projects/permissions.ts';
 import { deleteTask, patchTask } from './tasks.service.ts';
-import { reassignItems } from '../assignments/reassign.service.ts';
+import { reassignItems } from '../task-units/reassign.service.ts';
 import { taskIdsMatching } from './list-tasks.ts';
-import { findTask } from './task-access.ts';
+import { findTask } from '../task-units/task-access.ts';
 import type { TaskListFilter } from './tasks.schema.ts';
 
 interface BatchInput {
@@ -19,7 +18,8 @@ interface BatchInput {
  * Applies one action to many tasks (ids, or every task matching a list filter: cross-page
  * selection, at most 1000). Each task goes through the same service function as the single
  * operation, in its own transaction, so one refusal (locked, unresolved issues…) never blocks
- * the others; the answer lists one outcome per task.
+ * the others; the answer lists one outcome per task
+ * (refusals carry the error `code`; the route maps it to the status the single call answers).
  */
 export async function batchTasks(ctx: Ctx, caller: Caller, projectId: string, input: BatchInput) {
   await requireRole(ctx.db, caller, projectId, 'manager', 'Project');
@@ -45,7 +45,8 @@ export async function batchTasks(ctx: Ctx, caller: Caller, projectId: string, in
       }
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      results.push({ id, ok: false, status: statusOf[error.code], code: error.code, detail: error.message });
+      // The HTTP status of a refusal is the route's business (`tasks.routes.ts` adds it).
+      results.push({ id, ok: false as const, code: error.code, detail: error.message });
     }
   }
   return { results };

@@ -7,13 +7,13 @@ import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes } from '../recipes/shape-validation.ts';
 import { runValidationRules } from '../recipes/validation-rules.ts';
 import { items } from '../datasets/datasets.table.ts';
-import { annotations } from '../annotations/annotations.table.ts';
-import { taskItems } from './task-items.table.ts';
-import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskActor, type TaskRow } from './task-access.ts';
-import { statusesOf, lockUnit, type UnitRow } from './task-units.ts';
-import { applyStatusCounters } from './task-counters.ts';
+import { annotationShapesOf } from '../annotations/annotation-reads.ts';
+import { taskItems } from '../task-units/task-items.table.ts';
+import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
+import { statusesOf, lockUnit, type UnitRow } from '../task-units/task-units.ts';
+import { applyStatusCounters } from '../task-units/task-counters.ts';
 import { prepareItemStatusChange, type ItemStatusChange } from './status-listeners.ts';
-import { rowsOf } from './item-selection.ts';
+import { rowsOf } from '../task-units/item-selection.ts';
 import type { Tx } from '../db/client.ts';
 import { transactionWithRetry } from '../db/retry.ts';
 
@@ -22,10 +22,9 @@ async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
   if (!task.recipeId) return;
   const recipe = await getRecipe(tx, task.recipeId);
   if (!recipe || !(recipe.validation ?? []).length) return;
-  const [annotation] = await tx.select({ shapes: annotations.shapes }).from(annotations).where(eq(annotations.taskItemId, unit.id));
+  const shapes = await annotationShapesOf(tx, unit.id);
   const [item] = await tx.select({ kind: items.kind, payload: items.payload }).from(items).where(eq(items.id, unit.itemId));
-  const shapes = validateShapes(recipe, item!, annotation?.shapes ?? []);
-  runValidationRules(recipe, shapes);
+  runValidationRules(recipe, validateShapes(recipe, item!, shapes ?? []));
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

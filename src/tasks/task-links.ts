@@ -1,6 +1,6 @@
 import { and, eq, ne } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { taskLinks, tasks } from './tasks.table.ts';
+import { taskLinks, tasks } from '../task-units/tasks.table.ts';
 
 /**
  * The ids of unresolved tickets linked to an item (archived tickets no longer hold it). The

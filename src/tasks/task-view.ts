@@ -3,11 +3,11 @@ import type { Caller } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { prepared } from '../db/prepared.ts';
 import { notFound } from '../core/errors.ts';
-import { atLeast } from '../auth/permissions.ts';
+import { atLeast } from '../projects/permissions.ts';
 import { isId } from '../core/ids.ts';
 import { projectMembers } from '../projects/projects.table.ts';
-import { taskDoneHourly, taskLinks, tasks, taskWideKey } from './tasks.table.ts';
-import { isLocked, type TaskRow } from './task-access.ts';
+import { taskDoneHourly, taskLinks, tasks, taskWideKey } from '../task-units/tasks.table.ts';
+import { isLocked, type TaskRow } from '../task-units/task-access.ts';
 
 /** The ETA looks at the last day of completions: recent enough to follow a change of pace. */
 const RATE_WINDOW_MS = 24 * 3_600_000;

@@ -2,17 +2,18 @@ import { z } from 'zod';
 import { sql } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
+import { statusOf } from '../api/problem.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
 import { itemFilterField } from '../datasets/item-filter.ts';
-import { registerProjectResolver } from '../auth/permissions.ts';
+import { registerProjectResolver } from '../projects/permissions.ts';
 import { createTask } from './create-task.ts';
 import * as service from './tasks.service.ts';
 import { listTasks } from './list-tasks.ts';
 import { batchTasks } from './task-batch.ts';
 import { addTaskItems } from './add-items.ts';
 import { listTaskItems, removeItemStatus, setItemStatus } from './task-items.service.ts';
-import { batchBody, batchOut, createTaskBody, listTasksQuery, patchTaskBody, taskOut, transitionBody } from './tasks.schema.ts';
+import { batchBody, batchOut, createTaskBody, listTasksQuery, patchTaskBody, taskItemOut, taskOut, transitionBody } from './tasks.schema.ts';
 
 const tags = ['tasks'];
 const projectParams = z.object({ projectId: z.string() });
@@ -20,20 +21,8 @@ const taskParams = z.object({ taskId: z.string() });
 const unitParams = taskParams.extend({ itemId: z.string() });
 const workerQuery = z.object({ workerId: z.uuid().optional().describe('Whose copy (consensus), for managers') });
 
-export const taskItemOut = z.object({
-  taskId: z.string(),
-  itemId: z.string(),
-  copy: z.number().int(),
-  status: z.string().nullable(),
-  done: z.boolean(),
-  assignmentId: z.string().nullable(),
-  workerId: z.string().nullable(),
-  leaseExpiresAt: z.date().nullable(),
-  startedAt: z.date().nullable(),
-  finishedAt: z.date().nullable(),
-  openIssues: z.number().int(),
-  forReview: z.number().int(),
-});
+/** Moved to `tasks.schema.ts` (other modules' routes use it); re-exported for old imports. */
+export { taskItemOut };
 
 export async function taskRoutes(app: App, ctx: Ctx) {
   registerProjectResolver('taskId', (id) => sql`select project_id from tasks where id = ${id}::uuid`);
@@ -51,7 +40,10 @@ export async function taskRoutes(app: App, ctx: Ctx) {
   app.post('/api/v1/projects/:projectId/tasks/batch', {
     config: { access: { project: 'projectId', minRole: 'manager' } },
     schema: { tags, summary: 'Delete, update or reassign many tasks; one outcome per task', params: projectParams, body: batchBody, response: { 200: batchOut } },
-  }, async (request) => batchTasks(ctx, callerOf(request), request.params.projectId, request.body));
+  }, async (request) => {
+    const { results } = await batchTasks(ctx, callerOf(request), request.params.projectId, request.body);
+    return { results: results.map((r) => (r.code === undefined ? r : { ...r, status: statusOf[r.code] })) };
+  });
 
   app.get('/api/v1/tasks/:taskId', {
     config: { access: { project: 'taskId', minRole: 'viewer' } },

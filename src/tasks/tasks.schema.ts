@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { itemFilterField } from '../datasets/item-filter.ts';
-import { priorities, taskTypes } from './tasks.table.ts';
+import { taskTypes } from '../core/shared/task-workflow.ts';
+import { priorities } from '../task-units/tasks.table.ts';
 
 const ref = z.string().min(1).max(320);
 const refs = z.array(ref).max(1000);
@@ -141,4 +142,20 @@ export const batchBody = z
 
 export const batchOut = z.object({
   results: z.array(z.object({ id: z.string(), ok: z.boolean(), status: z.number().int(), code: z.string().optional(), detail: z.string().optional(), archived: z.boolean().optional() })),
+});
+
+/** One task item (a unit of work) as the API shows it. */
+export const taskItemOut = z.object({
+  taskId: z.string(),
+  itemId: z.string(),
+  copy: z.number().int(),
+  status: z.string().nullable(),
+  done: z.boolean(),
+  assignmentId: z.string().nullable(),
+  workerId: z.string().nullable(),
+  leaseExpiresAt: z.date().nullable(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  openIssues: z.number().int(),
+  forReview: z.number().int(),
 });

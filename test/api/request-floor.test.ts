@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
-import { roleIn } from '../../src/auth/permissions.ts';
+import { roleIn } from '../../src/projects/permissions.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { createTask, world } from '../tasks/helpers.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roles, type Role } from '../../src/projects/projects.table.ts';
-import { roleRank } from '../../src/auth/permissions.ts';
+import { roles, type Role } from '../../src/core/shared/roles.ts';
+import { roleRank } from '../../src/projects/permissions.ts';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
 import { paramFixtures } from '../support/fixtures.ts';
 

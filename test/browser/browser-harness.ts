@@ -6,7 +6,7 @@ import { buildApp, type BuiltApp } from '../../src/api/app.ts';
 import { bootstrapAdmin, createToken, createUser } from '../../src/auth/auth.service.ts';
 import { openDb, type Database } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
-import { jobDefinitions } from '../../src/jobs/definitions.ts';
+import { jobDefinitions } from '../../src/main/job-definitions.ts';
 import { PgBossQueue } from '../../src/jobs/jobs.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask } from '../../src/tasks/create-task.ts';
-import { markHistory } from '../../src/tasks/task-units.ts';
+import { markHistory } from '../../src/task-units/task-units.ts';
 import { createTaskBody } from '../../src/tasks/tasks.schema.ts';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
 
@@ -69,7 +69,7 @@ describe('datasets', () => {
     expect(untouched.status, 'a task without history does not hold the dataset').not.toBe(409);
     const second = await datasetWithItems([{ kind: 'text', payload: { text: 'b' } }]);
     const used = await createTask(t.ctx, { userId: second.owner.id, isAdmin: false }, second.project.id, createTaskBody.parse({ name: 'l', type: 'labeling', datasetId: second.datasetId }));
-    await markHistory(t.ctx.db, used.id);
+    await t.ctx.db.transaction((tx) => markHistory(tx, used.id));
     const res = await t.delete(`/api/v1/datasets/${second.datasetId}`, { token: second.owner.token });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('dataset_in_use');

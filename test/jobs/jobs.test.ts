@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { eq, lt } from 'drizzle-orm';
 import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
 import { defineJob } from '../../src/jobs/jobs.ts';
-import { jobDefinitions } from '../../src/jobs/definitions.ts';
-import { purgeExpiredJob } from '../../src/jobs/maintenance.job.ts';
+import { jobDefinitions } from '../../src/main/job-definitions.ts';
+import { purgeExpiredJob } from '../../src/auth/maintenance.job.ts';
 import { sessions } from '../../src/auth/auth.table.ts';
-import { idempotencyKeys } from '../../src/api/idempotency.table.ts';
+import { idempotencyKeys } from '../../src/db/idempotency.table.ts';
 import { newId } from '../../src/core/ids.ts';
 
 const seen: string[] = [];

@@ -95,7 +95,7 @@ describe('a stalled import upload against the real server', () => {
     const databaseUrl = inject('testDatabaseUrl');
     if (!databaseUrl) throw new Error('the reliability suite runs on PostgreSQL: set TEST_DATABASE_URL or use its global setup');
     const database = await openTestDb({ databaseUrl }, 2);
-    const ctx = { db: database.db, clock: systemClock, jobs: { enqueue: async () => null } } as Ctx;
+    const ctx = { db: database.db, clock: systemClock, jobs: { enqueue: async () => null } } as unknown as Ctx;
     const name = `stalled-admin-${process.pid}-${Date.now()}`;
     const user = await createUser(ctx, null, { email: `${name}@example.com`, name, isAdmin: true });
     const { token } = await createToken(ctx, { userId: user.id, isAdmin: true }, user.id, 'stalled');

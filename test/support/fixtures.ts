@@ -41,4 +41,19 @@ export const paramFixtures: Record<string, ParamFixture> = {
     const annotationId = await paramFixtures.annotationId!(t, project);
     return (await t.post(`/api/v1/annotations/${annotationId}/issues`, { comment: 'fix me' }, { token: project.owner.token })).body.id;
   },
+  workloadId: async (t, project) => {
+    const token = project.owner.token;
+    const dataset = (await t.post(`/api/v1/projects/${project.id}/datasets`, { name: `d-${Math.random()}` }, { token })).body.id;
+    const recipe = (await t.post(`/api/v1/projects/${project.id}/recipes`, { name: `s-${Math.random()}`, labels: [], tools: ['rating'], ratingCategories: [{ name: 'tone', min: 1, max: 5 }] }, { token })).body.id;
+    const body = {
+      name: `w-${Math.random()}`,
+      revieweeIds: [project.owner.id],
+      evaluatorIds: [project.owner.id],
+      scorecardRecipeId: recipe,
+      schedule: { frequency: 'weekly' },
+      target: { count: 1, per: 'total' },
+      sampling: { datasetId: dataset, revieweeField: 'metadata.agentId', strategy: 'random' },
+    };
+    return (await t.post(`/api/v1/projects/${project.id}/workloads`, body, { token })).body.id;
+  },
 };

@@ -5,10 +5,10 @@ import type { Ctx } from '../../src/context.ts';
 import { systemClock, type Clock } from '../../src/core/clock.ts';
 import type { Database } from '../../src/db/client.ts';
 import { PgBossQueue, type JobDefinition } from '../../src/jobs/jobs.ts';
-import { jobDefinitions } from '../../src/jobs/definitions.ts';
+import { jobDefinitions } from '../../src/main/job-definitions.ts';
 import { createToken, createUser } from '../../src/auth/auth.service.ts';
 import { createProject, putMember } from '../../src/projects/projects.service.ts';
-import type { Role } from '../../src/projects/projects.table.ts';
+import type { Role } from '../../src/core/shared/roles.ts';
 import { openTestDb } from './test-db.ts';
 
 export interface TestUser {

@@ -4,7 +4,7 @@ import { pullItems, returnExpiredLeases } from '../../src/assignments/pull.servi
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
 import { createTask, world } from './helpers.ts';
 import { sql } from 'drizzle-orm';
-import { rowsOf } from '../../src/tasks/item-selection.ts';
+import { rowsOf } from '../../src/task-units/item-selection.ts';
 
 let t: TestApp;
 const clock = new ManualClock(new Date('2032-05-01T08:00:00Z'));

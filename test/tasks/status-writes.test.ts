@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { ManualClock } from '../../src/core/clock.ts';
-import { rowsOf } from '../../src/tasks/item-selection.ts';
+import { rowsOf } from '../../src/task-units/item-selection.ts';
 import { onItemStatusChange } from '../../src/tasks/status-listeners.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { createTask, world } from './helpers.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availableTransitions, checkTransition, frozenForAnnotators } from '../../src/tasks/task-workflow.ts';
+import { availableTransitions, checkTransition, frozenForAnnotators } from '../../src/core/shared/task-workflow.ts';
 
 const annotator = { isManager: false, isAssignedAnnotator: true, isAssignedReviewer: false };
 const reviewer = { isManager: false, isAssignedAnnotator: false, isAssignedReviewer: true };

@@ -8,6 +8,8 @@ import { RecipesPage } from '../features/recipes/recipes-page.tsx';
 import { ReviewPage } from '../features/review/review-page.tsx';
 import { TaskDetailPage } from '../features/tasks/task-detail-page.tsx';
 import { TasksPage } from '../features/tasks/tasks-page.tsx';
+import { WorkloadsPage } from '../features/workloads/workloads-page.tsx';
+import { WorkloadDetailPage } from '../features/workloads/workload-detail-page.tsx';
 import { ErrorBox, Loading } from '../components/states.tsx';
 import { Layout } from './layout.tsx';
 import { match, navigate, useLocation } from './router.tsx';
@@ -33,6 +35,8 @@ function SignedInRoutes({ path }: { path: string }) {
   if ((p = match('/p/:projectId/tasks', path))) return <TasksPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/datasets', path))) return <DatasetsPage key={p.projectId} projectId={p.projectId!} />;
   if ((p = match('/p/:projectId/recipes', path))) return <RecipesPage key={p.projectId} projectId={p.projectId!} />;
+  if ((p = match('/p/:projectId/workloads', path))) return <WorkloadsPage key={p.projectId} projectId={p.projectId!} />;
+  if ((p = match('/workloads/:workloadId', path))) return <WorkloadDetailPage key={p.workloadId} workloadId={p.workloadId!} />;
   if ((p = match('/tasks/:taskId', path))) return <TaskDetailPage key={p.taskId} taskId={p.taskId!} />;
   if ((p = match('/tasks/:taskId/annotate', path))) return <AnnotatePage key={p.taskId} taskId={p.taskId!} />;
   if ((p = match('/tasks/:taskId/review', path))) return <ReviewPage key={p.taskId} taskId={p.taskId!} />;

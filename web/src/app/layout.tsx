@@ -14,6 +14,7 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         { to: `/p/${pid}/tasks`, label: 'Tasks' },
         { to: `/p/${pid}/datasets`, label: 'Datasets' },
         { to: `/p/${pid}/recipes`, label: 'Recipes' },
+        { to: `/p/${pid}/workloads`, label: 'Workloads' },
         { to: '/me', label: 'My work' },
       ]
     : [{ to: '/me', label: 'My work' }];

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { availableTransitions } from '../../../../src/tasks/task-workflow.ts';
+import { availableTransitions } from '../../../../src/core/shared/task-workflow.ts';
 import { api, unwrap } from '../../api/client.ts';
 import { recipes as recipesApi, reviews, taskItems, tasks as tasksApi } from '../../api/resources.ts';
 import type { Recipe, Task } from '../../api/types.ts';

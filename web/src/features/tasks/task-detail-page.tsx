@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { availableTransitions } from '../../../../src/tasks/task-workflow.ts';
+import { availableTransitions } from '../../../../src/core/shared/task-workflow.ts';
 import { api, unwrap } from '../../api/client.ts';
 import { tasks as tasksApi } from '../../api/resources.ts';
 import type { Task } from '../../api/types.ts';

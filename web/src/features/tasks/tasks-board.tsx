@@ -1,4 +1,4 @@
-import { labelingStates, ticketStates } from '../../../../src/tasks/task-workflow.ts';
+import { labelingStates, ticketStates } from '../../../../src/core/shared/task-workflow.ts';
 import type { Task } from '../../api/types.ts';
 import { Link } from '../../app/router.tsx';
 import { formatDate, humanize } from '../../components/format.ts';

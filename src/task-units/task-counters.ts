@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { bumpProjectCounters } from '../projects/projects.service.ts';
-import { taskAssignees } from '../assignments/assignments.table.ts';
+import { taskAssignees } from './assignments.table.ts';
 import { taskItems } from './task-items.table.ts';
 import { taskDoneHourly, tasks, taskWideKey } from './tasks.table.ts';
 
@@ -28,13 +28,13 @@ const setDelta = (table: typeof tasks | typeof taskAssignees, d: UnitDelta) => (
  * Moves the task's counters (and, when given, the assignment's) by `delta`, in the caller's
  * transaction. Counters are never recomputed from items: every change that moves one calls this.
  */
-export async function moveTaskCounters(tx: Db, taskId: string, assignmentId: string | null, delta: UnitDelta) {
+export async function moveTaskCounters(tx: Tx, taskId: string, assignmentId: string | null, delta: UnitDelta) {
   if (isZero(delta)) return;
   await tx.update(tasks).set(setDelta(tasks, delta)).where(eq(tasks.id, taskId));
   if (assignmentId) await moveAssignmentCounters(tx, assignmentId, delta);
 }
 
-export async function moveAssignmentCounters(tx: Db, assignmentId: string, delta: UnitDelta) {
+export async function moveAssignmentCounters(tx: Tx, assignmentId: string, delta: UnitDelta) {
   if (isZero(delta)) return;
   await tx.update(taskAssignees).set(setDelta(taskAssignees, delta)).where(eq(taskAssignees.id, assignmentId));
 }
@@ -45,7 +45,7 @@ export async function moveAssignmentCounters(tx: Db, assignmentId: string, delta
  * transactions that lock the same rows in opposite orders deadlock (two annotators re-claiming
  * each other's expired items did). Deltas for the same id are summed first.
  */
-export async function moveAssignmentCountersInOrder(tx: Db, deltas: Iterable<readonly [string, UnitDelta]>) {
+export async function moveAssignmentCountersInOrder(tx: Tx, deltas: Iterable<readonly [string, UnitDelta]>) {
   const sum = new Map<string, Required<UnitDelta>>();
   for (const [id, d] of deltas) {
     const s = sum.get(id) ?? { items: 0, statuses: 0, done: 0, openIssues: 0, forReview: 0 };
@@ -68,7 +68,7 @@ export async function moveAssignmentCountersInOrder(tx: Db, deltas: Iterable<rea
  * task → assignment matches `moveTaskCounters`, so it cannot deadlock with issue counters.
  */
 export async function applyStatusCounters(
-  tx: Db,
+  tx: Tx,
   task: { id: string; projectId: string },
   assignmentId: string | null,
   at: Date,
@@ -99,7 +99,7 @@ export async function applyStatusCounters(
 }
 
 /** Records net finished items in the task's (and assignment's) hourly bucket: the ETA's rate. */
-export async function recordDone(tx: Db, task: { id: string; projectId: string }, assignmentId: string | null, at: Date, done: number) {
+export async function recordDone(tx: Tx, task: { id: string; projectId: string }, assignmentId: string | null, at: Date, done: number) {
   if (!done) return;
   const hour = new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000);
   const keys = assignmentId ? [taskWideKey, assignmentId] : [taskWideKey];

@@ -1,15 +1,14 @@
 import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import type { AuthScope } from './auth.service.ts';
+import type { AuthScope } from '../auth/auth.service.ts';
 import type { Caller } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
-import { projectMembers, type Role } from '../projects/projects.table.ts';
+import { projectMembers } from './projects.table.ts';
+import { atLeast, roleRank, type Role } from '../core/shared/roles.ts';
 
-/** Roles are ordered: each may do everything the ones below it may. */
-export const roleRank: Record<Role, number> = { viewer: 0, annotator: 1, reviewer: 2, manager: 3, owner: 4 };
-
-export const atLeast = (role: Role, min: Role) => roleRank[role] >= roleRank[min];
+/** The role order lives in `core/shared/roles.ts`; re-exported for the modules that import it from here. */
+export { atLeast, roleRank };
 
 /** The caller's role in a project, or null when not a member. Administrators act as owners everywhere. */
 export async function roleIn(db: Db, caller: Caller, projectId: string): Promise<Role | null> {

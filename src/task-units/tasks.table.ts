@@ -4,8 +4,9 @@ import { projects } from '../projects/projects.table.ts';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export const taskTypes = ['labeling', 'review', 'consensus', 'qualification', 'honeypot', 'ticket'] as const;
-export type TaskType = (typeof taskTypes)[number];
+import type { TaskType } from '../core/shared/task-workflow.ts';
+/** Task types live with the workflow in `core/shared/task-workflow.ts`; re-exported for old imports. */
+export { taskTypes, type TaskType } from '../core/shared/task-workflow.ts';
 export const priorities = ['high', 'medium', 'low'] as const;
 export type Priority = (typeof priorities)[number];
 /** Sort rank of a priority: high first, "none" last (stored so the list can keyset on it). */

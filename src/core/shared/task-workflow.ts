@@ -3,7 +3,8 @@
  * web app read the same rules. `checkTransition` answers whether one actor may move a task from
  * one state to another, and why not.
  */
-import type { TaskType } from './tasks.table.ts';
+export const taskTypes = ['labeling', 'review', 'consensus', 'qualification', 'honeypot', 'ticket'] as const;
+export type TaskType = (typeof taskTypes)[number];
 
 export const labelingStates = ['pending', 'in_progress', 'pending_review', 'review_passed', 'data_submitted'] as const;
 export const ticketStates = ['open', 'in_progress', 'resolved'] as const;

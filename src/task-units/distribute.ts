@@ -1,10 +1,10 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { isId } from '../core/ids.ts';
-import { taskItems } from '../tasks/task-items.table.ts';
-import { tasks } from '../tasks/tasks.table.ts';
-import { rowsOf } from '../tasks/item-selection.ts';
-import { moveAssignmentCountersInOrder, moveTaskCounters } from '../tasks/task-counters.ts';
+import { taskItems } from './task-items.table.ts';
+import { tasks } from './tasks.table.ts';
+import { rowsOf } from './item-selection.ts';
+import { moveAssignmentCountersInOrder, moveTaskCounters } from './task-counters.ts';
 import { taskAssignees } from './assignments.table.ts';
 
 export interface Share {

@@ -62,6 +62,6 @@ export async function statusesOf(db: Db, task: TaskRow): Promise<Map<string, Sta
 }
 
 /** Marks the task as having analytics history (it will be archived, not deleted). Writes only once. */
-export async function markHistory(tx: Db, taskId: string) {
+export async function markHistory(tx: Tx, taskId: string) {
   await tx.update(tasks).set({ hasHistory: true }).where(and(eq(tasks.id, taskId), sql`not ${tasks.hasHistory}`));
 }

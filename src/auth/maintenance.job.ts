@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineJob } from './jobs.ts';
-import { purgeExpiredAuth } from '../auth/auth.service.ts';
-import { purgeIdempotencyKeys } from '../api/idempotency.ts';
+import { defineJob } from '../jobs/jobs.ts';
+import { purgeExpiredAuth } from './auth.service.ts';
+import { purgeIdempotencyKeys } from '../db/idempotency.ts';
 
 /** Hourly: drop expired sessions, old login-failure windows and idempotency keys past 24 hours. */
 export const purgeExpiredJob = defineJob({

@@ -4,11 +4,12 @@ import { prepared } from '../db/prepared.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
-import { atLeast } from '../auth/permissions.ts';
-import { projectMembers, type Role } from '../projects/projects.table.ts';
-import { taskAssignees } from '../assignments/assignments.table.ts';
+import { atLeast } from '../projects/permissions.ts';
+import { projectMembers } from '../projects/projects.table.ts';
+import type { Role } from '../core/shared/roles.ts';
+import { taskAssignees } from './assignments.table.ts';
 import { tasks } from './tasks.table.ts';
-import { frozenForAnnotators, type WorkflowActor } from './task-workflow.ts';
+import { frozenForAnnotators, type WorkflowActor } from '../core/shared/task-workflow.ts';
 
 export type TaskRow = typeof tasks.$inferSelect;
 export type AssignmentRow = typeof taskAssignees.$inferSelect;

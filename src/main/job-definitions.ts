@@ -1,0 +1,8 @@
+import type { JobDefinition } from '../jobs/jobs.ts';
+import { purgeExpiredJob } from '../auth/maintenance.job.ts';
+import { returnExpiredLeasesJob } from '../assignments/leases.job.ts';
+import { importItemsJob } from '../datasets/import-jobs.ts';
+import { tickJob } from '../workloads/workloads.jobs.ts';
+
+/** Every job the workers run. A module with background work adds its definitions here. */
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, importItemsJob];
