@@ -10,7 +10,7 @@ import { transactionWithRetry } from '../db/retry.ts';
 import { replaceAssignees } from '../task-units/reassign.service.ts';
 import { taskAssignees } from '../task-units/assignments.table.ts';
 import { priorityRank, tasks } from '../task-units/tasks.table.ts';
-import { assertWritable, findTask, taskActor, type TaskRow } from '../task-units/task-access.ts';
+import { assertWritable, findTask, isAutoLocked, isLocked, taskActor, type TaskRow } from '../task-units/task-access.ts';
 import { checkTransition } from '../core/shared/task-workflow.ts';
 import { linksOf, readTaskView, recentDone, taskView } from './task-view.ts';
 import type { PatchTaskInput } from './tasks.schema.ts';
@@ -98,15 +98,22 @@ export async function patchInTx(
   return fresh!;
 }
 
-/** Locks or unlocks a task by hand (manager or owner). Unlocking does not lift `lockAfterDueDate`. */
+/**
+ * Locks or unlocks a task by hand (manager or owner). Unlocking also lifts the automatic lock of
+ * `lockAfterDueDate` for the current due date: a later due-date change locks again once that
+ * date passes (docs/hardening.md). Locking by hand clears the lift.
+ */
 export async function setLocked(ctx: Ctx, caller: Caller, taskId: string, locked: boolean) {
   const found = await findTask(ctx.db, taskId);
   await taskActor(ctx.db, caller, found, 'manager');
   const task = await ctx.db.transaction(async (tx) => {
+    const now = ctx.clock.now();
     const before = await lockTask(tx, taskId);
-    const [row] = await tx.update(tasks).set({ locked, updatedAt: ctx.clock.now() }).where(eq(tasks.id, taskId)).returning();
-    if (before.locked !== locked) {
-      await recordAudit(tx, { projectId: before.projectId, actorId: caller.userId, action: locked ? 'task.lock' : 'task.unlock', subjectKind: 'task', subjectId: taskId, before: { locked: before.locked }, after: { locked } });
+    const wasLocked = isLocked(before, now);
+    const autoLockLiftedFor = locked ? null : isAutoLocked(before, now) ? before.dueDate : before.autoLockLiftedFor;
+    const [row] = await tx.update(tasks).set({ locked, autoLockLiftedFor, updatedAt: now }).where(eq(tasks.id, taskId)).returning();
+    if (before.locked !== locked || wasLocked !== locked) {
+      await recordAudit(tx, { projectId: before.projectId, actorId: caller.userId, action: locked ? 'task.lock' : 'task.unlock', subjectKind: 'task', subjectId: taskId, before: { locked: wasLocked }, after: { locked } });
     }
     return row!;
   });

@@ -1,0 +1,1 @@
+ALTER TABLE "tasks" ADD COLUMN "auto_lock_lifted_for" timestamp with time zone;
