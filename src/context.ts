@@ -37,6 +37,8 @@ export interface DatasetUse {
   datasetHasTaskHistory(db: Db, datasetId: string): Promise<boolean>;
   /** Unresolved tickets linked to the item (it cannot be undrafted while any is open). */
   unresolvedLinkedTasks(db: Db, itemId: string): Promise<string[]>;
+  /** True when the person annotates a qualification/honeypot task holding the item (its gold stays hidden from them). */
+  annotatesGoldScoredItem(db: Db, itemId: string, userId: string): Promise<boolean>;
 }
 
 /** Who is calling: a signed-in user (by token or session). */

@@ -15,10 +15,11 @@ import { workloadRoutes } from '../workloads/workloads.routes.ts';
 import { isPausedFromPulling } from '../quality/scoring.service.ts';
 import { datasetHasTaskHistory } from '../tasks/task-history.ts';
 import { unresolvedLinkedTasks } from '../tasks/task-links.ts';
+import { annotatesGoldScoredItem } from '../task-units/gold-exposure.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
 export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes];
 
 /** The ports lower modules call and higher ones answer (see `Ctx`). */
-export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks };
+export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks, annotatesGoldScoredItem };
 export const pullGate: PullGate = { isPausedFromPulling };

@@ -39,6 +39,8 @@ export const createTaskBody = z
     honeypot: z.object({ goldItemIds: z.array(z.uuid()).min(1).max(10_000), ratio: z.number().gt(0).lt(1) }).strict().optional(),
     links: z.array(linkIn).max(100).optional(),
     draftLinkedItems: z.boolean().default(false),
+    /** Tickets only: the workflow state the ticket starts in (default `open`; docs/hardening.md). */
+    workflowState: z.string().min(1).max(50).optional(),
   })
   .strict()
   .refine((b) => !(b.itemIds && b.filter), { message: 'Give itemIds or filter, not both', path: ['filter'] });

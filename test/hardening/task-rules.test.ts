@@ -59,3 +59,41 @@ describe('POST /api/v1/tasks/:taskId/unlock on a task locked by lockAfterDueDate
     expect((await t.post(`/api/v1/tasks/${task.id}/unlock`, undefined, { token: w.manager.token })).body.locked).toBe(false);
   });
 });
+
+describe('creating a ticket in a chosen workflow state (issue 12, item 14)', () => {
+  it('starts a ticket in the state given, refuses states outside the ticket workflow and on other task types, and changes nothing when refused', async () => {
+    const w = await world(t, 1);
+    const create = (body: Record<string, unknown>) => t.post(`/api/v1/projects/${w.projectId}/tasks`, { name: `ticket-${Math.random()}`, ...body }, { token: w.manager.token });
+    const started = await create({ type: 'ticket', workflowState: 'in_progress' });
+    expect(started.status).toBe(201);
+    expect(started.body.workflowState).toBe('in_progress');
+    expect((await t.get(`/api/v1/tasks/${started.body.id}`)).body.workflowState).toBe('in_progress');
+    expect((await create({ type: 'ticket' })).body.workflowState).toBe('open');
+    const before = (await t.get(`/api/v1/projects/${w.projectId}/tasks`, { token: w.manager.token })).body.data.length;
+    const badState = await create({ type: 'ticket', workflowState: 'pending_review' });
+    expect(badState.status).toBe(422);
+    expect(badState.body.code).toBe('validation_failed');
+    expect((await create({ type: 'labeling', datasetId: w.datasetId, workflowState: 'in_progress' })).status).toBe(422);
+    expect((await t.get(`/api/v1/projects/${w.projectId}/tasks`, { token: w.manager.token })).body.data.length).toBe(before);
+  });
+});
+
+describe('gold answers and reviewers who annotate (issue 12, item 4)', () => {
+  const cat = [{ tool: 'classification', label: 'cat' }];
+  it('hides gold from GET /items/{id} for a reviewer annotating a qualification or honeypot task that holds the item, and shows it otherwise', async () => {
+    const w = await world(t, 4);
+    const [inQualification, inHoneypot, plainReviewer] = [await t.member(w.projectId, 'reviewer'), await t.member(w.projectId, 'reviewer'), await t.member(w.projectId, 'reviewer')];
+    for (const id of w.itemIds) expect((await t.put(`/api/v1/items/${id}/gold`, { shapes: cat }, { token: w.owner.token })).status).toBe(200);
+    await createTask(t, w, { type: 'qualification', itemIds: [w.itemIds[0]], assigneeIds: [inQualification.id] });
+    // The honeypot's gold item is not a unit yet (gold is mixed in at pull time).
+    await createTask(t, w, { type: 'honeypot', itemIds: [w.itemIds[1]], assigneeIds: [inHoneypot.id], allocation: { method: 'pulling' }, honeypot: { goldItemIds: [w.itemIds[2]], ratio: 0.5 } });
+    const gold = async (itemId: string, token: string) => (await t.get(`/api/v1/items/${itemId}`, { token })).body.gold;
+    expect(await gold(w.itemIds[0]!, inQualification.token)).toBeNull();
+    expect(await gold(w.itemIds[2]!, inHoneypot.token)).toBeNull();
+    expect(await gold(w.itemIds[1]!, inHoneypot.token)).toBeNull();
+    // Items outside their gold-scored tasks, and reviewers who do not annotate them, still read gold.
+    expect(await gold(w.itemIds[3]!, inQualification.token)).toEqual(cat);
+    expect(await gold(w.itemIds[0]!, plainReviewer.token)).toEqual(cat);
+    expect(await gold(w.itemIds[0]!, w.manager.token)).toEqual(cat);
+  });
+});
