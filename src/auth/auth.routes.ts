@@ -7,6 +7,7 @@ import { page, pageQuery } from '../core/pagination.ts';
 import { userWithProjects } from '../projects/projects.service.ts';
 import * as auth from './auth.service.ts';
 import { passwordField } from './auth.schema.ts';
+import { setUserActive } from './deactivation.ts';
 import { createdTokenOut, createTokenBody, createUserBody, loginBody, meOut, tokenOut, userOut } from './auth.schema.ts';
 
 const userParams = z.object({ userId: z.string() });
@@ -77,6 +78,18 @@ export async function authRoutes(app: App, ctx: Ctx) {
       response: { 200: page(userOut) },
     },
   }, async (request) => auth.listUsers(ctx, callerOf(request), request.query));
+
+  for (const action of ['deactivate', 'reactivate'] as const) {
+    app.post(`/api/v1/users/:userId/${action}`, {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: action === 'deactivate' ? 'Deactivate a user: ends their sessions and revokes their tokens' : 'Let a deactivated user sign in again',
+        params: z.object({ userId: z.string() }),
+        response: { 200: z.object({ id: z.string(), email: z.string(), name: z.string(), isAdmin: z.boolean(), deactivatedAt: z.date().nullable() }) },
+      },
+    }, async (request) => setUserActive(ctx, callerOf(request), request.params.userId, action === 'reactivate'));
+  }
 
   app.post('/api/v1/users/:userId/tokens', {
     config: { access: 'user', mintsSecret: true },

@@ -14,6 +14,8 @@ import type { Role } from '../core/shared/roles.ts';
 export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 /** Failed logins allowed per address and email within the window before 429. */
 export const LOGIN_MAX_FAILURES = 10;
+/** Attempts per client address and window, all accounts together (a shared NAT signs many people in). */
+export const LOGIN_MAX_FAILURES_PER_IP = 100;
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 
 const publicUser = (u: typeof users.$inferSelect) => ({
@@ -208,7 +210,7 @@ function authStatement(db: Db, kind: 'token' | 'session', scope?: AuthScope) {
         role: sql<Role | null>`m.role`,
       })
       .from(credential)
-      .innerJoin(users, eq(users.id, credential.userId))
+      .innerJoin(users, and(eq(users.id, credential.userId), isNull(users.deactivatedAt)))
       .leftJoin(sql`(select ${projectId} as project_id) p`, sql`true`)
       .leftJoin(sql`project_members m`, sql`m.project_id = p.project_id and m.user_id = ${users.id}`)
       .where(
@@ -258,38 +260,50 @@ export async function authenticateSession(ctx: Ctx, sessionToken: string): Promi
 
 /**
  * Password login. Failures answer the same `invalid_credentials` whether or not the email exists
- * (and take the same time: an unknown email still costs one argon2 verification). More than
- * LOGIN_MAX_FAILURES failures for one address and email within the window answer `rate_limited`.
+ * (and take the same time: an unknown email still costs one argon2 verification).
+ *
+ * Lockout (docs/sessions.md): every attempt is counted BEFORE the password is checked, per
+ * account (`acct|email`, whatever the address) and per client address (`ip|address`, the
+ * trustProxy-aware `request.ip`), in ONE upsert statement that returns the new counts. An attempt
+ * past LOGIN_MAX_FAILURES for the account, or LOGIN_MAX_FAILURES_PER_IP for the address, within
+ * the window answers `rate_limited` unchecked; concurrent attempts each get their own count from
+ * the row lock of the upsert, so exactly the limit is ever checked. A success clears the
+ * account's count and gives its attempt back to the address.
  */
 export async function login(ctx: Ctx, input: { email: string; password: string; address: string }) {
-  const key = `${input.address}|${input.email.toLowerCase()}`;
+  const accountKey = `acct|${input.email.toLowerCase()}`;
+  const addressKey = `ip|${input.address}`;
   const now = ctx.clock.now();
-  const [failure] = await ctx.db.select().from(loginFailures).where(eq(loginFailures.key, key));
-  const windowOpen = failure && now.getTime() - failure.windowStartedAt.getTime() < LOGIN_WINDOW_MS;
-  if (windowOpen && failure.failures >= LOGIN_MAX_FAILURES) {
-    const retryAfter = Math.ceil((failure.windowStartedAt.getTime() + LOGIN_WINDOW_MS - now.getTime()) / 1000);
+  const windowFrom = new Date(now.getTime() - LOGIN_WINDOW_MS);
+  const counted = await ctx.db
+    .insert(loginFailures)
+    .values([
+      { key: accountKey, failures: 1, windowStartedAt: now },
+      { key: addressKey, failures: 1, windowStartedAt: now },
+    ])
+    .onConflictDoUpdate({
+      target: loginFailures.key,
+      set: {
+        failures: sql`case when ${loginFailures.windowStartedAt} > ${windowFrom} then ${loginFailures.failures} + 1 else 1 end`,
+        windowStartedAt: sql`case when ${loginFailures.windowStartedAt} > ${windowFrom} then ${loginFailures.windowStartedAt} else ${now} end`,
+      },
+    })
+    .returning({ key: loginFailures.key, failures: loginFailures.failures, windowStartedAt: loginFailures.windowStartedAt });
+  const over = counted.find((c) => c.failures > (c.key === accountKey ? LOGIN_MAX_FAILURES : LOGIN_MAX_FAILURES_PER_IP));
+  if (over) {
+    const retryAfter = Math.max(1, Math.ceil((over.windowStartedAt.getTime() + LOGIN_WINDOW_MS - now.getTime()) / 1000));
     throw new DomainError('rate_limited', 'Too many failed sign-in attempts; try again later', { retryAfter });
   }
   const [user] = await ctx.db.select().from(users).where(eq(users.email, input.email.toLowerCase()));
   const ok = user?.passwordHash
     ? await verifyPassword(user.passwordHash, input.password)
     : (await verifyPassword(await decoyHash(), input.password), false);
-  if (!ok || !user) {
-    await ctx.db
-      .insert(loginFailures)
-      .values({ key, failures: 1, windowStartedAt: now })
-      .onConflictDoUpdate({
-        target: loginFailures.key,
-        set: {
-          failures: sql`case when ${loginFailures.windowStartedAt} > ${new Date(now.getTime() - LOGIN_WINDOW_MS)} then ${loginFailures.failures} + 1 else 1 end`,
-          windowStartedAt: sql`case when ${loginFailures.windowStartedAt} > ${new Date(now.getTime() - LOGIN_WINDOW_MS)} then ${loginFailures.windowStartedAt} else ${now} end`,
-        },
-      });
-    throw new DomainError('invalid_credentials', 'Email or password is wrong');
-  }
+  // A deactivated account signs in no more (the same answer as a wrong password).
+  if (!ok || !user || user.deactivatedAt) throw new DomainError('invalid_credentials', 'Email or password is wrong');
   const sessionToken = generateToken();
   await ctx.db.transaction(async (tx) => {
-    await tx.delete(loginFailures).where(eq(loginFailures.key, key));
+    await tx.delete(loginFailures).where(eq(loginFailures.key, accountKey));
+    await tx.update(loginFailures).set({ failures: sql`greatest(${loginFailures.failures} - 1, 0)` }).where(eq(loginFailures.key, addressKey));
     const id = newId();
     await tx.insert(sessions).values({
       id,
