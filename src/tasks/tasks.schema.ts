@@ -57,6 +57,17 @@ export const patchTaskBody = z
     description: z.string().max(20_000).nullable().optional(),
     assigneeIds: refs.optional().describe('Replaces the annotators; items with no status are redistributed'),
     reviewerIds: refs.optional(),
+    allocation: z
+      .object({
+        batchSize: z.number().int().min(1).max(100),
+        maxWorkload: z.number().int().min(1).max(1000),
+        leaseSeconds: z.number().int().min(10).max(7 * 24 * 3600),
+        workload: z.record(z.string(), z.number().min(0).max(100)).nullable().describe('Percent per annotator (id, email or group id); null for a balanced split'),
+      })
+      .partial()
+      .strict()
+      .optional()
+      .describe('Edits the allocation (not its method); new percentages redistribute items with no status'),
   })
   .strict();
 export type PatchTaskInput = z.infer<typeof patchTaskBody>;

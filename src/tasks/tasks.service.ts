@@ -9,7 +9,8 @@ import { resolveAssignees } from '../task-units/resolve-assignees.ts';
 import { transactionWithRetry } from '../db/retry.ts';
 import { replaceAssignees } from '../task-units/reassign.service.ts';
 import { taskAssignees } from '../task-units/assignments.table.ts';
-import { priorityRank, tasks } from '../task-units/tasks.table.ts';
+import { priorityRank, tasks, type Allocation } from '../task-units/tasks.table.ts';
+import { setAnnotatorWorkloads } from '../task-units/allocation-edit.ts';
 import { assertWritable, findTask, isAutoLocked, isLocked, taskActor, type TaskRow } from '../task-units/task-access.ts';
 import { checkTransition } from '../core/shared/task-workflow.ts';
 import { linksOf, readTaskView, recentDone, taskView } from './task-view.ts';
@@ -76,14 +77,29 @@ export async function patchInTx(
     description: patch.description,
   };
   const changes = changedFields(before as unknown as Record<string, unknown>, next);
+  // Allocation edits (docs/hardening.md): percentages that no longer describe the annotators
+  // (assignees changed, no new percentages) give way to a balanced split.
+  const { workload: newWorkload, ...allocationRest } = patch.allocation ?? {};
+  const resetWorkload = Boolean(resolved.annotators && before.allocation.workload && newWorkload === undefined);
+  const workloadFinal = newWorkload !== undefined ? newWorkload : resetWorkload ? null : undefined;
+  const allocation: Allocation | undefined =
+    patch.allocation || resetWorkload
+      ? (() => {
+          const { workload: oldWorkload, ...base } = before.allocation;
+          const merged: Allocation = { ...base, ...allocationRest };
+          const keep = workloadFinal === undefined ? oldWorkload : (workloadFinal ?? undefined);
+          return keep ? { ...merged, workload: keep } : merged;
+        })()
+      : undefined;
   const [row] = await tx
     .update(tasks)
-    .set({ ...next, ...(patch.priority !== undefined ? { priorityRank: priorityRank(patch.priority) } : {}), updatedAt: now })
+    .set({ ...next, ...(allocation ? { allocation } : {}), ...(patch.priority !== undefined ? { priorityRank: priorityRank(patch.priority) } : {}), updatedAt: now })
     .where(eq(tasks.id, taskId))
     .returning();
   if (resolved.annotators) await replaceAssignees(tx, row!, 'annotator', resolved.annotators, now);
+  if (workloadFinal !== undefined) await setAnnotatorWorkloads(tx, row!, workloadFinal);
   if (resolved.reviewers) await replaceAssignees(tx, row!, 'reviewer', resolved.reviewers, now);
-  if (changes || resolved.annotators || resolved.reviewers) {
+  if (changes || allocation || resolved.annotators || resolved.reviewers) {
     await recordAudit(tx, {
       projectId: before.projectId,
       actorId: caller.userId,
@@ -91,7 +107,7 @@ export async function patchInTx(
       subjectKind: 'task',
       subjectId: taskId,
       before: changes?.before ?? {},
-      after: { ...changes?.after, ...(resolved.annotators ? { assignees: resolved.annotators.map((a) => a.id) } : {}), ...(resolved.reviewers ? { reviewers: resolved.reviewers.map((a) => a.id) } : {}) },
+      after: { ...changes?.after, ...(allocation ? { allocation } : {}), ...(resolved.annotators ? { assignees: resolved.annotators.map((a) => a.id) } : {}), ...(resolved.reviewers ? { reviewers: resolved.reviewers.map((a) => a.id) } : {}) },
     });
   }
   const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, taskId));

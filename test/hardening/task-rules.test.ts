@@ -97,3 +97,35 @@ describe('gold answers and reviewers who annotate (issue 12, item 4)', () => {
     expect(await gold(w.itemIds[0]!, w.manager.token)).toEqual(cat);
   });
 });
+
+describe('allocation edits and rebalance after assignees change (issue 12, item 12)', () => {
+  const itemsOf = async (taskId: string) =>
+    Object.fromEntries((await t.get(`/api/v1/tasks/${taskId}/assignments`)).body.data.map((x: any) => [x.assigneeId, x.counts.items]));
+
+  it('spreads a percentage task’s items over annotators added by PATCH, and rebalance honours the current assignees', async () => {
+    const w = await world(t, 6);
+    const [a, b, c] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+    const task = await createTask(t, w, { assigneeIds: [a.id], allocation: { method: 'distribution', workload: { [a.id]: 100 } } });
+    expect(await itemsOf(task.id)).toEqual({ [a.id]: 6 });
+    const patched = await t.patch(`/api/v1/tasks/${task.id}`, { assigneeIds: [a.id, b.id, c.id] }, { token: w.manager.token });
+    expect(patched.status).toBe(200);
+    expect(await itemsOf(task.id)).toEqual({ [a.id]: 2, [b.id]: 2, [c.id]: 2 });
+    expect((await t.post(`/api/v1/tasks/${task.id}/rebalance`, undefined, { token: w.manager.token })).body.moved).toBe(0);
+  });
+
+  it('edits allocation percentages by PATCH, redistributing items with no status, and refuses percentages for non-assignees', async () => {
+    const w = await world(t, 4);
+    const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+    const outsider = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [a.id, b.id] });
+    expect(await itemsOf(task.id)).toEqual({ [a.id]: 2, [b.id]: 2 });
+    const edited = await t.patch(`/api/v1/tasks/${task.id}`, { allocation: { workload: { [a.id]: 75, [b.id]: 25 }, batchSize: 7 } }, { token: w.manager.token });
+    expect(edited.status).toBe(200);
+    expect(edited.body.allocation).toMatchObject({ method: 'distribution', batchSize: 7 });
+    expect(await itemsOf(task.id)).toEqual({ [a.id]: 3, [b.id]: 1 });
+    const refused = await t.patch(`/api/v1/tasks/${task.id}`, { allocation: { workload: { [outsider.id]: 100 } } }, { token: w.manager.token });
+    expect(refused.status).toBe(422);
+    expect(await itemsOf(task.id)).toEqual({ [a.id]: 3, [b.id]: 1 });
+    expect((await t.patch(`/api/v1/tasks/${task.id}`, { allocation: { method: 'pulling' } }, { token: w.manager.token })).status).toBe(400);
+  });
+});
