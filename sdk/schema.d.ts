@@ -2351,6 +2351,7 @@ export interface paths {
                         sourceTaskId?: string;
                         /** @enum {string} */
                         type: "labeling" | "review" | "consensus" | "qualification" | "honeypot" | "ticket";
+                        workflowState?: string;
                     };
                 };
             };
@@ -3151,6 +3152,16 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Edits the allocation (not its method); new percentages redistribute items with no status */
+                        allocation?: {
+                            batchSize?: number;
+                            leaseSeconds?: number;
+                            maxWorkload?: number;
+                            /** @description Percent per annotator (id, email or group id); null for a balanced split */
+                            workload?: {
+                                [key: string]: number;
+                            } | null;
+                        };
                         /** @description Replaces the annotators; items with no status are redistributed */
                         assigneeIds?: string[];
                         description?: string | null;
@@ -4324,11 +4335,14 @@ export interface paths {
                                 assignmentId: string | null;
                                 copy: number;
                                 done: boolean;
+                                externalId: string | null;
                                 finishedAt: string | null;
                                 forReview: number;
                                 itemId: string;
+                                kind: string | null;
                                 leaseExpiresAt: string | null;
                                 openIssues: number;
+                                payload: unknown;
                                 startedAt: string | null;
                                 status: string | null;
                                 taskId: string;
@@ -5150,6 +5164,100 @@ export interface paths {
                         "application/json": {
                             /** Format: date-time */
                             createdAt: string;
+                            email: string;
+                            id: string;
+                            isAdmin: boolean;
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a user: ends their sessions and revokes their tokens
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deactivatedAt: string | null;
+                            email: string;
+                            id: string;
+                            isAdmin: boolean;
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Let a deactivated user sign in again
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deactivatedAt: string | null;
                             email: string;
                             id: string;
                             isAdmin: boolean;
