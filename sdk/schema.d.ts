@@ -634,6 +634,22 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Follow it at `GET /api/v1/imports/{importId}` */
+                            importId: string;
+                            /** @description The background job that runs it */
+                            jobId: string | null;
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed";
+                        };
+                    };
+                };
             };
         };
         delete?: never;
@@ -2139,6 +2155,70 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/imports/{importId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A background item import: status, progress and outcome
+         * @description Requires the manager role or higher in the project of `importId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    importId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            createdAt: string;
+                            datasetId: string;
+                            error: {
+                                code: string;
+                                detail: string;
+                            } | null;
+                            failed: {
+                                error: string;
+                                line: number;
+                            }[];
+                            failedCount: number;
+                            finishedAt: string | null;
+                            id: string;
+                            progress: {
+                                bytes: number;
+                                lines: number;
+                                totalBytes: number;
+                            };
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "failed";
+                            updated: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/issues/{issueId}": {
         parameters: {
             query?: never;
@@ -2877,7 +2957,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change your name or password */
+        /**
+         * Change your name or password
+         * @description A new `password` needs `currentPassword`; it ends your other sessions (API tokens stay: revoke them one by one).
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -2888,6 +2971,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        currentPassword?: string;
                         name?: string;
                         password?: string;
                     };
@@ -5241,6 +5325,7 @@ export interface paths {
                         sourceTaskId?: string;
                         /** @enum {string} */
                         type: "labeling" | "review" | "consensus" | "qualification" | "honeypot" | "ticket";
+                        workflowState?: string;
                     };
                 };
             };
@@ -6332,6 +6417,16 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Edits the allocation (not its method); new percentages redistribute items with no status */
+                        allocation?: {
+                            batchSize?: number;
+                            leaseSeconds?: number;
+                            maxWorkload?: number;
+                            /** @description Percent per annotator (id, email or group id); null for a balanced split */
+                            workload?: {
+                                [key: string]: number;
+                            } | null;
+                        };
                         /** @description Replaces the annotators; items with no status are redistributed */
                         assigneeIds?: string[];
                         description?: string | null;
@@ -7763,11 +7858,14 @@ export interface paths {
                                 assignmentId: string | null;
                                 copy: number;
                                 done: boolean;
+                                externalId: string | null;
                                 finishedAt: string | null;
                                 forReview: number;
                                 itemId: string;
+                                kind: string | null;
                                 leaseExpiresAt: string | null;
                                 openIssues: number;
+                                payload: unknown;
                                 startedAt: string | null;
                                 status: string | null;
                                 taskId: string;
@@ -8601,6 +8699,100 @@ export interface paths {
                         "application/json": {
                             /** Format: date-time */
                             createdAt: string;
+                            email: string;
+                            id: string;
+                            isAdmin: boolean;
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a user: ends their sessions and revokes their tokens
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deactivatedAt: string | null;
+                            email: string;
+                            id: string;
+                            isAdmin: boolean;
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{userId}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Let a deactivated user sign in again
+         * @description Administrators only.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deactivatedAt: string | null;
                             email: string;
                             id: string;
                             isAdmin: boolean;

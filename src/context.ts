@@ -1,3 +1,4 @@
+
 import type { Db } from './db/client.ts';
 import type { Clock } from './core/clock.ts';
 import type { JobQueue } from './jobs/jobs.ts';
@@ -21,6 +22,8 @@ export interface Ctx {
   spanEvaluations?: SpanEvaluationsPort;
   /** LLM judges' endpoint, limits and port; read from the environment when absent. */
   llm?: LlmSettings;
+  /** Upload bounds for item imports (`docs/imports.md`); defaults when absent. */
+  uploads?: Partial<UploadLimits>;
 }
 
 /** A port the pull calls and the composition root wires to the quality module's honeypot policy. */
@@ -39,6 +42,8 @@ export interface DatasetUse {
   datasetHasTaskHistory(db: Db, datasetId: string): Promise<boolean>;
   /** Unresolved tickets linked to the item (it cannot be undrafted while any is open). */
   unresolvedLinkedTasks(db: Db, itemId: string): Promise<string[]>;
+  /** True when the person annotates a qualification/honeypot task holding the item (its gold stays hidden from them). */
+  annotatesGoldScoredItem(db: Db, itemId: string, userId: string): Promise<boolean>;
 }
 
 /** Who is calling: a signed-in user (by token or session). */
@@ -123,4 +128,20 @@ export interface LlmSettings {
   /** Longest `Retry-After` honoured; a longer one ends the retries as `rate_limited`. */
   maxRetryAfterMs: number;
   port: LlmPort;
+}
+
+/** Upload bounds for item imports (docs/imports.md), answered by the datasets module's defaults. */
+export interface UploadLimits {
+  /** An upload that sends nothing for this long is cut (408 `upload_timeout`). */
+  idleTimeoutMs: number;
+  /** An upload that has not finished after this long is cut (408 `upload_timeout`). */
+  totalTimeoutMs: number;
+  /** Uploads one user may have in flight at once (per process); the next answers 429 `too_many_uploads`. */
+  perUser: number;
+  /** Bodies larger than this are imported by a background job (202 + `GET /api/v1/imports/{id}`). */
+  jobThresholdBytes: number;
+  /** Imports writing to the database at once (per process): a bound on the pool connections they take. */
+  databaseSlots: number;
+  /** Where staged bodies are written (a folder of its own per upload). */
+  stagingDir: string;
 }

@@ -37,7 +37,14 @@ const view = (a: AnnotationRow) => ({
 export async function saveAnnotation(ctx: Ctx, caller: Caller, taskId: string, itemId: string, input: { id?: string; shapes: unknown[] }, workerId?: string) {
   const { task, actor } = await findTaskAs(ctx.db, caller, taskId, 'annotator');
   if (!isId(itemId)) throw notFound('Task item');
-  const [item] = await ctx.db.select({ kind: items.kind, payload: items.payload }).from(items).where(eq(items.id, itemId));
+  // Only an item of this task: validating another project's item against the body would answer
+  // with facts about it (its text length) instead of 404.
+  const [item] = await ctx.db
+    .select({ kind: items.kind, payload: items.payload })
+    .from(items)
+    .innerJoin(taskItems, and(eq(taskItems.itemId, items.id), eq(taskItems.taskId, task.id)))
+    .where(eq(items.id, itemId))
+    .limit(1);
   if (!item) throw notFound('Task item');
   const recipe = task.recipeId ? await getRecipe(ctx.db, task.recipeId) : null;
   const shapes = recipe ? validateShapes(recipe, item, input.shapes) : validateShapesForItem(item, input.shapes);

@@ -25,8 +25,10 @@ import type { LlmSettings } from '../evaluators/llm-port.ts';
 import { spanEvaluations } from '../evaluators/span-evaluations.ts';
 import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { registerOriginCheck } from './origin-check.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
 import { datasetUse, moduleRoutes, pullGate } from './modules.ts';
+import type { UploadLimits } from '../datasets/import-staging.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -42,6 +44,29 @@ export interface AppDeps {
   webRoot?: string;
   /** LLM judges' settings (default: from the environment). */
   llm?: LlmSettings;
+  /** Fastify's `trustProxy` (LOUPE_TRUST_PROXY): client IP and protocol from X-Forwarded-* headers. */
+  trustProxy?: boolean | number | string;
+  /** Upload bounds for item imports. */
+  uploads?: Partial<UploadLimits>;
+  /** Server timeouts in ms (0 disables one): see the README's configuration table. */
+  timeouts?: Partial<ServerTimeouts>;
+}
+
+export interface ServerTimeouts {
+  /** Time to receive a whole request (Node's `requestTimeout`). */
+  requestTimeoutMs: number;
+  /** A socket with no activity this long is closed (Node's `server.timeout`). */
+  connectionTimeoutMs: number;
+  /** Time to receive the request headers (slow-loris). */
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+export const defaultTimeouts: ServerTimeouts = {
+  requestTimeoutMs: 30 * 60_000,
+  connectionTimeoutMs: 5 * 60_000,
+  headersTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 72_000,
 }
 
 export interface BuiltApp {
@@ -58,8 +83,14 @@ const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url))
  * routes. No socket is opened here: tests call `app.inject()`, `src/main/server.ts` listens.
  */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
-  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, datasetUse, pullGate, spanEvaluations, ...(deps.llm ? { llm: deps.llm } : {}) };
+  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, datasetUse, pullGate, spanEvaluations, ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.uploads ? { uploads: deps.uploads } : {}) };
+  const timeouts = { ...defaultTimeouts, ...deps.timeouts };
   const fastify = Fastify({
+    // Typed as boolean only to keep Fastify's overloads on the plain HTTP server; numbers and address lists work too.
+    trustProxy: (deps.trustProxy ?? false) as boolean,
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionTimeout: timeouts.connectionTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
@@ -75,6 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       return sendProblem(reply as never, p);
     },
   });
+  // Headers must arrive quickly (slow-loris); Node requires it not to exceed requestTimeout.
+  fastify.server.headersTimeout = timeouts.requestTimeoutMs ? Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) : timeouts.headersTimeoutMs;
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   const app = fastify.withTypeProvider<ZodTypeProvider>() as App;
@@ -105,8 +138,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // The docs page gets a Content-Security-Policy (its own scripts and styles only).
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
+  // A PGlite process that lost its data-directory lock takes no more writes (docs/data-directory.md).
+  app.addHook('onRequest', async (request) => {
+    if (deps.database.lock?.lost && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      throw new DomainError('data_dir_lock_lost', 'This process lost the lock on its data directory and takes no more writes; restart it');
+    }
+  });
+  registerOriginCheck(app);
   registerAccess(app, ctx);
   app.addHook('preValidation', async (request) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
@@ -120,7 +161,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const webRoot = deps.webRoot ?? defaultWebRoot;
   const hasWeb = existsSync(`${webRoot}/index.html`);
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, setHeaders: (res) => securityHeaders(res) });
+    // Source maps are a build artefact for developers: never served (they publish the source).
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: false, allowedPath: (path) => !path.endsWith('.map'), setHeaders: (res) => securityHeaders(res) });
   }
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;

@@ -45,6 +45,11 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
     const key = request.headers['idempotency-key'];
     if (request.method !== 'POST' || typeof key !== 'string' || !request.caller) return;
     if (key.length === 0 || key.length > 200) throw new DomainError('invalid_request', 'Idempotency-Key must be 1 to 200 characters');
+    // A route whose answer holds a secret (a new API token) would leave it in plain text in the
+    // stored replay: such routes refuse the key (retry by listing, then minting anew).
+    if ((request.routeOptions.config as { mintsSecret?: boolean }).mintsSecret) {
+      throw new DomainError('idempotency_not_supported', 'This route answers with a secret, which is never stored for replay: send it without Idempotency-Key');
+    }
     const userId = request.caller.userId;
     const fingerprint = createHash('sha256')
       .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)

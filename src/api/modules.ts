@@ -28,10 +28,11 @@ import { readTracesSettings } from '../traces/traces.settings.ts';
 import { evaluatorRoutes } from '../evaluators/evaluators.routes.ts';
 import { webhookRoutes } from '../webhooks/webhooks.routes.ts';
 import { notificationRoutes } from '../notifications/notifications.routes.ts';
+import { annotatesGoldScoredItem } from '../task-units/gold-exposure.ts';
 
 /** Each module's routes, mounted by `buildApp`. A new module adds its line here. */
 export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> = [authRoutes, projectRoutes, auditRoutes, datasetRoutes, recipeRoutes, demoRoutes, taskRoutes, assignmentRoutes, annotationRoutes, reviewRoutes, qualityRoutes, workloadRoutes, tracesRoutes, (app, ctx) => otlpRoutes(readTracesSettings())(app, ctx), evaluatorRoutes, webhookRoutes, notificationRoutes, taskDatasetRoutes, annotationReviewRoutes, progressReportRoutes, exportRoutes, jobRoutes];
 
 /** The ports lower modules call and higher ones answer (see `Ctx`). */
-export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks };
+export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks, annotatesGoldScoredItem };
 export const pullGate: PullGate = { isPausedFromPulling };

@@ -8,9 +8,11 @@ export const statusOf: Record<ErrorCode, number> = {
   invalid_filter: 400,
   invalid_import: 400,
   invalid_cursor: 400,
+  idempotency_not_supported: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,
+  cross_origin: 403,
   not_found: 404,
   conflict: 409,
   email_taken: 409,
@@ -30,11 +32,14 @@ export const statusOf: Record<ErrorCode, number> = {
   evaluator_in_use: 409,
   eval_task_not_active: 409,
   payload_too_large: 413,
+  upload_timeout: 408,
+  too_many_uploads: 429,
   unsupported_media_type: 415,
   validation_failed: 422,
   empty_annotation: 422,
   rate_limited: 429,
   not_ready: 503,
+  data_dir_lock_lost: 503,
   internal_error: 500,
 };
 
@@ -43,6 +48,7 @@ const titles: Partial<Record<number, string>> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
@@ -67,7 +73,7 @@ export function problem(code: ErrorCode, detail: string, extra: Record<string, u
 }
 
 export function sendProblem(reply: FastifyReply, p: Problem) {
-  if (p.code === 'rate_limited' && typeof p.retryAfter === 'number') reply.header('retry-after', String(p.retryAfter));
+  if ((p.code === 'rate_limited' || p.code === 'too_many_uploads') && typeof p.retryAfter === 'number') reply.header('retry-after', String(p.retryAfter));
   return reply.code(p.status).type('application/problem+json').serializer(JSON.stringify).send(p);
 }
 

@@ -24,6 +24,13 @@ const assignmentOut = z.object({
   createdAt: z.date(),
 });
 
+/** A pulled unit with what the workspace shows (docs/hardening.md); never the gold answer. */
+const pulledItemOut = taskItemOut.extend({
+  externalId: z.string().nullable(),
+  kind: z.string().nullable(),
+  payload: z.unknown(),
+});
+
 export async function assignmentRoutes(app: App, ctx: Ctx) {
   app.get('/api/v1/tasks/:taskId/assignments', {
     config: { access: { project: 'taskId', minRole: 'viewer' } },
@@ -47,7 +54,7 @@ export async function assignmentRoutes(app: App, ctx: Ctx) {
       summary: 'Claim your next items of a pulling task (leased)',
       params: taskParams,
       body: z.object({ count: z.number().int().min(1).max(100).optional() }).strict().default({}),
-      response: { 200: z.object({ items: z.array(taskItemOut) }) },
+      response: { 200: z.object({ items: z.array(pulledItemOut) }) },
     },
   }, async (request) => pullItems(ctx, callerOf(request), request.params.taskId, request.body ?? {}));
 

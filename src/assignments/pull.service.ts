@@ -10,6 +10,7 @@ import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
 import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
 import { taskAssignees } from '../task-units/assignments.table.ts';
+import { itemContents } from '../datasets/item-contents.ts';
 
 /** A unit as the claim and the gold insert return it (raw SQL: snake_case). */
 interface UnitSqlRow {
@@ -105,7 +106,15 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
     units = await claimInOneCall(ctx, caller, task, assignmentId, requested, now);
     if (units.length < requested) units.push(...(await pullInTransaction(ctx, caller, task, assignmentId, requested - units.length, now, true)));
   }
-  return { items: units.sort(byQueueOrder).map(({ position: _, ...unit }) => unit) };
+  // What the workspace needs per item comes in the same answer (docs/hardening.md): payload,
+  // kind and external id, never the gold answer, so a honeypot's gold stays unannounced.
+  const contents = await itemContents(ctx.db, units.map((u) => u.itemId));
+  return {
+    items: units.sort(byQueueOrder).map(({ position: _, ...unit }) => {
+      const item = contents.get(unit.itemId);
+      return { ...unit, externalId: item?.externalId ?? null, kind: item?.kind ?? null, payload: item?.payload ?? null };
+    }),
+  };
 }
 
 /** A pulled unit's API view, with its queue position for ordering the answer. */

@@ -6,6 +6,8 @@ import { notFound } from '../core/errors.ts';
 import { page, pageQuery } from '../core/pagination.ts';
 import { userWithProjects } from '../projects/projects.service.ts';
 import * as auth from './auth.service.ts';
+import { passwordField } from './auth.schema.ts';
+import { setUserActive } from './deactivation.ts';
 import { createdTokenOut, createTokenBody, createUserBody, loginBody, meOut, tokenOut, userOut } from './auth.schema.ts';
 
 const userParams = z.object({ userId: z.string() });
@@ -56,10 +58,11 @@ export async function authRoutes(app: App, ctx: Ctx) {
     schema: {
       tags,
       summary: 'Change your name or password',
-      body: z.object({ name: z.string().trim().min(1).max(200).optional(), password: z.string().min(8).max(1024).optional() }),
+      description: 'A new `password` needs `currentPassword`; it ends your other sessions (API tokens stay: revoke them one by one).',
+      body: z.object({ name: z.string().trim().min(1).max(200).optional(), password: passwordField.optional(), currentPassword: z.string().max(1024).optional() }),
       response: { 200: userOut },
     },
-  }, async (request) => auth.updateSelf(ctx, callerOf(request), request.body));
+  }, async (request) => auth.updateSelf(ctx, callerOf(request), request.body, request.cookies[SESSION_COOKIE]));
 
   app.post('/api/v1/users', {
     config: { access: 'admin' },
@@ -76,8 +79,20 @@ export async function authRoutes(app: App, ctx: Ctx) {
     },
   }, async (request) => auth.listUsers(ctx, callerOf(request), request.query));
 
+  for (const action of ['deactivate', 'reactivate'] as const) {
+    app.post(`/api/v1/users/:userId/${action}`, {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: action === 'deactivate' ? 'Deactivate a user: ends their sessions and revokes their tokens' : 'Let a deactivated user sign in again',
+        params: z.object({ userId: z.string() }),
+        response: { 200: z.object({ id: z.string(), email: z.string(), name: z.string(), isAdmin: z.boolean(), deactivatedAt: z.date().nullable() }) },
+      },
+    }, async (request) => setUserActive(ctx, callerOf(request), request.params.userId, action === 'reactivate'));
+  }
+
   app.post('/api/v1/users/:userId/tokens', {
-    config: { access: 'user' },
+    config: { access: 'user', mintsSecret: true },
     schema: {
       tags,
       summary: 'Issue an API token (administrators, or users for themselves). The token is shown once.',

@@ -14,10 +14,18 @@ export const userOut = z.object({
   createdAt: z.date(),
 });
 
+/** The password policy: at least 12 characters, not only whitespace (docs/sessions.md). */
+export const MIN_PASSWORD_LENGTH = 12;
+export const passwordField = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `A password has at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(1024)
+  .refine((p) => p.trim().length >= MIN_PASSWORD_LENGTH, `A password has at least ${MIN_PASSWORD_LENGTH} characters other than surrounding spaces`);
+
 export const createUserBody = z.object({
   email,
   name: z.string().trim().min(1).max(200),
-  password: z.string().min(8).max(1024).optional(),
+  password: passwordField.optional(),
   isAdmin: z.boolean().optional(),
 });
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, inArray, isNull, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, inArray, isNull, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
@@ -14,6 +14,8 @@ import type { Role } from '../core/shared/roles.ts';
 export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 /** Failed logins allowed per address and email within the window before 429. */
 export const LOGIN_MAX_FAILURES = 10;
+/** Attempts per client address and window, all accounts together (a shared NAT signs many people in). */
+export const LOGIN_MAX_FAILURES_PER_IP = 100;
 export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 
 const publicUser = (u: typeof users.$inferSelect) => ({
@@ -208,7 +210,7 @@ function authStatement(db: Db, kind: 'token' | 'session', scope?: AuthScope) {
         role: sql<Role | null>`m.role`,
       })
       .from(credential)
-      .innerJoin(users, eq(users.id, credential.userId))
+      .innerJoin(users, and(eq(users.id, credential.userId), isNull(users.deactivatedAt)))
       .leftJoin(sql`(select ${projectId} as project_id) p`, sql`true`)
       .leftJoin(sql`project_members m`, sql`m.project_id = p.project_id and m.user_id = ${users.id}`)
       .where(
@@ -258,38 +260,50 @@ export async function authenticateSession(ctx: Ctx, sessionToken: string): Promi
 
 /**
  * Password login. Failures answer the same `invalid_credentials` whether or not the email exists
- * (and take the same time: an unknown email still costs one argon2 verification). More than
- * LOGIN_MAX_FAILURES failures for one address and email within the window answer `rate_limited`.
+ * (and take the same time: an unknown email still costs one argon2 verification).
+ *
+ * Lockout (docs/sessions.md): every attempt is counted BEFORE the password is checked, per
+ * account (`acct|email`, whatever the address) and per client address (`ip|address`, the
+ * trustProxy-aware `request.ip`), in ONE upsert statement that returns the new counts. An attempt
+ * past LOGIN_MAX_FAILURES for the account, or LOGIN_MAX_FAILURES_PER_IP for the address, within
+ * the window answers `rate_limited` unchecked; concurrent attempts each get their own count from
+ * the row lock of the upsert, so exactly the limit is ever checked. A success clears the
+ * account's count and gives its attempt back to the address.
  */
 export async function login(ctx: Ctx, input: { email: string; password: string; address: string }) {
-  const key = `${input.address}|${input.email.toLowerCase()}`;
+  const accountKey = `acct|${input.email.toLowerCase()}`;
+  const addressKey = `ip|${input.address}`;
   const now = ctx.clock.now();
-  const [failure] = await ctx.db.select().from(loginFailures).where(eq(loginFailures.key, key));
-  const windowOpen = failure && now.getTime() - failure.windowStartedAt.getTime() < LOGIN_WINDOW_MS;
-  if (windowOpen && failure.failures >= LOGIN_MAX_FAILURES) {
-    const retryAfter = Math.ceil((failure.windowStartedAt.getTime() + LOGIN_WINDOW_MS - now.getTime()) / 1000);
+  const windowFrom = new Date(now.getTime() - LOGIN_WINDOW_MS);
+  const counted = await ctx.db
+    .insert(loginFailures)
+    .values([
+      { key: accountKey, failures: 1, windowStartedAt: now },
+      { key: addressKey, failures: 1, windowStartedAt: now },
+    ])
+    .onConflictDoUpdate({
+      target: loginFailures.key,
+      set: {
+        failures: sql`case when ${loginFailures.windowStartedAt} > ${windowFrom} then ${loginFailures.failures} + 1 else 1 end`,
+        windowStartedAt: sql`case when ${loginFailures.windowStartedAt} > ${windowFrom} then ${loginFailures.windowStartedAt} else ${now} end`,
+      },
+    })
+    .returning({ key: loginFailures.key, failures: loginFailures.failures, windowStartedAt: loginFailures.windowStartedAt });
+  const over = counted.find((c) => c.failures > (c.key === accountKey ? LOGIN_MAX_FAILURES : LOGIN_MAX_FAILURES_PER_IP));
+  if (over) {
+    const retryAfter = Math.max(1, Math.ceil((over.windowStartedAt.getTime() + LOGIN_WINDOW_MS - now.getTime()) / 1000));
     throw new DomainError('rate_limited', 'Too many failed sign-in attempts; try again later', { retryAfter });
   }
   const [user] = await ctx.db.select().from(users).where(eq(users.email, input.email.toLowerCase()));
   const ok = user?.passwordHash
     ? await verifyPassword(user.passwordHash, input.password)
     : (await verifyPassword(await decoyHash(), input.password), false);
-  if (!ok || !user) {
-    await ctx.db
-      .insert(loginFailures)
-      .values({ key, failures: 1, windowStartedAt: now })
-      .onConflictDoUpdate({
-        target: loginFailures.key,
-        set: {
-          failures: sql`case when ${loginFailures.windowStartedAt} > ${new Date(now.getTime() - LOGIN_WINDOW_MS)} then ${loginFailures.failures} + 1 else 1 end`,
-          windowStartedAt: sql`case when ${loginFailures.windowStartedAt} > ${new Date(now.getTime() - LOGIN_WINDOW_MS)} then ${loginFailures.windowStartedAt} else ${now} end`,
-        },
-      });
-    throw new DomainError('invalid_credentials', 'Email or password is wrong');
-  }
+  // A deactivated account signs in no more (the same answer as a wrong password).
+  if (!ok || !user || user.deactivatedAt) throw new DomainError('invalid_credentials', 'Email or password is wrong');
   const sessionToken = generateToken();
   await ctx.db.transaction(async (tx) => {
-    await tx.delete(loginFailures).where(eq(loginFailures.key, key));
+    await tx.delete(loginFailures).where(eq(loginFailures.key, accountKey));
+    await tx.update(loginFailures).set({ failures: sql`greatest(${loginFailures.failures} - 1, 0)` }).where(eq(loginFailures.key, addressKey));
     const id = newId();
     await tx.insert(sessions).values({
       id,
@@ -303,8 +317,18 @@ export async function login(ctx: Ctx, input: { email: string; password: string; 
   return { sessionToken, user: publicUser(user), expiresAt: new Date(now.getTime() + SESSION_TTL_MS) };
 }
 
-/** Changes the caller's own name or password. */
-export async function updateSelf(ctx: Ctx, caller: Caller, input: { name?: string; password?: string }) {
+/**
+ * Changes the caller's own name or password. A new password needs the current one (401
+ * `invalid_credentials` otherwise) and ends every other session of the user in the same
+ * transaction; the session making the change (`keepSession`) stays. API tokens are kept: they
+ * are separate credentials, listed and revoked one by one.
+ */
+export async function updateSelf(ctx: Ctx, caller: Caller, input: { name?: string; password?: string; currentPassword?: string }, keepSession?: string) {
+  if (input.password) {
+    const [row] = await ctx.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, caller.userId));
+    const ok = row?.passwordHash && input.currentPassword ? await verifyPassword(row.passwordHash, input.currentPassword) : false;
+    if (!ok) throw new DomainError('invalid_credentials', 'Send your current password (currentPassword) to set a new one');
+  }
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
   if (!input.name && !passwordHash) {
     const user = await getUser(ctx.db, caller.userId);
@@ -318,6 +342,10 @@ export async function updateSelf(ctx: Ctx, caller: Caller, input: { name?: strin
       .where(eq(users.id, caller.userId))
       .returning();
     if (!row) throw notFound('User');
+    if (passwordHash) {
+      const keep = keepSession ? digestToken(keepSession) : '';
+      await tx.delete(sessions).where(and(eq(sessions.userId, caller.userId), ne(sessions.tokenHash, keep)));
+    }
     await recordAudit(tx, {
       projectId: null,
       actorId: caller.userId,
@@ -359,13 +387,13 @@ export async function bootstrapAdmin(
   if (Number(n) > 0) return { created: false };
   const token = presetToken ?? generateToken();
   try {
-    const admin = await createUser(ctx, null, {
-      email: 'admin@localhost',
-      name: 'Administrator',
-      isAdmin: true,
-      password,
+    // One transaction: a crash between the user and its token must not leave an administrator
+    // nobody can sign in as (the next start would see a user and bootstrap nothing).
+    await ctx.db.transaction(async (tx) => {
+      const inTx: Ctx = { ...ctx, db: tx };
+      const admin = await createUser(inTx, null, { email: 'admin@localhost', name: 'Administrator', isAdmin: true, password });
+      await createToken(inTx, { userId: admin.id, isAdmin: true }, admin.id, 'bootstrap', token);
     });
-    await createToken(ctx, { userId: admin.id, isAdmin: true }, admin.id, 'bootstrap', token);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'email_taken') return { created: false };
     throw error;

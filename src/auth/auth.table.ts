@@ -11,6 +11,8 @@ export const users = pgTable('users', {
   passwordHash: text('password_hash'),
   isAdmin: boolean('is_admin').notNull().default(false),
   createdAt: ts('created_at').notNull().defaultNow(),
+  /** Set while an admin has deactivated the account: no sign-in, no session, no token works (docs/sessions.md). */
+  deactivatedAt: ts('deactivated_at'),
 });
 
 /** API tokens: random, shown once, stored as a SHA-256 digest (they carry 256 bits of entropy). */

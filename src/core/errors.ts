@@ -9,10 +9,12 @@ export const errorCodes = [
   'invalid_filter',
   'invalid_import',
   'invalid_cursor',
+  'idempotency_not_supported',
   // 401 / 403 / 404
   'unauthenticated',
   'invalid_credentials',
   'forbidden',
+  'cross_origin',
   'not_found',
   // 409: conflicts of state
   'conflict',
@@ -33,6 +35,8 @@ export const errorCodes = [
   'eval_task_not_active',
   // 413 / 415 / 422 / 429
   'payload_too_large',
+  'upload_timeout',
+  'too_many_uploads',
   'unsupported_media_type',
   'validation_failed',
   'empty_annotation',
@@ -40,6 +44,7 @@ export const errorCodes = [
   'auto_qa_unavailable',
   // 5xx
   'not_ready',
+  'data_dir_lock_lost',
   'internal_error',
 ] as const;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from './errors.ts';
+import { isId } from './ids.ts';
 
 /** `?limit=` (default 50, max 500) and an opaque `?cursor=`, shared by every list route. */
 export const pageQuery = z.object({
@@ -20,14 +21,38 @@ export function encodeCursor(position: readonly unknown[]): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
+const badCursor = () => new DomainError('invalid_cursor', 'The cursor is not one this list issued');
+
+/**
+ * Every position ends with a row id (a UUID); the values before it are finite numbers or short
+ * strings. Anything else is refused here (400), before it could reach a SQL cast (500).
+ */
 export function decodeCursor(cursor: string, arity: number): unknown[] {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === arity) return value;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the refusal below
+    throw badCursor();
   }
-  throw new DomainError('invalid_cursor', 'The cursor is not one this list issued');
+  if (!Array.isArray(value) || value.length !== arity) throw badCursor();
+  const last = value[arity - 1];
+  if (typeof last !== 'string' || !isId(last)) throw badCursor();
+  for (const v of value.slice(0, -1)) {
+    if (!(typeof v === 'number' && Number.isFinite(v)) && !(typeof v === 'string' && v.length <= 1000)) throw badCursor();
+  }
+  return value;
+}
+
+/** A cursor value that must be a number, an id or a timestamp (`infinity` included): 400 otherwise. */
+export function cursorValue(value: unknown, kind: 'number' | 'id' | 'timestamp'): unknown {
+  const ok =
+    kind === 'number'
+      ? typeof value === 'number' && Number.isFinite(value)
+      : kind === 'id'
+        ? typeof value === 'string' && isId(value)
+        : typeof value === 'string' && (value === 'infinity' || !Number.isNaN(Date.parse(value)));
+  if (!ok) throw badCursor();
+  return value;
 }
 
 /**

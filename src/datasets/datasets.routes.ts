@@ -12,12 +12,16 @@ import * as itemService from './items.service.ts';
 import { importItems, MAX_REPORTED_FAILURES } from './item-import.ts';
 import { IMPORT_MAX_BYTES, ImportBody, type ImportFormat } from './import-parsers.ts';
 import { createDatasetBody, datasetOut, patchDatasetBody } from './datasets.schema.ts';
+import { defaultUploadLimits, stageUpload, UploadGate } from './import-staging.ts';
+import { readImport, setImportDatabaseSlots, startImportJob, withImportSlot } from './import-jobs.ts';
+import { importJobOut, importView } from './imports.schema.ts';
 import { importOut, importQuery, itemOut, itemSummaryOut, listItemsQuery, patchItemBody, putGoldBody } from './items.schema.ts';
 
 const tags = ['datasets'];
 const projectParams = z.object({ projectId: z.string() });
 const datasetParams = z.object({ datasetId: z.string() });
 const itemParams = z.object({ itemId: z.string() });
+const importParams = z.object({ importId: z.string() });
 
 /** Content types the import accepts, each parsed as a stream by its reader. */
 const importTypes: Array<[string, ImportFormat]> = [
@@ -31,6 +35,15 @@ const importTypes: Array<[string, ImportFormat]> = [
 export async function datasetRoutes(app: App, ctx: Ctx) {
   registerProjectResolver('datasetId', (id) => sql`select project_id from datasets where id = ${id}::uuid`);
   registerProjectResolver('itemId', (id) => sql`select project_id from items where id = ${id}::uuid`);
+  registerProjectResolver('importId', (id) => sql`select project_id from item_imports where id = ${id}::uuid`);
+  const uploads = { ...defaultUploadLimits, ...ctx.uploads };
+  setImportDatabaseSlots(uploads.databaseSlots);
+  const uploadGate = new UploadGate(() => uploads.perUser);
+
+  app.get('/api/v1/imports/:importId', {
+    config: { access: { project: 'importId', minRole: 'manager' } },
+    schema: { tags, summary: 'A background item import: status, progress and outcome', params: importParams, response: { 200: importView } },
+  }, async (request) => readImport(ctx, request.params.importId));
 
   app.post('/api/v1/projects/:projectId/datasets', {
     config: { access: { project: 'projectId', minRole: 'manager' } },
@@ -123,14 +136,39 @@ export async function datasetRoutes(app: App, ctx: Ctx) {
         consumes: importTypes.map(([type]) => type),
         params: datasetParams,
         querystring: importQuery,
-        response: { 200: importOut },
+        response: { 200: importOut, 202: importJobOut },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const body = request.body;
       if (!(body instanceof ImportBody)) {
         throw new DomainError('unsupported_media_type', `Send the items as ${importTypes.map(([t]) => t).join(', ')}`);
       }
-      return importItems(ctx, callerOf(request), request.params.datasetId, body, request.query);
+      const caller = callerOf(request);
+      // Receive first, import second: a slow or stalled uploader never holds the database. The
+      // user's upload slot is free before the answer leaves, so a client may send the next at once.
+      const leave = uploadGate.enter(caller.userId);
+      const answer = await (async () => {
+        try {
+          const staged = await stageUpload(body.stream, uploads);
+          if (staged.bytes > uploads.jobThresholdBytes) {
+            try {
+              return { code: 202 as const, body: await startImportJob(ctx, caller, request.params.datasetId, staged, body.format, request.query) };
+            } catch (error) {
+              await staged.discard();
+              throw error;
+            }
+          }
+          try {
+            const fromDisk = new ImportBody(staged.open(), body.format, staged.bytes);
+            return { code: 200 as const, body: await withImportSlot(() => importItems(ctx, caller, request.params.datasetId, fromDisk, request.query)) };
+          } finally {
+            await staged.discard();
+          }
+        } finally {
+          leave();
+        }
+      })();
+      return reply.code(answer.code).send(answer.body);
     });
   });
 }

@@ -99,8 +99,24 @@ function unstorableText(value: unknown, depth = 0): string | null {
   return null;
 }
 
+/** Deepest nesting a line may have: deeper values overflow validators and the database's stack. */
+export const MAX_IMPORT_DEPTH = 100;
+
+/** True when `value` nests objects or arrays deeper than `max` (walked without recursion). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Validates one line into a row (without id and seq), or returns why it is bad. */
 export function toImportRow(value: unknown, defaultKind: ItemKind): Omit<ImportRow, 'id' | 'seq'> | string {
+  if (nestedDeeperThan(value, MAX_IMPORT_DEPTH)) return `nested deeper than ${MAX_IMPORT_DEPTH} levels`;
   const text = unstorableText(value);
   if (text) return text;
   const common = commonLine(value, defaultKind);

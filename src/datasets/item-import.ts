@@ -18,6 +18,8 @@ export interface ImportOptions {
   mode: 'atomic' | 'partial';
   /** Kind for lines that give none. */
   kind?: ItemKind;
+  /** Called for every line read (background imports report progress with it). */
+  onRecord?: (line: number, bytes: number) => void;
 }
 
 export interface ImportResult {
@@ -90,6 +92,7 @@ export async function importItems(ctx: Ctx, caller: Caller, datasetId: string, b
       };
       try {
         for await (const record of records) {
+          options.onRecord?.(record.line, 'bytes' in record ? record.bytes : 0);
           const row = 'error' in record ? record.error : toImportRow(record.value, body.format === 'csv' && !hasPayloadBeyondText(record.value) ? csvDefaultKind : defaultKind);
           if (typeof row === 'string') {
             failedCount++;

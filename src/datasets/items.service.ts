@@ -84,14 +84,18 @@ async function itemFor(ctx: Ctx, caller: Caller, itemId: string, minRole: 'viewe
 /**
  * One item with its payload and pre-annotations, and its gold answer for reviewers and up.
  * Viewers and annotators get `gold: null`: qualification and honeypot tasks score annotators
- * against it, and a honeypot's gold must stay unannounced.
+ * against it, and a honeypot's gold must stay unannounced. So do reviewers who annotate such a
+ * task holding the item.
  */
 export async function readItem(ctx: Ctx, caller: Caller, itemId: string) {
   const item = await getItem(ctx.db, itemId);
   if (!item) throw notFound('Item');
   const role = await requireRole(ctx.db, caller, item.projectId, 'viewer', 'Item');
   const view = fullView(item);
-  return atLeast(role, 'reviewer') ? view : { ...view, gold: null };
+  // A reviewer (or viewer) who annotates a qualification/honeypot task holding this item is
+  // scored against its gold: they never read it (docs/hardening.md).
+  const seesGold = atLeast(role, 'reviewer') && (atLeast(role, 'manager') || !(await ctx.datasetUse.annotatesGoldScoredItem(ctx.db, item.id, caller.userId)));
+  return seesGold ? view : { ...view, gold: null };
 }
 
 /** Locks an item row for a change (callers in other modules gate drafts on it). */

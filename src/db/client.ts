@@ -6,7 +6,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import pg from 'pg';
-import lockfile from 'proper-lockfile';
+import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from './data-dir-lock.ts';
 /**
  * No relational schema: queries name their tables, so the client needs no module's tables
  * (`schema.ts` is drizzle-kit's list only, and `db` stays below every module).
@@ -26,6 +26,8 @@ export interface Database {
   /** Present on the embedded database; pg-boss and snapshots need the raw handle. */
   pglite?: PGlite;
   pool?: pg.Pool;
+  /** The PGlite data directory's owner lock (`data-dir-lock.ts`); `lost` means writes must stop. */
+  lock?: DataDirLock;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,8 @@ export interface DbConfig {
   /** A PGlite data directory dump to start from (tests load a migrated snapshot). */
   loadDataDir?: Blob | File;
   poolSize?: number;
+  /** Called once if this process finds its data-directory lock compromised. */
+  onLockCompromised?: () => void;
 }
 
 /**
@@ -85,21 +89,16 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
   }
 
   const dataDir = config.dataDir ?? './.loupe/data';
-  let release: (() => Promise<void>) | undefined;
+  let lock: DataDirLock | undefined;
   if (!dataDir.startsWith('memory://')) {
     const dir = resolve(dataDir);
     mkdirSync(dir, { recursive: true });
     try {
-      // The lock is refreshed every few seconds; one left by a killed process goes stale after 10 s.
-      release = await lockfile.lock(dir, {
-        stale: 10_000,
-        update: 2_000,
-        retries: { retries: 3, minTimeout: 1_000, maxTimeout: 2_000 },
-        lockfilePath: `${dir}.lock`,
-        onCompromised: () => {},
-      });
-    } catch {
-      throw new DataDirLockedError(dir);
+      // A liveness lock (a listening Unix socket): it cannot go stale while this process lives.
+      lock = await acquireDataDirLock(dir, { ...(config.onLockCompromised ? { onCompromised: config.onLockCompromised } : {}) });
+    } catch (error) {
+      if (error instanceof DataDirBusyError) throw new DataDirLockedError(dir);
+      throw error;
     }
   }
   const pglite = await PGlite.create(dataDir, config.loadDataDir ? { loadDataDir: config.loadDataDir } : {});
@@ -108,9 +107,10 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
     db,
     kind: 'pglite',
     pglite,
+    ...(lock ? { lock } : {}),
     close: async () => {
       await pglite.close();
-      await release?.();
+      await lock?.release();
     },
   };
 }

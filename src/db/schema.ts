@@ -17,6 +17,7 @@ export * from '../reviews/reviews.table.ts';
 export * from '../quality/scores.table.ts';
 export * from '../exports/exports.table.ts';
 export * from '../jobs/jobs-admin.table.ts';
+export * from '../datasets/imports.table.ts';
 export * from '../outbox/outbox.table.ts';
 export * from '../workloads/workloads.table.ts';
 export { ingestTokens, traces } from '../traces/traces.table.ts';

@@ -11,10 +11,17 @@ import { startOutboxWorker, webhookSettings } from '../webhooks/delivery.ts';
 /** Composition root of the server: database, migrations, jobs, HTTP. */
 async function main() {
   const started = performance.now();
-  const config = readConfig();
-  let database;
+  let config;
   try {
-    database = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    config = readConfig();
+  } catch (error) {
+    console.error(`loupe: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  let database;
+  let onLockLost = () => {};
+  try {
+    database = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onLockCompromised: () => onLockLost() });
   } catch (error) {
     if (error instanceof DataDirLockedError) {
       console.error(`loupe: ${error.message}`);
@@ -24,9 +31,15 @@ async function main() {
   }
   await runMigrations(database);
   const jobs = new PgBossQueue(database);
-  const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit });
+  const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, uploads: config.uploads, timeouts: config.timeouts });
   await jobs.start(ctx, jobDefinitions, { work: true, schedule: true });
   const stopOutbox = startOutboxWorker(ctx, webhookSettings(), Number(process.env.LOUPE_OUTBOX_POLL_MS ?? 1000), (error) => app.log.error({ err: error }, 'outbox relay'));
+  onLockLost = () => {
+    // Another process may own the directory now: writes are refused from this instant (see the
+    // app's hook), and background jobs stop.
+    app.log.error('the data directory lock was lost: refusing writes and stopping jobs; restart this process');
+    void jobs.stop(1000).catch(() => {});
+  };
 
   const admin = await bootstrapAdmin(ctx, { token: config.adminToken, password: config.adminPassword });
   await app.listen({ port: config.port, host: config.host });

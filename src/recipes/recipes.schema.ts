@@ -47,7 +47,8 @@ const recipeFields = {
   tools: z.array(tool).min(1).max(tools.length),
   statuses: z.array(statusSchema).max(50).optional(),
   ratingCategories: z.array(ratingCategorySchema).max(100).optional(),
-  instructionsUrl: z.string().url().max(2000).nullable().optional(),
+  // Shown as a link in the web app: only http(s), never javascript: or data: URLs.
+  instructionsUrl: z.string().url().max(2000).refine((u) => /^https?:\/\//i.test(u), 'instructionsUrl must be an http or https URL').nullable().optional(),
   validation: z.array(validationRuleSchema).max(100).optional(),
   /** Done statuses accept an item without shapes (docs/workflow.md). */
   allowEmpty: z.boolean().optional(),

@@ -123,7 +123,10 @@ export async function rebalanceTask(ctx: Ctx, caller: Caller, taskId: string) {
   return ctx.db.transaction(async (tx) => {
     const annotators = await assignmentsOf(tx, task.id, 'annotator');
     if (!annotators.length) throw new DomainError('conflict', 'The task has no annotators to rebalance among');
-    const moved = await distributeUnits(tx, task.id, sharesOf(annotators), { onlyUnassigned: false });
+    // Percentages that name only some of the current annotators (others added without one)
+    // would leave the rest with nothing: rebalance among all of them evenly (docs/hardening.md).
+    const shares = annotators.some((a) => a.workload === null) ? annotators.map((a) => ({ assignmentId: a.id, weight: null })) : sharesOf(annotators);
+    const moved = await distributeUnits(tx, task.id, shares, { onlyUnassigned: false });
     await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.rebalance', subjectKind: 'task', subjectId: task.id, after: { moved } });
     return { moved };
   });

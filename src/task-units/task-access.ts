@@ -20,9 +20,15 @@ export async function findTask(db: Db, taskId: string): Promise<TaskRow> {
   return task;
 }
 
-/** Locked by hand, or past its due date with `lockAfterDueDate` (enforced even before any sweep runs). */
-export const isLocked = (task: Pick<TaskRow, 'locked' | 'lockAfterDueDate' | 'dueDate'>, now: Date) =>
-  task.locked || (task.lockAfterDueDate && task.dueDate !== null && task.dueDate.getTime() <= now.getTime());
+/** Past its due date with `lockAfterDueDate`, unless `POST /unlock` lifted the lock for this very due date. */
+export const isAutoLocked = (task: Pick<TaskRow, 'lockAfterDueDate' | 'dueDate' | 'autoLockLiftedFor'>, now: Date) =>
+  task.lockAfterDueDate &&
+  task.dueDate !== null &&
+  task.dueDate.getTime() <= now.getTime() &&
+  task.autoLockLiftedFor?.getTime() !== task.dueDate.getTime();
+
+/** Locked by hand, or automatically (enforced even before any sweep runs; docs/hardening.md). */
+export const isLocked = (task: Pick<TaskRow, 'locked' | 'lockAfterDueDate' | 'dueDate' | 'autoLockLiftedFor'>, now: Date) => task.locked || isAutoLocked(task, now);
 
 /** Refuses any write to a locked (409 `task_locked`) or archived task. */
 export function assertWritable(task: TaskRow, now: Date) {

@@ -54,6 +54,8 @@ export const tasks = pgTable(
     dueDate: ts('due_date'),
     lockAfterDueDate: boolean('lock_after_due_date').notNull().default(false),
     locked: boolean('locked').notNull().default(false),
+    /** The due date whose automatic lock `POST /unlock` lifted; a new due date locks again (docs/hardening.md). */
+    autoLockLiftedFor: ts('auto_lock_lifted_for'),
     archived: boolean('archived').notNull().default(false),
     workflowState: text('workflow_state').notNull(),
     description: text('description'),

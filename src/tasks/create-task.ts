@@ -14,7 +14,7 @@ import { distributeUnits } from '../task-units/distribute.ts';
 import { ensureAssignments, sharesOf } from '../task-units/assignment-rows.ts';
 import { taskItems } from '../task-units/task-items.table.ts';
 import { priorityRank, taskLinks, tasks, type Allocation } from '../task-units/tasks.table.ts';
-import { initialState } from '../core/shared/task-workflow.ts';
+import { initialState, statesOf, type WorkflowState } from '../core/shared/task-workflow.ts';
 import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
 import { assertItemsInDataset, insertUnits, type ItemSelection } from '../task-units/item-selection.ts';
 import { taskView } from './task-view.ts';
@@ -48,6 +48,11 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, gi
   if (input.honeypot && input.type !== 'honeypot') throw ruleBroken('Only honeypot tasks take honeypot settings', { field: 'honeypot' });
   if (input.type === 'review' && !input.sourceTaskId) throw ruleBroken('A review task needs sourceTaskId');
   if (input.links?.length && !isTicket) throw ruleBroken('Only tickets have links');
+  // A ticket may start in any state of the ticket workflow (docs/hardening.md); other types start `pending`.
+  if (input.workflowState !== undefined && !isTicket) throw ruleBroken('Only tickets start in a chosen workflowState', { field: 'workflowState' });
+  if (input.workflowState !== undefined && !statesOf('ticket').includes(input.workflowState as WorkflowState)) {
+    throw ruleBroken(`A ticket's workflowState is one of ${statesOf('ticket').join(', ')}`, { field: 'workflowState' });
+  }
   const annotators = await resolveAssignees(ctx.db, projectId, input.assigneeIds);
   const reviewers = await resolveAssignees(ctx.db, projectId, input.reviewerIds);
   const [owner] = input.ownerId ? await resolveAssignees(ctx.db, projectId, [input.ownerId]) : [];
@@ -83,7 +88,7 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, gi
         priorityRank: priorityRank(input.priority),
         dueDate: input.dueDate ?? null,
         lockAfterDueDate: input.lockAfterDueDate,
-        workflowState: initialState(input.type),
+        workflowState: (input.workflowState as WorkflowState | undefined) ?? initialState(input.type),
         description: input.description ?? null,
         allocation,
         consensus: input.consensus ?? null,
@@ -105,7 +110,7 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, gi
       action: 'task.create',
       subjectKind: 'task',
       subjectId: task!.id,
-      after: { name: input.name, type: input.type, datasetId: input.datasetId ?? null, datasetIds, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
+      after: { name: input.name, type: input.type, workflowState: task!.workflowState, datasetId: input.datasetId ?? null, datasetIds, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
     });
     await recordEvent(tx, {
       projectId,

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
-import { decodeCursor, parseSort, toPage } from '../core/pagination.ts';
+import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
 import { tasks } from '../task-units/tasks.table.ts';
@@ -68,7 +68,8 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
   const key = sortKey[field];
   const conditions = [taskFilterSql(projectId, query, caller.userId)];
   if (query.cursor) {
-    const [value, id] = decodeCursor(query.cursor, 2);
+    const [raw, id] = decodeCursor(query.cursor, 2);
+    const value = field === 'name' ? raw : cursorValue(raw, field === 'priority' ? 'number' : field === 'createdAt' ? 'id' : 'timestamp');
     const v = field === 'priority' ? sql`${Number(value)}` : field === 'createdAt' ? sql`${String(value)}::uuid` : field === 'name' ? sql`${String(value)}` : sql`${String(value)}::timestamptz`;
     conditions.push(descending ? sql`(${key}, ${tasks.id}) < (${v}, ${String(id)}::uuid)` : sql`(${key}, ${tasks.id}) > (${v}, ${String(id)}::uuid)`);
   }

@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { ruleBroken } from '../core/errors.ts';
-import { decodeCursor, toPage } from '../core/pagination.ts';
+import { cursorValue, decodeCursor, toPage } from '../core/pagination.ts';
 import { auditInsert, type AuditEntry } from '../audit/audit.service.ts';
 import { eventInsert, type DomainEvent } from '../outbox/outbox.service.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
@@ -162,7 +162,8 @@ export async function listTaskItems(ctx: Ctx, caller: Caller, taskId: string, qu
     conditions.push(sql`(${taskItems.workerId} = ${caller.userId}${mine})`);
   }
   if (query.cursor) {
-    const [position, id] = decodeCursor(query.cursor, 2);
+    const [raw, id] = decodeCursor(query.cursor, 2);
+    const position = cursorValue(raw, 'number');
     conditions.push(sql`(${taskItems.position}, ${taskItems.id}) > (${Number(position)}, ${String(id)}::uuid)`);
   }
   const rows = await ctx.db.select().from(taskItems).where(and(...conditions)).orderBy(asc(taskItems.position), asc(taskItems.id)).limit(query.limit + 1);

@@ -40,6 +40,8 @@ export const createTaskBody = z
     honeypot: z.object({ goldItemIds: z.array(z.uuid()).min(1).max(10_000), ratio: z.number().gt(0).lt(1) }).strict().optional(),
     links: z.array(linkIn).max(100).optional(),
     draftLinkedItems: z.boolean().default(false),
+    /** Tickets only: the workflow state the ticket starts in (default `open`; docs/hardening.md). */
+    workflowState: z.string().min(1).max(50).optional(),
   })
   .strict()
   .refine((b) => !(b.itemIds && b.filter), { message: 'Give itemIds or filter, not both', path: ['filter'] })
@@ -57,6 +59,17 @@ export const patchTaskBody = z
     description: z.string().max(20_000).nullable().optional(),
     assigneeIds: refs.optional().describe('Replaces the annotators; items with no status are redistributed'),
     reviewerIds: refs.optional(),
+    allocation: z
+      .object({
+        batchSize: z.number().int().min(1).max(100),
+        maxWorkload: z.number().int().min(1).max(1000),
+        leaseSeconds: z.number().int().min(10).max(7 * 24 * 3600),
+        workload: z.record(z.string(), z.number().min(0).max(100)).nullable().describe('Percent per annotator (id, email or group id); null for a balanced split'),
+      })
+      .partial()
+      .strict()
+      .optional()
+      .describe('Edits the allocation (not its method); new percentages redistribute items with no status'),
   })
   .strict();
 export type PatchTaskInput = z.infer<typeof patchTaskBody>;

@@ -9,8 +9,9 @@ import { resolveAssignees } from '../task-units/resolve-assignees.ts';
 import { transactionWithRetry } from '../db/retry.ts';
 import { replaceAssignees } from '../task-units/reassign.service.ts';
 import { taskAssignees } from '../task-units/assignments.table.ts';
-import { priorityRank, tasks } from '../task-units/tasks.table.ts';
-import { assertWritable, findTask, taskActor, type TaskRow } from '../task-units/task-access.ts';
+import { priorityRank, tasks, type Allocation } from '../task-units/tasks.table.ts';
+import { setAnnotatorWorkloads } from '../task-units/allocation-edit.ts';
+import { assertWritable, findTask, isAutoLocked, isLocked, taskActor, type TaskRow } from '../task-units/task-access.ts';
 import { checkTransition } from '../core/shared/task-workflow.ts';
 import { recordEvent } from '../outbox/outbox.service.ts';
 import { linksOf, readTaskView, recentDone, taskView } from './task-view.ts';
@@ -77,14 +78,29 @@ export async function patchInTx(
     description: patch.description,
   };
   const changes = changedFields(before as unknown as Record<string, unknown>, next);
+  // Allocation edits (docs/hardening.md): percentages that no longer describe the annotators
+  // (assignees changed, no new percentages) give way to a balanced split.
+  const { workload: newWorkload, ...allocationRest } = patch.allocation ?? {};
+  const resetWorkload = Boolean(resolved.annotators && before.allocation.workload && newWorkload === undefined);
+  const workloadFinal = newWorkload !== undefined ? newWorkload : resetWorkload ? null : undefined;
+  const allocation: Allocation | undefined =
+    patch.allocation || resetWorkload
+      ? (() => {
+          const { workload: oldWorkload, ...base } = before.allocation;
+          const merged: Allocation = { ...base, ...allocationRest };
+          const keep = workloadFinal === undefined ? oldWorkload : (workloadFinal ?? undefined);
+          return keep ? { ...merged, workload: keep } : merged;
+        })()
+      : undefined;
   const [row] = await tx
     .update(tasks)
-    .set({ ...next, ...(patch.priority !== undefined ? { priorityRank: priorityRank(patch.priority) } : {}), updatedAt: now })
+    .set({ ...next, ...(allocation ? { allocation } : {}), ...(patch.priority !== undefined ? { priorityRank: priorityRank(patch.priority) } : {}), updatedAt: now })
     .where(eq(tasks.id, taskId))
     .returning();
   if (resolved.annotators) await replaceAssignees(tx, row!, 'annotator', resolved.annotators, now);
+  if (workloadFinal !== undefined) await setAnnotatorWorkloads(tx, row!, workloadFinal);
   if (resolved.reviewers) await replaceAssignees(tx, row!, 'reviewer', resolved.reviewers, now);
-  if (changes || resolved.annotators || resolved.reviewers) {
+  if (changes || allocation || resolved.annotators || resolved.reviewers) {
     await recordAudit(tx, {
       projectId: before.projectId,
       actorId: caller.userId,
@@ -92,7 +108,7 @@ export async function patchInTx(
       subjectKind: 'task',
       subjectId: taskId,
       before: changes?.before ?? {},
-      after: { ...changes?.after, ...(resolved.annotators ? { assignees: resolved.annotators.map((a) => a.id) } : {}), ...(resolved.reviewers ? { reviewers: resolved.reviewers.map((a) => a.id) } : {}) },
+      after: { ...changes?.after, ...(allocation ? { allocation } : {}), ...(resolved.annotators ? { assignees: resolved.annotators.map((a) => a.id) } : {}), ...(resolved.reviewers ? { reviewers: resolved.reviewers.map((a) => a.id) } : {}) },
     });
     const people = [...(resolved.annotators ?? []), ...(resolved.reviewers ?? [])].filter((a) => a.kind === 'user').map((a) => a.id);
     await recordEvent(tx, { projectId: before.projectId, type: 'task.updated', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, recipientIds: [...new Set(people)].filter((id) => id !== caller.userId), data: { taskId, name: row!.name, changed: Object.keys(changes?.after ?? {}), ...(resolved.annotators ? { assigneeIds: resolved.annotators.map((a) => a.id) } : {}), ...(resolved.reviewers ? { reviewerIds: resolved.reviewers.map((a) => a.id) } : {}) } }, now);
@@ -101,15 +117,22 @@ export async function patchInTx(
   return fresh!;
 }
 
-/** Locks or unlocks a task by hand (manager or owner). Unlocking does not lift `lockAfterDueDate`. */
+/**
+ * Locks or unlocks a task by hand (manager or owner). Unlocking also lifts the automatic lock of
+ * `lockAfterDueDate` for the current due date: a later due-date change locks again once that
+ * date passes (docs/hardening.md). Locking by hand clears the lift.
+ */
 export async function setLocked(ctx: Ctx, caller: Caller, taskId: string, locked: boolean) {
   const found = await findTask(ctx.db, taskId);
   await taskActor(ctx.db, caller, found, 'manager');
   const task = await ctx.db.transaction(async (tx) => {
+    const now = ctx.clock.now();
     const before = await lockTask(tx, taskId);
-    const [row] = await tx.update(tasks).set({ locked, updatedAt: ctx.clock.now() }).where(eq(tasks.id, taskId)).returning();
-    if (before.locked !== locked) {
-      await recordAudit(tx, { projectId: before.projectId, actorId: caller.userId, action: locked ? 'task.lock' : 'task.unlock', subjectKind: 'task', subjectId: taskId, before: { locked: before.locked }, after: { locked } });
+    const wasLocked = isLocked(before, now);
+    const autoLockLiftedFor = locked ? null : isAutoLocked(before, now) ? before.dueDate : before.autoLockLiftedFor;
+    const [row] = await tx.update(tasks).set({ locked, autoLockLiftedFor, updatedAt: now }).where(eq(tasks.id, taskId)).returning();
+    if (before.locked !== locked || wasLocked !== locked) {
+      await recordAudit(tx, { projectId: before.projectId, actorId: caller.userId, action: locked ? 'task.lock' : 'task.unlock', subjectKind: 'task', subjectId: taskId, before: { locked: wasLocked }, after: { locked } });
       await recordEvent(tx, { projectId: before.projectId, type: 'task.updated', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, data: { taskId, name: before.name, changed: ['locked'], locked } });
     }
     return row!;

@@ -40,3 +40,19 @@ describe('first start', () => {
     expect(session.user.isAdmin).toBe(true);
   });
 });
+
+describe('first start, interrupted', () => {
+  it('creates the administrator and its token in one transaction: a failure before the token leaves no user, and the next start bootstraps', async () => {
+    const ctx = await emptyCtx();
+    // A clock that fails on its second reading: after the user is written, before its token.
+    let readings = 0;
+    const failing: Ctx = { ...ctx, clock: { now: () => {
+      if (++readings === 2) throw new Error('crash between user and token');
+      return new Date();
+    } } };
+    await expect(bootstrapAdmin(failing, { token: 'lp_interrupted_token_0123456789' })).rejects.toThrow('crash between user and token');
+    const again = await bootstrapAdmin(ctx, { token: 'lp_interrupted_token_0123456789' });
+    expect(again.created).toBe(true);
+    expect(await authenticateToken(ctx, 'lp_interrupted_token_0123456789')).toMatchObject({ isAdmin: true });
+  });
+});

@@ -13,13 +13,13 @@ afterAll(() => {
 
 describe('the server process', () => {
   it('starts on a fresh data directory, prints how to sign in, refuses a second process on the same directory, and stops cleanly on SIGTERM', async () => {
-    const env = { LOUPE_DATA_DIR: `${dir}/data`, LOUPE_ADMIN_TOKEN: 'lp_test_admin_token' };
+    const env = { LOUPE_DATA_DIR: `${dir}/data`, LOUPE_ADMIN_TOKEN: 'lp_test_admin_token_0123456789abcdef' };
     const server = await startServer(env);
     running.push(server);
     expect(server.output()).toContain('First start: created the administrator admin@localhost');
     expect(server.output()).toMatch(/as admin@localhost with the password \S+/);
 
-    const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: 'Bearer lp_test_admin_token' } });
+    const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: 'Bearer lp_test_admin_token_0123456789abcdef' } });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { email: string }).email).toBe('admin@localhost');
 

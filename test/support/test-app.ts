@@ -129,6 +129,8 @@ export interface TestAppOptions {
   ownDatabase?: boolean;
   /** LLM judges' settings (tests point them at a stub server). */
   llm?: AppDeps['llm'];
+  /** Upload bounds for item imports (small thresholds in tests). */
+  uploads?: AppDeps['uploads'];
 }
 
 /**
@@ -139,7 +141,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const own = options.ownDatabase && usingPostgres() ? await prepareTemplate() : null;
   const database = await openTestDb(own ?? { databaseUrl: inject('testDatabaseUrl') || undefined, snapshotPath: inject('testSnapshotPath') || undefined });
   const jobs = new PgBossQueue(database, { schedule: false });
-  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: false, ...(options.llm ? { llm: options.llm } : {}) });
+  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: false, ...(options.llm ? { llm: options.llm } : {}), ...(options.uploads ? { uploads: options.uploads } : {}) });
   await jobs.start(built.ctx, options.jobs ?? jobDefinitions, { work: options.work ?? false, schedule: false });
   const name = unique('admin');
   const adminUser = await createUser(built.ctx, null, { email: `${name}@example.com`, name, isAdmin: true, password: 'correct horse battery' });

@@ -1,15 +1,12 @@
 import { useEffect, useState } from 'react';
 import type { Member } from '../../api/types.ts';
 import type { Column } from './task-columns.tsx';
+import { filterOptions } from './filter-options.ts';
+
+export { filterOptions };
 
 export const filterKeys = ['q', 'status', 'workflowState', 'type', 'priority', 'ownerId', 'assignee', 'openIssues', 'forReview', 'archived', 'sort'] as const;
 
-const options = {
-  status: ['open', 'in_progress', 'completed', 'completed_with_issues'],
-  workflowState: ['pending', 'in_progress', 'pending_review', 'review_passed', 'data_submitted', 'open', 'resolved'],
-  type: ['labeling', 'review', 'consensus', 'qualification', 'honeypot', 'ticket', 'evaluation'],
-  priority: ['high', 'medium', 'low', 'none'],
-};
 
 /** Search, filters and the column picker. Every value lives in the URL, so a view can be shared. */
 export function TasksFilters(props: {
@@ -30,10 +27,10 @@ export function TasksFilters(props: {
     return () => window.clearTimeout(timer);
   }, [q, search, onChange]);
 
-  const select = (key: keyof typeof options, label: string) => (
+  const select = (key: keyof typeof filterOptions, label: string) => (
     <select aria-label={label} value={search.get(key) ?? ''} onChange={(e) => onChange({ [key]: e.target.value || null })}>
       <option value="">{label}: any</option>
-      {options[key].map((o) => (
+      {filterOptions[key].map((o) => (
         <option key={o} value={o}>
           {o.replace(/_/g, ' ')}
         </option>
