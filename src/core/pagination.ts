@@ -23,11 +23,21 @@ export function encodeCursor(position: readonly unknown[]): string {
 
 const badCursor = () => new DomainError('invalid_cursor', 'The cursor is not one this list issued');
 
+/** What the last value of a position is: a row id (UUID), a sequence number, or a hex id (OTLP trace/span ids). */
+export type CursorKey = 'id' | 'number' | 'hex';
+
+const keyOk: Record<CursorKey, (v: unknown) => boolean> = {
+  id: (v) => typeof v === 'string' && isId(v),
+  number: (v) => typeof v === 'number' && Number.isSafeInteger(v),
+  hex: (v) => typeof v === 'string' && /^[0-9a-f]{1,64}$/.test(v),
+};
+
 /**
- * Every position ends with a row id (a UUID); the values before it are finite numbers or short
- * strings. Anything else is refused here (400), before it could reach a SQL cast (500).
+ * Every position ends with a row key (a UUID unless `key` says otherwise); the values before it
+ * are finite numbers or short strings. Anything else is refused here (400), before it could
+ * reach a SQL cast (500).
  */
-export function decodeCursor(cursor: string, arity: number): unknown[] {
+export function decodeCursor(cursor: string, arity: number, key: CursorKey = 'id'): unknown[] {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -35,8 +45,7 @@ export function decodeCursor(cursor: string, arity: number): unknown[] {
     throw badCursor();
   }
   if (!Array.isArray(value) || value.length !== arity) throw badCursor();
-  const last = value[arity - 1];
-  if (typeof last !== 'string' || !isId(last)) throw badCursor();
+  if (!keyOk[key](value[arity - 1])) throw badCursor();
   for (const v of value.slice(0, -1)) {
     if (!(typeof v === 'number' && Number.isFinite(v)) && !(typeof v === 'string' && v.length <= 1000)) throw badCursor();
   }

@@ -53,7 +53,7 @@ async function evaluationsOf(ctx: Ctx, projectId: string, rows: Array<{ traceId:
 
 function positionOf(cursor: string | undefined): SpanPosition | undefined {
   if (!cursor) return undefined;
-  const [t, traceId, spanId] = decodeCursor(cursor, 3);
+  const [t, traceId, spanId] = decodeCursor(cursor, 3, 'hex');
   const startTime = new Date(String(t));
   if (Number.isNaN(startTime.getTime()) || typeof traceId !== 'string' || typeof spanId !== 'string') {
     throw new DomainError('invalid_cursor', 'The cursor is not one this list issued');
@@ -104,7 +104,7 @@ export async function listTraces(ctx: Ctx, caller: Caller, projectId: string, q:
   if (q.status === 'error') where.push(sql`${traces.errorCount} > 0`);
   if (q.status === 'ok') where.push(sql`${traces.errorCount} = 0`);
   if (q.cursor) {
-    const [t, traceId] = decodeCursor(q.cursor, 2);
+    const [t, traceId] = decodeCursor(q.cursor, 2, 'hex');
     const at = new Date(String(t));
     if (Number.isNaN(at.getTime()) || typeof traceId !== 'string') throw new DomainError('invalid_cursor', 'The cursor is not one this list issued');
     where.push(sql`(${traces.startTime}, ${traces.traceId}) < (${at.toISOString()}::timestamptz, ${traceId})`);

@@ -144,7 +144,7 @@ const deliveryColumns = {
 /** The delivery log, newest first (keyset on the delivery order). Never reads the bodies. */
 export async function listDeliveries(ctx: Ctx, caller: Caller, webhookId: string, query: PageQuery & { status?: string }) {
   await findWebhook(ctx, caller, webhookId);
-  const before = query.cursor ? Number(decodeCursor(query.cursor, 1)[0]) : null;
+  const before = query.cursor ? Number(decodeCursor(query.cursor, 1, 'number')[0]) : null;
   const rows = await ctx.db
     .select(deliveryColumns)
     .from(webhookDeliveries)

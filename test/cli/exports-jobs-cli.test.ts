@@ -51,7 +51,7 @@ describe('loupe exports and loupe jobs', () => {
     expect(JSON.parse((await loupe(['--json', 'jobs', 'resume'], t.admin.token)).stdout)).toEqual({ paused: false });
     const user = await t.user();
     const refused = (await loupe(['jobs', 'clean'], user.token)) as { code?: number; stderr: string };
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2); // refused by the server (docs/cli.md exit codes)
     expect(refused.stderr).toContain('forbidden');
   }, 120_000);
 });

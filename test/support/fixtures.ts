@@ -1,3 +1,5 @@
+import { sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
 import type { TestApp, TestUser } from './test-app.ts';
 
 /**
@@ -10,6 +12,16 @@ export type ParamFixture = (t: TestApp, project: { id: string; owner: TestUser }
 
 export const paramFixtures: Record<string, ParamFixture> = {
   projectId: async (_t, project) => project.id,
+  // Background imports start only above a 64 MB body: the row such an upload leaves is seeded here.
+  importId: async (t, project) => {
+    const dataset = (await t.post(`/api/v1/projects/${project.id}/datasets`, { name: `imp-${Math.random()}` }, { token: project.owner.token })).body.id as string;
+    const id = randomUUID();
+    await t.ctx.db.execute(sql`insert into item_imports (id, project_id, dataset_id, user_id, status, format, mode, staging_path, bytes)
+      values (${id}::uuid, ${project.id}::uuid, ${dataset}::uuid, ${project.owner.id}::uuid, 'completed', 'ndjson', 'atomic', '/nonexistent', 0)`);
+    return id;
+  },
+  // Job routes are for administrators only, outside any project: any id exercises their access.
+  jobId: async () => randomUUID(),
   groupId: async (t, project) => {
     const res = await t.post(`/api/v1/projects/${project.id}/groups`, { name: `g-${Math.random()}`, memberIds: [] }, { token: project.owner.token });
     return res.body.id;

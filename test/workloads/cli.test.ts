@@ -50,7 +50,7 @@ describe('loupe workloads', () => {
     expect(json(await loupe(['--json', 'workloads', 'archive', created.id], token)).status).toBe('archived');
     expect(json(await loupe(['--json', 'workloads', 'list', s.projectId, '--status', 'archived'], token)).map((w: any) => w.id)).toEqual([created.id]);
     const refused = (await loupe(['workloads', 'show', created.id], s.evaluators[0]!.token)) as { code?: number; stderr: string };
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2); // refused by the server (docs/cli.md exit codes)
     expect(refused.stderr).toMatch(/forbidden/);
   }, 120_000);
 });
