@@ -132,7 +132,12 @@ describe('tenant isolation on every route, for every role', () => {
         // Fixtures of two path parameters are made independently (an item that is not in the
         // task): 404 is then the right answer; a route with one parameter must answer.
         const related = paramsOf(r.path).filter((p) => !globalParams.has(p)).length < 2;
-        if (res.status >= 300 && (related || res.status !== 404)) failures.push(`${r.method} ${r.path} as ${role} -> ${res.status} ${res.body?.code}`);
+        // Two reads answer only for an object in a given state, which a fixture does not make:
+        // a download needs a completed export (409 before), a comparison needs two versions named
+        // in the query (400 without). test/exports covers both; here they must still refuse
+        // nobody at or above their role and leak nothing.
+        const stateful = (r.path.endsWith('/download') && res.status === 409) || (r.path.endsWith('/compare') && res.status === 400);
+        if (res.status >= 300 && !stateful && (related || res.status !== 404)) failures.push(`${r.method} ${r.path} as ${role} -> ${res.status} ${res.body?.code}`);
         const leaked = leaks(res.body);
         if (leaked.length) failures.push(`${r.method} ${r.path} as ${role} leaks ${leaked.join(', ')}`);
       }

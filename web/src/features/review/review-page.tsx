@@ -192,7 +192,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
             </div>
             <div className="card stack">
               <h3>Issues</h3>
-              <IssuesPanel issues={detail.data.issues ?? []} annotations={detail.data.annotations} names={names} canFix={false} canReview onChanged={() => (detail.reload(), items.reload())} />
+              <IssuesPanel issues={detail.data.issues ?? []} annotations={detail.data.annotations} names={names} canFix={false} canReview onChanged={() => (detail.reload(), items.reload(), verdictTask.reload())} />
             </div>
             <details className="card">
               <summary>
