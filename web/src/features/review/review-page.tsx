@@ -69,7 +69,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
   const passWhy = !pass
     ? 'The task is not waiting for review, or your role may not pass it.'
     : unresolved > 0
-      ? `Pass is disabled: ${vt?.counts?.openIssues ?? 0} open and ${vt?.counts?.forReview ?? 0} for-review issues; resolve them first.`
+      ? `${vt?.counts?.openIssues ?? 0} open and ${vt?.counts?.forReview ?? 0} for-review issues: the server refuses a pass until they are resolved.`
       : null;
   const annotation = detail.data?.annotations.find((a) => a.id === picked) ?? detail.data?.annotations[0];
 
@@ -89,7 +89,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
         <strong>Task verdict{vt && vt.id !== task.id ? ` for “${vt.name}”` : ''}</strong>
         <div className="row">
           <input aria-label="Verdict comment" placeholder="Comment (required to fail)" value={verdict} onChange={(e) => setVerdict(e.target.value)} />
-          <button type="button" className="btn btn-primary" disabled={!!passWhy} aria-describedby={passWhy ? 'pass-why' : undefined} onClick={() => void act(() => tasksApi.transition(verdictTaskId, pass!.to, verdict || undefined), 'Review passed.')}>
+          <button type="button" className="btn btn-primary" disabled={!pass} aria-describedby={passWhy ? 'pass-why' : undefined} onClick={() => void act(() => tasksApi.transition(verdictTaskId, pass!.to, verdict || undefined), 'Review passed.')}>
             Pass task
           </button>
           <button type="button" className="btn btn-danger" disabled={!fail || !verdict.trim()} onClick={() => void act(() => tasksApi.transition(verdictTaskId, fail!.to, verdict), 'Review failed; the annotators see your comment.')}>
