@@ -90,7 +90,7 @@ export const listSpansQuery = pageQuery.extend({
   to: isoDate.optional().describe('Spans starting before'),
   filter: z.string().max(16_000).optional().describe('A span filter (JSON, see docs/traces.md): fields name, traceId, spanKind, model, statusCode, durationMs, totalTokens, startTime; attributes.<key>, resource.<key>'),
   evalLabel: z.string().max(200).optional().describe('Spans with an evaluation result of this label'),
-  evaluatorId: z.string().max(100).optional().describe('With evalLabel: results of this evaluator only'),
+  evaluatorId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'an evaluator id').optional().describe('With evalLabel: results of this evaluator only'),
 });
 
 export const listTracesQuery = pageQuery.extend({

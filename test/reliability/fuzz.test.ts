@@ -32,6 +32,7 @@ describe('fuzzing every route from the OpenAPI document', () => {
     const failures: string[] = [];
     let requests = 0;
     let refused = 0;
+    let skipped = 0;
     for (const { method, path, op } of operations) {
       // A fresh project per route: a request that succeeds (a delete, say) cannot spoil the next route.
       const project = await t.project();
@@ -43,6 +44,11 @@ describe('fuzzing every route from the OpenAPI document', () => {
       }
       const ids = [project.id, project.owner.id, ...Object.values(fixtures)];
       const access = t.built.access.get(`${method} ${path}`);
+      // `ingest` routes (OTLP) answer OTLP's own google.rpc.Status body, not problem+json: test/traces covers them.
+      if (access === 'ingest') {
+        skipped++;
+        continue;
+      }
       const token = access === 'admin' ? t.admin.token : project.owner.token;
       const parameters: any[] = (op.parameters ?? []).map((p: any) => ({ ...p, schema: deref(doc, p.schema) }));
       const query = parameters.filter((p) => p.in === 'query');
@@ -85,7 +91,7 @@ describe('fuzzing every route from the OpenAPI document', () => {
       if (failures.length >= 20) break;
     }
     expect(failures).toEqual([]);
-    expect(requests).toBeGreaterThan(operations.length * Math.min(RUNS, 5));
+    expect(requests).toBeGreaterThanOrEqual((operations.length - skipped) * Math.min(RUNS, 5));
     expect(refused).toBeGreaterThan(0);
   });
 });
