@@ -123,12 +123,12 @@ async function run(kind: TargetKind) {
     const imported = await withPeakRss(() => streamImport(target, dataset.id, count));
     const importSeconds = (performance.now() - t0) / 1000;
     if (imported.result.status !== 200) throw new Error(`import answered ${imported.result.status}: ${JSON.stringify(imported.result.body).slice(0, 300)}`);
-    const [{ rows }] = await target.raw.query<{ rows: number }>('select count(*)::int as rows from items where dataset_id = $1', [dataset.id]);
+    const { rows } = (await target.raw.query<{ rows: number }>('select count(*)::int as rows from items where dataset_id = $1', [dataset.id]))[0]!;
 
     const t1 = performance.now();
     const copied = await withPeakRss(() => copyInto(target, project.id, dataset.id, count));
     const copySeconds = (performance.now() - t1) / 1000;
-    const [{ copiedRows }] = await target.raw.query<{ copiedRows: number }>('select count(*)::int as "copiedRows" from bench_copy');
+    const { copiedRows } = (await target.raw.query<{ copiedRows: number }>('select count(*)::int as "copiedRows" from bench_copy'))[0]!;
 
     const result = {
       database: kind,

@@ -35,15 +35,17 @@ export function contributorsAgreementMatrix<V>(
   for (const byAnnotator of byItem.values()) {
     const raters = [...byAnnotator.keys()].sort(compareValues);
     for (let i = 0; i < raters.length; i++) {
+      const annotatorA = raters[i]!;
       for (let j = i + 1; j < raters.length; j++) {
-        const key = JSON.stringify([raters[i], raters[j]]);
+        const annotatorB = raters[j]!;
+        const key = JSON.stringify([annotatorA, annotatorB]);
         let tally = tallies.get(key);
         if (!tally) {
-          tally = { annotatorA: raters[i], annotatorB: raters[j], commonItems: 0, agreedItems: 0, agreement: 0 };
+          tally = { annotatorA, annotatorB, commonItems: 0, agreedItems: 0, agreement: 0 };
           tallies.set(key, tally);
         }
         tally.commonItems++;
-        if (agree(byAnnotator.get(raters[i])!, byAnnotator.get(raters[j])!)) tally.agreedItems++;
+        if (agree(byAnnotator.get(annotatorA)!, byAnnotator.get(annotatorB)!)) tally.agreedItems++;
       }
     }
   }
@@ -106,9 +108,11 @@ export function labelsConfusionMatrix<V extends NominalValue>(ratings: readonly 
   for (const [itemId, byAnnotator] of groupByItem(ratings)) {
     const values = [...byAnnotator.values()];
     for (let i = 0; i < values.length; i++) {
+      const a = values[i]!;
       for (let j = i + 1; j < values.length; j++) {
-        tally.add(values[i], values[j], itemId);
-        if (values[i] !== values[j]) tally.add(values[j], values[i], itemId);
+        const b = values[j]!;
+        tally.add(a, b, itemId);
+        if (a !== b) tally.add(b, a, itemId);
       }
     }
   }

@@ -207,7 +207,7 @@ describe('krippendorffAlpha', () => {
       fc.property(complete, (matrix) => {
         const kappa = fleissKappa(fromMatrix(matrix));
         const alpha = krippendorffAlphaFromMatrix(matrix, 'nominal');
-        const n = matrix.length * matrix[0].length;
+        const n = matrix.length * matrix[0]!.length;
         if (kappa === null) expect(alpha).toBeNull();
         else expect(alpha).toBeCloseTo(1 - ((n - 1) / n) * (1 - kappa), 9);
       }),

@@ -60,7 +60,7 @@ export function percentAgreement<V>(ratings: readonly Rating<V>[], agree: (a: V,
     for (let i = 0; i < values.length; i++) {
       for (let j = i + 1; j < values.length; j++) {
         pairs++;
-        if (agree(values[i], values[j])) agreed++;
+        if (agree(values[i]!, values[j]!)) agreed++;
       }
     }
   }
@@ -114,9 +114,10 @@ function twoRaters(ratings: readonly Rating<unknown>[]): [string, string] {
  * when `n < 2`, or when `P̄_e = 1` (all ratings in one category).
  */
 export function fleissKappaFromCounts(counts: readonly (readonly number[])[]): number | null {
-  if (counts.length === 0) return null;
+  const [first] = counts;
+  if (first === undefined) return null;
   const sum = (row: readonly number[]) => row.reduce((a, b) => a + b, 0);
-  const n = sum(counts[0]);
+  const n = sum(first);
   if (counts.some((row) => sum(row) !== n)) {
     throw new RangeError("Fleiss' kappa needs the same number of ratings for every subject");
   }
@@ -145,7 +146,7 @@ export function fleissKappa<V extends NominalValue>(ratings: readonly Rating<V>[
   const index = new Map(categories.map((c, i) => [c, i]));
   const counts = [...byItem.values()].map((byAnnotator) => {
     const row = categories.map(() => 0);
-    for (const value of byAnnotator.values()) row[index.get(value)!]++;
+    for (const value of byAnnotator.values()) row[index.get(value)!]!++;
     return row;
   });
   return fleissKappaFromCounts(counts);
@@ -198,11 +199,13 @@ function alphaOfUnits(allUnits: readonly NominalValue[][], level: MeasurementLev
   const o = values.map(() => values.map(() => 0));
   for (const unit of units) {
     const counts = values.map(() => 0);
-    for (const v of unit) counts[index.get(v)!]++;
+    for (const v of unit) counts[index.get(v)!]!++;
     const m = unit.length;
     for (let c = 0; c < k; c++) {
-      if (counts[c] === 0) continue;
-      for (let d = 0; d < k; d++) o[c][d] += (counts[c] * (c === d ? counts[d] - 1 : counts[d])) / (m - 1);
+      const countC = counts[c]!;
+      if (countC === 0) continue;
+      const row = o[c]!;
+      for (let d = 0; d < k; d++) row[d]! += (countC * (c === d ? counts[d]! - 1 : counts[d]!)) / (m - 1);
     }
   }
   const nc = o.map((row) => row.reduce((a, b) => a + b, 0));
@@ -211,10 +214,11 @@ function alphaOfUnits(allUnits: readonly NominalValue[][], level: MeasurementLev
   let observed = 0;
   let expected = 0;
   for (let c = 0; c < k; c++) {
+    const row = o[c]!;
     for (let d = 0; d < k; d++) {
       const weight = delta(c, d);
-      observed += o[c][d] * weight;
-      expected += nc[c] * nc[d] * weight;
+      observed += row[d]! * weight;
+      expected += nc[c]! * nc[d]! * weight;
     }
   }
   if (n < 2 || expected === 0) return null;
@@ -228,16 +232,20 @@ function metric(level: MeasurementLevel, values: readonly NominalValue[], nc: re
     case 'nominal':
       return (c, d) => (c === d ? 0 : 1);
     case 'interval':
-      return (c, d) => (num[c] - num[d]) ** 2;
+      return (c, d) => (num[c]! - num[d]!) ** 2;
     case 'ratio':
-      return (c, d) => (num[c] + num[d] === 0 ? 0 : ((num[c] - num[d]) / (num[c] + num[d])) ** 2);
+      return (c, d) => {
+        const x = num[c]!;
+        const y = num[d]!;
+        return x + y === 0 ? 0 : ((x - y) / (x + y)) ** 2;
+      };
     case 'ordinal': {
       // cumulative[i] = n_0 + … + n_{i−1}, so Σ_{g=c..d} n_g = cumulative[d + 1] − cumulative[c].
       const cumulative = [0];
-      for (const count of nc) cumulative.push(cumulative[cumulative.length - 1] + count);
+      for (const count of nc) cumulative.push(cumulative[cumulative.length - 1]! + count);
       return (c, d) => {
         const [lo, hi] = c <= d ? [c, d] : [d, c];
-        return (cumulative[hi + 1] - cumulative[lo] - (nc[lo] + nc[hi]) / 2) ** 2;
+        return (cumulative[hi + 1]! - cumulative[lo]! - (nc[lo]! + nc[hi]!) / 2) ** 2;
       };
     }
   }

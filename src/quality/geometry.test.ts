@@ -27,14 +27,14 @@ const square = (x: number, y: number, side: number) => boxToPolygon({ x, y, w: s
 function clipByConvex(subject: Point[], convexCcw: Point[]): Point[] {
   let out = subject;
   for (let i = 0; i < convexCcw.length && out.length > 0; i++) {
-    const c = convexCcw[i];
-    const d = convexCcw[(i + 1) % convexCcw.length];
+    const c = convexCcw[i]!;
+    const d = convexCcw[(i + 1) % convexCcw.length]!;
     const side = (p: Point) => (d.x - c.x) * (p.y - c.y) - (d.y - c.y) * (p.x - c.x);
     const input = out;
     out = [];
     for (let k = 0; k < input.length; k++) {
-      const p = input[k];
-      const q = input[(k + 1) % input.length];
+      const p = input[k]!;
+      const q = input[(k + 1) % input.length]!;
       const sp = side(p);
       const sq = side(q);
       if (sp >= 0) out.push(p);
@@ -95,7 +95,7 @@ describe('polygonArea', () => {
   it('measures concave polygons in either orientation, closed or not', () => {
     expect(polygonArea(lShape)).toBe(3);
     expect(polygonArea([...lShape].reverse())).toBe(3);
-    expect(polygonArea([...uShape, uShape[0]])).toBe(7);
+    expect(polygonArea([...uShape, uShape[0]!])).toBe(7);
     expect(polygonArea(pts([0, 0], [1, 1]))).toBe(0);
   });
 });
@@ -209,8 +209,8 @@ describe('polygonIntersectionArea', () => {
     const inside = (p: Point, ring: Point[]) => {
       let odd = false;
       for (let i = 0; i < ring.length; i++) {
-        const c = ring[i];
-        const d = ring[(i + 1) % ring.length];
+        const c = ring[i]!;
+        const d = ring[(i + 1) % ring.length]!;
         if (c.y > p.y !== d.y > p.y && p.x < c.x + ((p.y - c.y) * (d.x - c.x)) / (d.y - c.y)) odd = !odd;
       }
       return odd;

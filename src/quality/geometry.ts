@@ -63,8 +63,8 @@ export function boxToPolygon(box: Box): Point[] {
 function signedArea(points: readonly Point[]): number {
   let twice = 0;
   for (let i = 0; i < points.length; i++) {
-    const a = points[i];
-    const b = points[(i + 1) % points.length];
+    const a = points[i]!;
+    const b = points[(i + 1) % points.length]!;
     twice += a.x * b.y - b.x * a.y;
   }
   return twice / 2;
@@ -85,24 +85,24 @@ function normalize(points: readonly Point[]): Point[] {
     const last = ring[ring.length - 1];
     if (!last || last.x !== p.x || last.y !== p.y) ring.push({ x: p.x, y: p.y });
   }
-  while (ring.length > 1 && ring[0].x === ring[ring.length - 1].x && ring[0].y === ring[ring.length - 1].y) {
-    ring.pop();
-  }
+  while (ring.length > 1 && samePoint(ring[0]!, ring[ring.length - 1]!)) ring.pop();
   if (ring.length < 3) return [];
   return signedArea(ring) < 0 ? ring.reverse() : ring;
 }
 
+const samePoint = (p: Point, q: Point): boolean => p.x === q.x && p.y === q.y;
+
 const cross = (ax: number, ay: number, bx: number, by: number): number => ax * by - ay * bx;
 
-type Location = { kind: 'inside' } | { kind: 'outside' } | { kind: 'boundary'; edge: number };
+type Location = { kind: 'inside' } | { kind: 'outside' } | { kind: 'boundary'; from: Point; to: Point };
 
 /** Where `p` lies relative to the ring: on an edge (within `eps`), else by the crossing-number rule. */
 function locate(p: Point, ring: readonly Point[], eps: number): Location {
   let inside = false;
   for (let i = 0; i < ring.length; i++) {
-    const c = ring[i];
-    const d = ring[(i + 1) % ring.length];
-    if (distanceToSegment(p, c, d) <= eps) return { kind: 'boundary', edge: i };
+    const c = ring[i]!;
+    const d = ring[(i + 1) % ring.length]!;
+    if (distanceToSegment(p, c, d) <= eps) return { kind: 'boundary', from: c, to: d };
     if (c.y > p.y !== d.y > p.y) {
       const xAtY = c.x + ((p.y - c.y) * (d.x - c.x)) / (d.y - c.y);
       if (p.x < xAtY) inside = !inside;
@@ -133,8 +133,8 @@ function splitParameters(a: Point, b: Point, ring: readonly Point[], eps: number
     if (t > 0 && t < 1) ts.push(t);
   };
   for (let i = 0; i < ring.length; i++) {
-    const c = ring[i];
-    const d = ring[(i + 1) % ring.length];
+    const c = ring[i]!;
+    const d = ring[(i + 1) % ring.length]!;
     const sx = d.x - c.x;
     const sy = d.y - c.y;
     const sLen = Math.hypot(sx, sy);
@@ -167,21 +167,20 @@ function splitParameters(a: Point, b: Point, ring: readonly Point[], eps: number
 function boundaryContribution(ring: readonly Point[], other: readonly Point[], countShared: boolean, eps: number): number {
   let twice = 0;
   for (let i = 0; i < ring.length; i++) {
-    const a = ring[i];
-    const b = ring[(i + 1) % ring.length];
+    const a = ring[i]!;
+    const b = ring[(i + 1) % ring.length]!;
     const rx = b.x - a.x;
     const ry = b.y - a.y;
     const ts = splitParameters(a, b, other, eps);
     for (let k = 0; k + 1 < ts.length; k++) {
-      const t0 = ts[k];
-      const t1 = ts[k + 1];
+      const t0 = ts[k]!;
+      const t1 = ts[k + 1]!;
       if (t1 - t0 <= 1e-15) continue;
       const tm = (t0 + t1) / 2;
       const where = locate({ x: a.x + tm * rx, y: a.y + tm * ry }, other, eps);
       let counts = where.kind === 'inside';
       if (where.kind === 'boundary' && countShared) {
-        const c = other[where.edge];
-        const d = other[(where.edge + 1) % other.length];
+        const { from: c, to: d } = where;
         counts = rx * (d.x - c.x) + ry * (d.y - c.y) > 0;
       }
       if (counts) {

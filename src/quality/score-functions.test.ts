@@ -52,7 +52,7 @@ describe('iou', () => {
       [a1, b1],
       [a2, b2],
     ]);
-    expect(matches[1].iou).toBeCloseTo(1 / 8, 12); // overlap [3,3.5]×[0,2] = 1; union 4 + 5 − 1
+    expect(matches[1]!.iou).toBeCloseTo(1 / 8, 12); // overlap [3,3.5]×[0,2] = 1; union 4 + 5 − 1
     expect(unmatchedA).toEqual([]);
     expect(unmatchedB).toEqual([]);
   });

@@ -82,7 +82,7 @@ export function matchRegions<T extends Region>(a: readonly T[], b: readonly T[],
     if (usedA.has(c.i) || usedB.has(c.j)) continue;
     usedA.add(c.i);
     usedB.add(c.j);
-    matches.push({ a: a[c.i], b: b[c.j], iou: c.iou });
+    matches.push({ a: a[c.i]!, b: b[c.j]!, iou: c.iou });
   }
   return {
     matches,
@@ -199,8 +199,10 @@ function overlapLength(x: readonly Interval[], y: readonly Interval[]): number {
   let i = 0;
   let j = 0;
   while (i < x.length && j < y.length) {
-    total += Math.max(0, Math.min(x[i][1], y[j][1]) - Math.max(x[i][0], y[j][0]));
-    if (x[i][1] < y[j][1]) i++;
+    const xi = x[i]!;
+    const yj = y[j]!;
+    total += Math.max(0, Math.min(xi[1], yj[1]) - Math.max(xi[0], yj[0]));
+    if (xi[1] < yj[1]) i++;
     else j++;
   }
   return total;
