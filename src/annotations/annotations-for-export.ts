@@ -1,9 +1,11 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { validAnnotation } from './invalidate.ts';
 
 /**
  * The exported view of task items (docs/exports.md): one row per worked task item (it has an
- * annotation or a status; honeypot gold copies are left out) with its item and annotation.
+ * annotation or a status; honeypot gold copies and units whose annotation is marked invalid are
+ * left out) with its item and annotation.
  * Read in keyset batches by task item id, so an export of any size holds one batch in memory.
  * JSON columns come back as text, ready to be written without a parse/serialize round trip.
  */
@@ -47,6 +49,8 @@ function conditions(q: ExportQuery): SQL[] {
   const taskIds = `{${q.taskIds.join(',')}}`;
   const where: SQL[] = [sql`ti.project_id = ${q.projectId}::uuid`, sql`ti.task_id = any(${taskIds}::uuid[])`, sql`not ti.is_gold`];
   where.push(q.onlyAnnotated ? sql`a.id is not null` : sql`(a.id is not null or ti.status is not null)`);
+  // A unit whose current annotation is marked invalid is left out whole (docs/exports.md).
+  where.push(sql`(a.id is null or ${validAnnotation('a')})`);
   if (q.onlyDone) where.push(sql`ti.done`);
   if (q.datasetIds?.length) where.push(sql`i.dataset_id = any(${`{${q.datasetIds.join(',')}}`}::uuid[])`);
   if (q.since) where.push(sql`${updatedSql} > ${q.since.toISOString()}::timestamptz`);
