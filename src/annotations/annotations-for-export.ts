@@ -74,6 +74,9 @@ export async function countExportRows(db: Db, q: ExportQuery): Promise<number> {
 export async function readExportBatch(db: Db, q: ExportQuery, after: string | null, limit: number, withDigest = false): Promise<ExportRow[]> {
   const where = conditions(q);
   if (after) where.push(sql`ti.id > ${after}::uuid`);
+  // The same bound on the annotation side: without it PostgreSQL merge-joins the annotations
+  // index from its first row on every batch, and an export's cost grows with the square of its size.
+  const annotationAfter = after ? sql` and a.task_item_id > ${after}::uuid` : sql``;
   const result = await db.execute(sql`
     select ti.id::text as "taskItemId", ti.item_id::text as "itemId", i.external_id as "externalId", ti.task_id::text as "taskId",
       i.dataset_id::text as "datasetId", i.kind, ti.status, ti.done, coalesce(a.author_id, ti.worker_id)::text as "annotatorId",
@@ -82,7 +85,7 @@ export async function readExportBatch(db: Db, q: ExportQuery, after: string | nu
       ${withDigest ? sql`, md5(concat_ws('|', ti.status, coalesce(a.author_id, ti.worker_id)::text, a.shapes::text, i.updated_at::text)) as digest` : sql``}
     from task_items ti
     join items i on i.id = ti.item_id
-    left join annotations a on a.task_item_id = ti.id
+    left join annotations a on a.task_item_id = ti.id${annotationAfter}
     where ${sql.join(where, sql` and `)}
     order by ti.id
     limit ${limit}`);

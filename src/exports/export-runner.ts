@@ -29,7 +29,7 @@ const writers: Record<ExportFormat, FormatWriter> = {
   lerobot: writeLerobot,
 };
 
-const BATCH = 2000;
+const BATCH = 5000;
 
 /**
  * Runs one export to its file (docs/exports.md). Rows are read in keyset batches; the file is
@@ -87,12 +87,19 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
     let pass = 0;
     const batches = async function* (): AsyncIterable<ExportRow[]> {
       const first = pass++ === 0;
-      let after: string | null = null;
+      const read = (after: string | null) => {
+        const pending = readExportBatch(ctx.db, query, after, BATCH, first && versioned);
+        pending.catch(() => {}); // awaited below; a prefetch left behind by an early return must not go unhandled
+        return pending;
+      };
+      let next = read(null);
       let done = 0;
       for (;;) {
-        const batch: ExportRow[] = await readExportBatch(ctx.db, query, after, BATCH, first && versioned);
+        const batch: ExportRow[] = await next;
         if (!batch.length) return;
-        after = batch[batch.length - 1]!.taskItemId;
+        const full = batch.length === BATCH;
+        // Read ahead: on PostgreSQL the next batch is fetched while this one is written.
+        if (full) next = read(batch[batch.length - 1]!.taskItemId);
         done += batch.length;
         if (first) {
           if (versioned) {
@@ -101,7 +108,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
           await ctx.db.update(exports).set({ progressDone: Math.min(done, total) }).where(eq(exports.id, row.id));
         }
         yield batch;
-        if (batch.length < BATCH) return;
+        if (!full) return;
       }
     };
 
