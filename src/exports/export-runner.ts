@@ -68,9 +68,17 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       onlyDone: row.options.onlyDone,
       onlyAnnotated: row.options.onlyAnnotated,
     };
-    const total = await countExportRows(ctx.db, query);
-    await ctx.db.update(exports).set({ status: 'running', snapshotAt, since, progressDone: 0, progressTotal: total, error: null }).where(eq(exports.id, row.id));
-    await log('export started', { format: row.format, total, since: since?.toISOString() ?? null });
+    await ctx.db.update(exports).set({ status: 'running', snapshotAt, since, progressDone: 0, progressTotal: 0, error: null }).where(eq(exports.id, row.id));
+    await log('export started', { format: row.format, since: since?.toISOString() ?? null });
+    // The count runs beside the first batches (on PostgreSQL another connection): the file's first
+    // byte does not wait for a count over the whole export. Progress shows the total once known.
+    let total: number | null = null;
+    const counted = countExportRows(ctx.db, query).then(async (n) => {
+      total = n;
+      await ctx.db.update(exports).set({ progressTotal: n }).where(eq(exports.id, row.id));
+      return n;
+    });
+    counted.catch(() => {}); // awaited before completion; an error then fails the export
     await rm(scratchDir, { recursive: true, force: true });
     await mkdir(scratchDir, { recursive: true });
     await rm(partial, { force: true });
@@ -105,7 +113,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
           if (versioned) {
             await ctx.db.insert(exportItemDigests).values(batch.map((r) => ({ exportId: row.id, taskItemId: r.taskItemId, itemId: r.itemId, digest: r.digest! }))).onConflictDoNothing();
           }
-          await ctx.db.update(exports).set({ progressDone: Math.min(done, total) }).where(eq(exports.id, row.id));
+          await ctx.db.update(exports).set({ progressDone: total === null ? done : Math.min(done, total) }).where(eq(exports.id, row.id));
         }
         yield batch;
         if (!full) return;
@@ -120,6 +128,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       taskNames: new Map(tasks.map((t) => [t.id, t.name])),
       options: row.options,
     });
+    const taskItems = await counted;
     const file = await sha256File(partial);
     await rename(partial, join(dir, finalName));
     const manifest: ExportManifest = {
@@ -131,12 +140,12 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       scope: { ...row.scope, since: since?.toISOString() ?? null },
       options: row.options,
       taskIds: row.taskIds,
-      counts: { rows: result.rows, taskItems: total },
+      counts: { rows: result.rows, taskItems },
     };
     await ctx.db.transaction(async (tx) => {
       await tx
         .update(exports)
-        .set({ status: 'completed', rows: result.rows, bytes: file.bytes, storedAs: finalName, manifest, progressDone: total, finishedAt: ctx.clock.now() })
+        .set({ status: 'completed', rows: result.rows, bytes: file.bytes, storedAs: finalName, manifest, progressDone: taskItems, progressTotal: taskItems, finishedAt: ctx.clock.now() })
         .where(eq(exports.id, row.id));
       await recordAudit(tx, { projectId: row.projectId, actorId: row.createdBy, action: 'export.completed', subjectKind: 'export', subjectId: row.id, after: { rows: result.rows, bytes: file.bytes, sha256: file.sha256 } });
       // The outbox event commits with the completion (docs/events.md): none without a file.

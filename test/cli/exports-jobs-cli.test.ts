@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
 
-process.env.LOUPE_EXPORT_DIR = mkdtempSync(join(tmpdir(), 'loupe-cli-export-'));
+// One directory for every test file: on PostgreSQL the files share the database, and an export
+// queued by one file may be written by another file's worker (export ids never collide).
+process.env.LOUPE_EXPORT_DIR = join(tmpdir(), 'loupe-test-exports');
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../bin/loupe.mjs', import.meta.url));
 

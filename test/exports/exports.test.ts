@@ -12,7 +12,9 @@ import { readEvents } from '../../src/outbox/outbox.service.ts';
 import { exportRetentionJob } from '../../src/exports/export.job.ts';
 import { createTestApp, unique, type TestApp, type TestUser } from '../support/test-app.ts';
 
-process.env.LOUPE_EXPORT_DIR = mkdtempSync(join(tmpdir(), 'loupe-export-test-'));
+// One directory for every test file: on PostgreSQL the files share the database, and an export
+// queued by one file may be written by another file's worker (export ids never collide).
+process.env.LOUPE_EXPORT_DIR = join(tmpdir(), 'loupe-test-exports');
 const scratch = mkdtempSync(join(tmpdir(), 'loupe-export-read-'));
 
 let t: TestApp;
