@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
 
-// One directory for every test file: on PostgreSQL the files share the database, and an export
-// queued by one file may be written by another file's worker (export ids never collide).
-process.env.LOUPE_EXPORT_DIR = join(tmpdir(), 'loupe-test-exports');
+// LOUPE_EXPORT_DIR is left at its default (./.loupe/exports): on PostgreSQL the test files share
+// the database, and an export queued by one file may be written by the worker of any other file
+// (test/jobs among them), so every process of a run must agree on the directory.
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../bin/loupe.mjs', import.meta.url));
 

@@ -10,11 +10,12 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { readEvents } from '../../src/outbox/outbox.service.ts';
 import { exportRetentionJob } from '../../src/exports/export.job.ts';
+import { exportDir } from '../../src/exports/export-files.ts';
 import { createTestApp, unique, type TestApp, type TestUser } from '../support/test-app.ts';
 
-// One directory for every test file: on PostgreSQL the files share the database, and an export
-// queued by one file may be written by another file's worker (export ids never collide).
-process.env.LOUPE_EXPORT_DIR = join(tmpdir(), 'loupe-test-exports');
+// LOUPE_EXPORT_DIR is left at its default (./.loupe/exports): on PostgreSQL the test files share
+// the database, and an export queued by one file may be written by the worker of any other file
+// (test/jobs among them), so every process of a run must agree on the directory.
 const scratch = mkdtempSync(join(tmpdir(), 'loupe-export-read-'));
 
 let t: TestApp;
@@ -243,7 +244,7 @@ describe('exports.retention', () => {
     const token = f.owner.token;
     const old = await runExport(f, { taskIds: [f.taskId], format: 'jsonl' });
     const fresh = await runExport(f, { taskIds: [f.taskId], format: 'csv' });
-    const dir = process.env.LOUPE_EXPORT_DIR!;
+    const dir = exportDir();
     const storedOld = join(dir, `${old.meta.id}.jsonl`);
     expect(existsSync(storedOld)).toBe(true);
     // Eight days ago, past the default seven (LOUPE_EXPORT_RETENTION_DAYS).
