@@ -1963,7 +1963,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * An export: status, progress, rows, bytes, file name
+         * An export: status, progress, rows, bytes, file name, and its manifest once completed
          * @description Requires the manager role or higher in the project of `exportId`.
          */
         get: {
@@ -1997,6 +1997,39 @@ export interface paths {
                             format: "json" | "jsonl" | "csv" | "coco" | "hdf5" | "lerobot" | "parquet";
                             id: string;
                             jobId: string | null;
+                            manifest: {
+                                bytes: number;
+                                counts: {
+                                    [key: string]: number;
+                                };
+                                files: {
+                                    bytes: number;
+                                    path: string;
+                                    sha256: string;
+                                }[];
+                                format: string;
+                                options: {
+                                    /** @enum {string} */
+                                    compression?: "SNAPPY" | "UNCOMPRESSED";
+                                    /** @enum {string} */
+                                    lerobotVersion?: "v3.0" | "v2.1";
+                                    onlyAnnotated?: boolean;
+                                    onlyDone?: boolean;
+                                };
+                                rows: number;
+                                scope: {
+                                    datasetIds?: string[];
+                                    /** Format: date-time */
+                                    from?: string;
+                                    /** @enum {string} */
+                                    kind: "all" | "since_last" | "range";
+                                    since?: string | null;
+                                    /** Format: date-time */
+                                    to?: string;
+                                };
+                                sha256: string;
+                                taskIds: string[];
+                            } | null;
                             options: {
                                 /** @enum {string} */
                                 compression?: "SNAPPY" | "UNCOMPRESSED";

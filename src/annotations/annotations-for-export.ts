@@ -1,9 +1,11 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { validAnnotation } from './invalidate.ts';
 
 /**
  * The exported view of task items (docs/exports.md): one row per worked task item (it has an
- * annotation or a status; honeypot gold copies are left out) with its item and annotation.
+ * annotation or a status; honeypot gold copies and units whose annotation is marked invalid are
+ * left out) with its item and annotation.
  * Read in keyset batches by task item id, so an export of any size holds one batch in memory.
  * JSON columns come back as text, ready to be written without a parse/serialize round trip.
  */
@@ -47,6 +49,8 @@ function conditions(q: ExportQuery): SQL[] {
   const taskIds = `{${q.taskIds.join(',')}}`;
   const where: SQL[] = [sql`ti.project_id = ${q.projectId}::uuid`, sql`ti.task_id = any(${taskIds}::uuid[])`, sql`not ti.is_gold`];
   where.push(q.onlyAnnotated ? sql`a.id is not null` : sql`(a.id is not null or ti.status is not null)`);
+  // A unit whose current annotation is marked invalid is left out whole (docs/exports.md).
+  where.push(sql`(a.id is null or ${validAnnotation('a')})`);
   if (q.onlyDone) where.push(sql`ti.done`);
   if (q.datasetIds?.length) where.push(sql`i.dataset_id = any(${`{${q.datasetIds.join(',')}}`}::uuid[])`);
   if (q.since) where.push(sql`${updatedSql} > ${q.since.toISOString()}::timestamptz`);
@@ -70,6 +74,9 @@ export async function countExportRows(db: Db, q: ExportQuery): Promise<number> {
 export async function readExportBatch(db: Db, q: ExportQuery, after: string | null, limit: number, withDigest = false): Promise<ExportRow[]> {
   const where = conditions(q);
   if (after) where.push(sql`ti.id > ${after}::uuid`);
+  // The same bound on the annotation side: without it PostgreSQL merge-joins the annotations
+  // index from its first row on every batch, and an export's cost grows with the square of its size.
+  const annotationAfter = after ? sql` and a.task_item_id > ${after}::uuid` : sql``;
   const result = await db.execute(sql`
     select ti.id::text as "taskItemId", ti.item_id::text as "itemId", i.external_id as "externalId", ti.task_id::text as "taskId",
       i.dataset_id::text as "datasetId", i.kind, ti.status, ti.done, coalesce(a.author_id, ti.worker_id)::text as "annotatorId",
@@ -78,7 +85,7 @@ export async function readExportBatch(db: Db, q: ExportQuery, after: string | nu
       ${withDigest ? sql`, md5(concat_ws('|', ti.status, coalesce(a.author_id, ti.worker_id)::text, a.shapes::text, i.updated_at::text)) as digest` : sql``}
     from task_items ti
     join items i on i.id = ti.item_id
-    left join annotations a on a.task_item_id = ti.id
+    left join annotations a on a.task_item_id = ti.id${annotationAfter}
     where ${sql.join(where, sql` and `)}
     order by ti.id
     limit ${limit}`);

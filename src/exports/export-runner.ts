@@ -29,7 +29,7 @@ const writers: Record<ExportFormat, FormatWriter> = {
   lerobot: writeLerobot,
 };
 
-const BATCH = 2000;
+const BATCH = 5000;
 
 /**
  * Runs one export to its file (docs/exports.md). Rows are read in keyset batches; the file is
@@ -68,9 +68,17 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       onlyDone: row.options.onlyDone,
       onlyAnnotated: row.options.onlyAnnotated,
     };
-    const total = await countExportRows(ctx.db, query);
-    await ctx.db.update(exports).set({ status: 'running', snapshotAt, since, progressDone: 0, progressTotal: total, error: null }).where(eq(exports.id, row.id));
-    await log('export started', { format: row.format, total, since: since?.toISOString() ?? null });
+    await ctx.db.update(exports).set({ status: 'running', snapshotAt, since, progressDone: 0, progressTotal: 0, error: null }).where(eq(exports.id, row.id));
+    await log('export started', { format: row.format, since: since?.toISOString() ?? null });
+    // The count runs beside the first batches (on PostgreSQL another connection): the file's first
+    // byte does not wait for a count over the whole export. Progress shows the total once known.
+    let total: number | null = null;
+    const counted = countExportRows(ctx.db, query).then(async (n) => {
+      total = n;
+      await ctx.db.update(exports).set({ progressTotal: n }).where(eq(exports.id, row.id));
+      return n;
+    });
+    counted.catch(() => {}); // awaited before completion; an error then fails the export
     await rm(scratchDir, { recursive: true, force: true });
     await mkdir(scratchDir, { recursive: true });
     await rm(partial, { force: true });
@@ -87,21 +95,28 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
     let pass = 0;
     const batches = async function* (): AsyncIterable<ExportRow[]> {
       const first = pass++ === 0;
-      let after: string | null = null;
+      const read = (after: string | null) => {
+        const pending = readExportBatch(ctx.db, query, after, BATCH, first && versioned);
+        pending.catch(() => {}); // awaited below; a prefetch left behind by an early return must not go unhandled
+        return pending;
+      };
+      let next = read(null);
       let done = 0;
       for (;;) {
-        const batch: ExportRow[] = await readExportBatch(ctx.db, query, after, BATCH, first && versioned);
+        const batch: ExportRow[] = await next;
         if (!batch.length) return;
-        after = batch[batch.length - 1]!.taskItemId;
+        const full = batch.length === BATCH;
+        // Read ahead: on PostgreSQL the next batch is fetched while this one is written.
+        if (full) next = read(batch[batch.length - 1]!.taskItemId);
         done += batch.length;
         if (first) {
           if (versioned) {
             await ctx.db.insert(exportItemDigests).values(batch.map((r) => ({ exportId: row.id, taskItemId: r.taskItemId, itemId: r.itemId, digest: r.digest! }))).onConflictDoNothing();
           }
-          await ctx.db.update(exports).set({ progressDone: Math.min(done, total) }).where(eq(exports.id, row.id));
+          await ctx.db.update(exports).set({ progressDone: total === null ? done : Math.min(done, total) }).where(eq(exports.id, row.id));
         }
         yield batch;
-        if (batch.length < BATCH) return;
+        if (!full) return;
       }
     };
 
@@ -113,6 +128,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       taskNames: new Map(tasks.map((t) => [t.id, t.name])),
       options: row.options,
     });
+    const taskItems = await counted;
     const file = await sha256File(partial);
     await rename(partial, join(dir, finalName));
     const manifest: ExportManifest = {
@@ -124,12 +140,12 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       scope: { ...row.scope, since: since?.toISOString() ?? null },
       options: row.options,
       taskIds: row.taskIds,
-      counts: { rows: result.rows, taskItems: total },
+      counts: { rows: result.rows, taskItems },
     };
     await ctx.db.transaction(async (tx) => {
       await tx
         .update(exports)
-        .set({ status: 'completed', rows: result.rows, bytes: file.bytes, storedAs: finalName, manifest, progressDone: total, finishedAt: ctx.clock.now() })
+        .set({ status: 'completed', rows: result.rows, bytes: file.bytes, storedAs: finalName, manifest, progressDone: taskItems, progressTotal: taskItems, finishedAt: ctx.clock.now() })
         .where(eq(exports.id, row.id));
       await recordAudit(tx, { projectId: row.projectId, actorId: row.createdBy, action: 'export.completed', subjectKind: 'export', subjectId: row.id, after: { rows: result.rows, bytes: file.bytes, sha256: file.sha256 } });
       // The outbox event commits with the completion (docs/events.md): none without a file.

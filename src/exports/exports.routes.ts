@@ -87,7 +87,7 @@ export async function exportRoutes(app: App, ctx: Ctx) {
 
   app.get('/api/v1/exports/:exportId', {
     config: { access: { project: 'exportId', minRole: 'manager' } },
-    schema: { tags, summary: 'An export: status, progress, rows, bytes, file name', params: z.object({ exportId: z.string() }), response: { 200: exportOut } },
+    schema: { tags, summary: 'An export: status, progress, rows, bytes, file name, and its manifest once completed', params: z.object({ exportId: z.string() }), response: { 200: exportOut.extend({ manifest }) } },
   }, async (request) => readExport(ctx, callerOf(request), request.params.exportId));
 
   app.get('/api/v1/exports/:exportId/download', {

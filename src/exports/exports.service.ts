@@ -105,13 +105,17 @@ export const toView = (r: ExportRowView) => {
   return { ...rest, progress: { done: progressDone, total: progressTotal } };
 };
 
-/** One export (manager role in its project; other projects answer 404). */
+/**
+ * One export with its manifest (null until it completed): counts, the file's sha256 and size, the
+ * scope and options that made it (manager role in its project; other projects answer 404).
+ */
 export async function readExport(ctx: Ctx, caller: Caller, exportId: string) {
   if (!isId(exportId)) throw notFound('Export');
-  const [row] = await ctx.db.select(exportColumns).from(exports).where(eq(exports.id, exportId));
+  const [row] = await ctx.db.select({ ...exportColumns, manifest: exports.manifest }).from(exports).where(eq(exports.id, exportId));
   if (!row) throw notFound('Export');
   await requireRole(ctx.db, caller, row.projectId, 'manager', 'Export');
-  return toView(row as ExportRowView);
+  const { manifest, ...rest } = row;
+  return { ...toView(rest as ExportRowView), manifest };
 }
 
 /** A project's exports, newest first (keyset by id, which is time-ordered). */

@@ -60,15 +60,9 @@ export class PgBossQueue implements JobQueue {
 
   async start(ctx: Ctx, definitions: JobDefinition<any>[], options: JobRunnerOptions) {
     this.ctx = ctx;
+    this.schedules = options.schedule;
     await this.boss.start();
-    for (const def of definitions) {
-      this.definitions.set(def.name, def as JobDefinition<unknown>);
-      await this.boss.createQueue(def.name, { retryLimit: def.retryLimit ?? 3 });
-      // Warm pg-boss's queue cache now: on a miss `send` reads the queue on its own connection,
-      // which on PGlite's single session deadlocks an `enqueue` made inside a transaction.
-      await this.boss.getJobById(def.name, '00000000-0000-0000-0000-000000000000');
-      if (options.schedule && def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
-    }
+    for (const def of definitions) await this.prepare(def);
     if (!options.work) return;
     this.working = true;
     // The paused flag is shared through the database (docs/jobs.md): read it before the first
@@ -78,6 +72,28 @@ export class PgBossQueue implements JobQueue {
       readPaused(ctx.db).then((paused) => this.applyPaused(paused)).catch(() => {});
     }, 2000);
     this.pausePoll.unref();
+  }
+
+  /**
+   * Adds a job after `start`: creates its queue, warms pg-boss's queue cache for it, schedules it,
+   * and works it at once when this process works jobs (and the queue is not paused).
+   */
+  async register(definition: JobDefinition<any>) {
+    if (!this.ctx) throw new Error('register() comes after start()');
+    await this.prepare(definition);
+    if (this.workersStarted) await this.startWorker(definition as JobDefinition<unknown>);
+  }
+
+  private schedules = false;
+
+  private async prepare(def: JobDefinition<any>) {
+    this.definitions.set(def.name, def as JobDefinition<unknown>);
+    // createQueue evicts the queue from pg-boss's queue cache. Warm it again now: on a miss
+    // `send` reads the queue on pg-boss's own connection, which on PGlite's single session
+    // deadlocks an `enqueue` made inside a transaction (the transaction holds the session).
+    await this.boss.createQueue(def.name, { retryLimit: def.retryLimit ?? 3 });
+    await this.boss.getJobById(def.name, '00000000-0000-0000-0000-000000000000');
+    if (this.schedules && def.cron) await this.boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
   }
 
   applyPaused(paused: boolean): Promise<void> {
@@ -98,25 +114,27 @@ export class PgBossQueue implements JobQueue {
       return;
     }
     this.workersStarted = true;
-    const ctx = this.ctx;
-    for (const def of this.definitions.values()) {
-      // Each job of a batch settles on its own: one failing job must not fail its batch-mates.
-      await this.boss.work(def.name, { batchSize: 4, perJobResults: true }, async (jobs) => {
-        const results: JobResult[] = [];
-        for (const job of jobs) {
-          try {
-            await def.handler(ctx, def.schema.parse(job.data), { id: job.id });
-            results.push({ id: job.id, status: 'completed' });
-          } catch (error) {
-            const e = error instanceof Error ? error : new Error(String(error));
-            // The last attempt: announce it (docs/events.md); pg-boss records the failure.
-            if (job.retryCount >= (def.retryLimit ?? 3)) await recordJobFailed(ctx, def.name, job, error).catch(() => {});
-            results.push({ id: job.id, status: 'failed', output: { message: e.message, stack: e.stack } });
-          }
+    for (const def of this.definitions.values()) await this.startWorker(def);
+  }
+
+  private async startWorker(def: JobDefinition<unknown>) {
+    const ctx = this.ctx!;
+    // Each job of a batch settles on its own: one failing job must not fail its batch-mates.
+    await this.boss.work(def.name, { batchSize: 4, perJobResults: true }, async (jobs) => {
+      const results: JobResult[] = [];
+      for (const job of jobs) {
+        try {
+          await def.handler(ctx, def.schema.parse(job.data), { id: job.id });
+          results.push({ id: job.id, status: 'completed' });
+        } catch (error) {
+          const e = error instanceof Error ? error : new Error(String(error));
+          // The last attempt: announce it (docs/events.md); pg-boss records the failure.
+          if (job.retryCount >= (def.retryLimit ?? 3)) await recordJobFailed(ctx, def.name, job, error).catch(() => {});
+          results.push({ id: job.id, status: 'failed', output: { message: e.message, stack: e.stack } });
         }
-        return results;
-      });
-    }
+      }
+      return results;
+    });
   }
 
   private workersStarted = false;

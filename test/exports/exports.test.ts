@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -9,9 +9,13 @@ import { Ajv } from 'ajv';
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { readEvents } from '../../src/outbox/outbox.service.ts';
+import { exportRetentionJob } from '../../src/exports/export.job.ts';
+import { exportDir } from '../../src/exports/export-files.ts';
 import { createTestApp, unique, type TestApp, type TestUser } from '../support/test-app.ts';
 
-process.env.LOUPE_EXPORT_DIR = mkdtempSync(join(tmpdir(), 'loupe-export-test-'));
+// LOUPE_EXPORT_DIR is left at its default (./.loupe/exports): on PostgreSQL the test files share
+// the database, and an export queued by one file may be written by the worker of any other file
+// (test/jobs among them), so every process of a run must agree on the directory.
 const scratch = mkdtempSync(join(tmpdir(), 'loupe-export-read-'));
 
 let t: TestApp;
@@ -71,6 +75,8 @@ async function runExport(f: Fixture, body: Record<string, unknown>, token = f.ow
   const file = await t.app.inject({ method: 'GET', url: `/api/v1/exports/${res.body.id}/download`, headers: { authorization: `Bearer ${token}` } });
   expect(file.statusCode, file.body.slice(0, 300)).toBe(200);
   expect(String(file.headers['content-disposition'])).toContain(`filename="${done.fileName}"`);
+  // GET /exports/:id carries the manifest of the file that downloads.
+  expect(done.manifest).toMatchObject({ format: body.format, rows: done.rows, bytes: file.rawPayload.length, sha256: sha256(file.rawPayload), taskIds: body.taskIds });
   return { meta: done, bytes: file.rawPayload };
 }
 
@@ -229,6 +235,60 @@ describe('export scopes', () => {
     expect(new Set(records.map((r: { taskId: string }) => r.taskId))).toEqual(new Set([f.taskId, task2]));
     const onlyD2 = await runExport(f, { taskIds: [f.taskId, task2], format: 'jsonl', scope: { kind: 'all', datasetIds: [d2] } });
     expect(onlyD2.bytes.toString().trim().split('\n').map((l) => JSON.parse(l).itemId)).toEqual([item2]);
+  });
+});
+
+describe('exports.retention', () => {
+  it('deletes the files of exports finished more than the retention period ago, keeps their rows and manifests, and their download answers 409', async () => {
+    const f = await fixture(2, 2);
+    const token = f.owner.token;
+    const old = await runExport(f, { taskIds: [f.taskId], format: 'jsonl' });
+    const fresh = await runExport(f, { taskIds: [f.taskId], format: 'csv' });
+    const dir = exportDir();
+    const storedOld = join(dir, `${old.meta.id}.jsonl`);
+    expect(existsSync(storedOld)).toBe(true);
+    // Eight days ago, past the default seven (LOUPE_EXPORT_RETENTION_DAYS).
+    await t.ctx.db.execute(sql`update exports set finished_at = now() - interval '8 days' where id = ${old.meta.id}::uuid`);
+    await t.ctx.db.transaction((tx) => t.ctx.jobs.enqueue(tx, exportRetentionJob, {}));
+    const after = await waitFor(() => t.get(`/api/v1/exports/${old.meta.id}`, { token }).then((r) => r.body), (e) => e.fileDeleted === true);
+    expect(after.fileDeleted).toBe(true);
+    expect(existsSync(storedOld)).toBe(false);
+    // The row and its manifest stay: the checksum of what was delivered remains on record.
+    expect(after).toMatchObject({ status: 'completed', rows: 2, manifest: { sha256: old.meta.manifest.sha256 } });
+    const gone = await t.app.inject({ method: 'GET', url: `/api/v1/exports/${old.meta.id}/download`, headers: { authorization: `Bearer ${token}` } });
+    expect(gone.statusCode).toBe(409);
+    expect(gone.headers['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(gone.body)).toMatchObject({ code: 'conflict' });
+    // The newer export is untouched and still downloads the same bytes.
+    expect((await t.get(`/api/v1/exports/${fresh.meta.id}`, { token })).body.fileDeleted).toBe(false);
+    const kept = await t.app.inject({ method: 'GET', url: `/api/v1/exports/${fresh.meta.id}/download`, headers: { authorization: `Bearer ${token}` } });
+    expect(kept.statusCode).toBe(200);
+    expect(sha256(kept.rawPayload)).toBe(fresh.meta.manifest.sha256);
+  });
+});
+
+describe('invalid annotations', () => {
+  it('leaves out units whose annotation is marked invalid, in every format, and takes them back once the mark is withdrawn', async () => {
+    const f = await fixture(3, 3);
+    const token = f.owner.token;
+    const saved = await t.put(`/api/v1/tasks/${f.taskId}/items/${f.itemIds[1]}/annotations`, { shapes: [{ tool: 'bbox', label: 'cat', x: 1, y: 1, w: 2, h: 2 }] }, { token });
+    expect(saved.status, JSON.stringify(saved.body)).toBeLessThan(300);
+    const annotationId = saved.body.id as string;
+    expect((await t.post(`/api/v1/annotations/${annotationId}/invalidate`, { reason: 'gripper out of view' }, { token })).status).toBe(200);
+
+    const jsonl = await runExport(f, { taskIds: [f.taskId], format: 'jsonl' });
+    expect(jsonl.bytes.toString().trim().split('\n').map((l) => JSON.parse(l).itemId).sort()).toEqual([f.itemIds[0]!, f.itemIds[2]!].sort());
+    expect(jsonl.meta.progress).toEqual({ done: 2, total: 2 });
+    const csv = await runExport(f, { taskIds: [f.taskId], format: 'csv' });
+    expect((parse(csv.bytes.toString(), { columns: true }) as Array<{ itemId: string }>).map((r) => r.itemId).sort()).toEqual([f.itemIds[0]!, f.itemIds[2]!].sort());
+    const coco = JSON.parse((await runExport(f, { taskIds: [f.taskId], format: 'coco' })).bytes.toString());
+    expect(coco.images).toHaveLength(2);
+    // Two shapes (bbox + polygon) on each of the two valid items; none from the invalid one.
+    expect(coco.annotations).toHaveLength(4);
+
+    expect((await t.request('DELETE', `/api/v1/annotations/${annotationId}/invalidate`, { token })).status).toBeLessThan(300);
+    const again = await runExport(f, { taskIds: [f.taskId], format: 'jsonl' });
+    expect(again.bytes.toString().trim().split('\n').map((l) => JSON.parse(l).itemId).sort()).toEqual(f.itemIds.slice(0, 3).sort());
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { eq, lt } from 'drizzle-orm';
 import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
-import { defineJob } from '../../src/jobs/jobs.ts';
+import { defineJob, PgBossQueue } from '../../src/jobs/jobs.ts';
 import { jobDefinitions } from '../../src/main/job-definitions.ts';
 import { purgeExpiredJob } from '../../src/auth/maintenance.job.ts';
 import { sessions } from '../../src/auth/auth.table.ts';
@@ -55,6 +55,38 @@ describe('jobs enqueued in a transaction', () => {
     await expect(
       t.ctx.db.transaction((tx) => t.ctx.jobs.enqueue(tx, echoJob, { mark: 42 } as unknown as { mark: string })),
     ).rejects.toThrow();
+  });
+});
+
+describe('a job registered after start', () => {
+  it('is enqueued inside a transaction at once (pg-boss\'s queue cache is warm) and is worked once a working process registers it', async () => {
+    const marks: string[] = [];
+    const late = defineJob({
+      name: unique('test.late'),
+      schema: z.object({ mark: z.string() }),
+      handler: async (_ctx, data) => {
+        marks.push(data.mark);
+      },
+    });
+    // A process that does not work jobs (as the CLI's): no worker touches the new queue, so only
+    // register()'s own warming can fill pg-boss's cache for it.
+    const sender = new PgBossQueue(t.database, { schedule: false });
+    await sender.start(t.ctx, [], { work: false, schedule: false });
+    try {
+      await sender.register(late);
+      const mark = unique('late');
+      // A cold cache makes pg-boss read the queue on its own connection; on PGlite that waits for
+      // the session this transaction holds, forever. The bound turns such a hang into a failure.
+      const enqueued = t.ctx.db.transaction((tx) => sender.enqueue(tx, late, { mark }));
+      const jobId = await Promise.race([enqueued, new Promise((_, reject) => setTimeout(() => reject(new Error('enqueue hung: the queue cache was cold')), 5000))]);
+      expect(jobId).toEqual(expect.any(String));
+      expect(marks).toEqual([]);
+      // The working process learns the job after its start too, and runs what was queued.
+      await t.jobs.register(late);
+      expect(await waitFor(() => marks.includes(mark))).toBe(true);
+    } finally {
+      await sender.stop(1000);
+    }
   });
 });
 
