@@ -1,13 +1,14 @@
 import { useMemo, useState } from 'react';
-import { availableTransitions } from '../../../../src/core/shared/task-workflow.ts';
+import { availableTransitions } from '@shared/task-workflow.ts';
 import { api, unwrap } from '../../api/client.ts';
 import { tasks as tasksApi } from '../../api/resources.ts';
 import type { Task } from '../../api/types.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
+import { confirmInApp } from '../../components/feedback.tsx';
 import { Link, navigate, useSearch } from '../../app/router.tsx';
 import { useRole, useSession } from '../../app/session.tsx';
 import { useApi } from '../../app/use-api.ts';
-import { formatDate, formatDuration, humanize } from '../../components/format.ts';
+import { formatDate, formatDuration, humanize, sentence } from '../../components/format.ts';
 import { ErrorBox, InlineError, Loading } from '../../components/states.tsx';
 import { Badge, CopyId, Dialog, Field, ProgressBar, Tabs } from '../../components/widgets.tsx';
 import { TaskAnalytics } from '../analytics/task-analytics.tsx';
@@ -63,7 +64,8 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
   };
   const remove = () =>
     act(async () => {
-      if (!window.confirm(`Delete “${task.name}”? A task with history is archived instead.`)) return;
+      const ok = await confirmInApp({ title: `Delete “${task.name}”?`, body: 'A task with history (annotations, statuses, issues) is archived instead of deleted.', confirmLabel: 'Delete task' });
+      if (!ok) return;
       const r = await tasksApi.remove(task.id);
       if (r && 'archived' in r) setNotice('The task has history, so it was archived instead of deleted.');
       else navigate(`/p/${task.projectId}/tasks`);
@@ -140,7 +142,7 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
               aria-describedby={t.name === 'pass_review' && passBlocked ? 'pass-why' : undefined}
               onClick={() => (t.requiresComment ? setFailing(t.to) : void act(() => tasksApi.transition(task.id, t.to), `Moved to ${humanize(t.to)}.`))}
             >
-              {humanize(t.name)}
+              {sentence(t.name)}
             </button>
           ))}
           {isManager && (

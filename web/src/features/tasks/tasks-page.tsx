@@ -148,7 +148,7 @@ export function TasksPage({ projectId }: { projectId: string }) {
       >
         {(page) =>
           view === 'board' ? (
-            <TasksBoard tasks={page.data} truncated={page.nextCursor !== null} />
+            <TasksBoard tasks={page.data} truncated={page.nextCursor !== null} onChanged={list.reload} />
           ) : (
             <TasksTable
               tasks={page.data}
