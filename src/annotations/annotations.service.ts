@@ -12,7 +12,6 @@ import { assertMayWorkUnit, assertWritable, findTaskAs } from '../task-units/tas
 import { lockUnit, markHistory } from '../task-units/task-units.ts';
 import { annotations, annotationVersions } from './annotations.table.ts';
 import { onNewVersionOfInvalid } from './invalidate.ts';
-import { assertAnswered } from './annotation-reads.ts';
 
 type AnnotationRow = typeof annotations.$inferSelect;
 const view = (a: AnnotationRow) => ({
@@ -58,8 +57,6 @@ export async function saveAnnotation(ctx: Ctx, caller: Caller, taskId: string, i
     if (settings.requireStatusRemovalBeforeEdit && unit.status !== null) {
       throw new DomainError('status_set', `The item has the status "${unit.status}": remove it before changing the annotation`);
     }
-    // A done answer stays an answer: emptying it is refused like completing it empty.
-    if (unit.status !== null) assertAnswered({ taskType: task.type, allowEmpty: recipe?.allowEmpty ?? false, status: unit.status, countsAsDone: unit.done, shapes });
     const mine = unit.workerId === caller.userId || (unit.workerId === null && !actor.isManager);
     await tx
       .update(taskItems)

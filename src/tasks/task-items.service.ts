@@ -8,8 +8,7 @@ import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes } from '../recipes/shape-validation.ts';
 import { runValidationRules } from '../recipes/validation-rules.ts';
 import { items } from '../datasets/datasets.table.ts';
-import { annotationShapesOf, assertAnswered } from '../annotations/annotation-reads.ts';
-import { answerIsTheWork } from '../core/shared/answers.ts';
+import { annotationShapesOf } from '../annotations/annotation-reads.ts';
 import { taskItems } from '../task-units/task-items.table.ts';
 import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
 import { statusesOf, lockUnit, type UnitRow } from '../task-units/task-units.ts';
@@ -19,18 +18,12 @@ import { rowsOf } from '../task-units/item-selection.ts';
 import type { Tx } from '../db/client.ts';
 import { transactionWithRetry } from '../db/retry.ts';
 
-/**
- * Before a done status: refuses an empty answer where the answer is the work (422
- * `empty_annotation`), then runs the recipe's validation rules over the unit's current
- * annotation (422 naming the rule).
- */
-async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow, status: string) {
-  const recipe = task.recipeId ? await getRecipe(tx, task.recipeId) : null;
-  const needsAnswer = answerIsTheWork.has(task.type) && !recipe?.allowEmpty;
-  if (!needsAnswer && !(recipe?.validation ?? []).length) return;
-  const shapes = await annotationShapesOf(tx, unit.id);
-  assertAnswered({ taskType: task.type, allowEmpty: recipe?.allowEmpty ?? false, status, countsAsDone: true, shapes });
+/** Runs the recipe's validation rules over the unit's current annotation (422 naming the rule). */
+async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
+  if (!task.recipeId) return;
+  const recipe = await getRecipe(tx, task.recipeId);
   if (!recipe || !(recipe.validation ?? []).length) return;
+  const shapes = await annotationShapesOf(tx, unit.id);
   const [item] = await tx.select({ kind: items.kind, payload: items.payload }).from(items).where(eq(items.id, unit.itemId));
   runValidationRules(recipe, validateShapes(recipe, item!, shapes ?? []));
 }
@@ -66,7 +59,7 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
     const unit = await lockUnit(tx, task, itemId, actor, workerId);
     assertMayWorkUnit(actor, task, unit);
     if (unit.status === next) return unitView(unit);
-    if (next !== null && statuses.get(next)!.countsAsDone && next !== 'discarded') await validateForStatus(tx, task, unit, next);
+    if (next !== null && statuses.get(next)!.countsAsDone && next !== 'discarded') await validateForStatus(tx, task, unit);
     const afterDone = next !== null && (statuses.get(next)?.countsAsDone ?? true);
     const row: UnitRow = {
       ...unit,
