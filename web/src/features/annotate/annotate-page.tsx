@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, unwrap } from '../../api/client.ts';
-import { recipes as recipesApi, tasks as tasksApi } from '../../api/resources.ts';
+import { projects as projectsApi, recipes as recipesApi, tasks as tasksApi } from '../../api/resources.ts';
 import type { Recipe, Task, TaskItem } from '../../api/types.ts';
 import { Layout } from '../../app/layout.tsx';
 import { Link, useSearch } from '../../app/router.tsx';
@@ -58,7 +57,7 @@ function Workspace({ task, recipe, recipeError }: { task: Task; recipe: Recipe |
   const { me } = useSession();
   const { search, set } = useSearch();
   const itemId = search.get('item');
-  const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId: task.projectId } } })).data, [task.projectId]);
+  const members = useApi(() => projectsApi.members(task.projectId), [task.projectId]);
   const names = useMemo(() => memberNames(members.data), [members.data]);
   const detail = useApi(async () => (itemId ? loadItemDetail(task.id, itemId, false, me.id) : undefined), [task.id, itemId, me.id]);
   const [nextError, setNextError] = useState<unknown>(null);
@@ -115,8 +114,10 @@ function Workspace({ task, recipe, recipeError }: { task: Task; recipe: Recipe |
           </button>
         </div>
       )}
-      {itemId && !detail.data && (detail.error !== undefined ? <ErrorBox error={detail.error} onRetry={detail.reload} /> : <Loading label="Loading the item…" />)}
-      {itemId && detail.data && (
+      {itemId && detail.data?.item.id !== itemId && (detail.error !== undefined ? <ErrorBox error={detail.error} onRetry={detail.reload} /> : <Loading label="Loading the item…" />)}
+      {/* Only this item's detail: while the next one loads, the last one's is still in hand and
+          must not seed the new editor (its shapes and annotation id belong to the other item). */}
+      {itemId && detail.data && detail.data.item.id === itemId && (
         <AnnotationEditor
           key={itemId}
           task={task}

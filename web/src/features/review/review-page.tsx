@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'react';
 import { availableTransitions } from '@shared/task-workflow.ts';
-import { api, unwrap } from '../../api/client.ts';
-import { recipes as recipesApi, reviews, taskItems, tasks as tasksApi } from '../../api/resources.ts';
+import { projects as projectsApi, recipes as recipesApi, reviews, taskItems, tasks as tasksApi } from '../../api/resources.ts';
 import type { Recipe, Task } from '../../api/types.ts';
 import { Layout } from '../../app/layout.tsx';
 import { Link, useSearch } from '../../app/router.tsx';
@@ -35,7 +34,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
   const annotationsTaskId = task.type === 'review' && task.sourceTaskId ? task.sourceTaskId : task.id;
   const verdictTaskId = annotationsTaskId;
   const verdictTask = useApi<Task>(() => (verdictTaskId === task.id ? Promise.resolve(task) : tasksApi.get(verdictTaskId)), [verdictTaskId, task.updatedAt]);
-  const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId: task.projectId } } })).data, [task.projectId]);
+  const members = useApi(() => projectsApi.members(task.projectId), [task.projectId]);
   const names = useMemo(() => memberNames(members.data), [members.data]);
   const items = useApi(() => tasksApi.items(task.id, {}), [task.id]);
   const labelOf = useItemLabels(items.data?.data.map((ti) => ti.itemId) ?? []);
