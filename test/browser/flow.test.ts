@@ -132,6 +132,17 @@ describe('the web app in Chromium', () => {
     await page.locator('.board-card', { hasText: 'Label vehicles' }).waitFor();
     expect(page.url()).toContain('view=board');
     await shot(page, '07-tasks-board');
+    // Drag and drop calls the workflow's transitions: a refused move snaps back with the reason.
+    const card = page.locator('.board-card', { hasText: 'Label vehicles' });
+    await card.dragTo(page.getByRole('region', { name: 'Review passed' }));
+    await page.getByTestId('board-refusal').filter({ hasText: 'cannot move to review passed' }).waitFor();
+    await page.getByRole('region', { name: 'Pending', exact: true }).locator('.board-card', { hasText: 'Label vehicles' }).waitFor();
+    await shot(page, '07b-board-refused');
+    expect((await api('GET', `/api/v1/tasks/${taskId}`, h.adminToken)).body.workflowState).toBe('pending');
+    await card.dragTo(page.getByRole('region', { name: 'In progress' }));
+    await page.getByRole('region', { name: 'In progress' }).locator('.board-card', { hasText: 'Label vehicles' }).waitFor();
+    await page.locator('.toast', { hasText: 'moved to in progress' }).first().waitFor();
+    expect((await api('GET', `/api/v1/tasks/${taskId}`, h.adminToken)).body.workflowState).toBe('in_progress');
     noProblems(page);
     await page.context().close();
   });
