@@ -11,14 +11,13 @@ export function toolsFor(kind: string, recipe: Recipe | undefined): Tool[] {
 
 /**
  * The tool an item opens with: the one last used in this task when the item offers it; else a
- * box on images, a classification when the recipe has one (so label keys answer at once), else
- * the first tool.
+ * box on images, a segment on episodes, a classification when the recipe has one (so label keys
+ * answer at once on text), else the first tool.
  */
 export function initialTool(kind: string, tools: Tool[], remembered: string | null): EditorTool {
   const offered: string[] = [...(kind === 'image' ? ['select', 'pan'] : []), ...tools];
   if (remembered && offered.includes(remembered)) return remembered as EditorTool;
-  if (tools.includes('bbox')) return 'bbox';
-  for (const t of ['classification', 'multi_classification', 'text_span', 'segment'] as const) if (tools.includes(t)) return t;
+  for (const t of ['bbox', 'segment', 'classification', 'multi_classification', 'text_span'] as const) if (tools.includes(t)) return t;
   return tools[0] ?? 'select';
 }
 
