@@ -9,6 +9,8 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   plugins: [react()],
+  // Pure domain both sides read (the workflow table, role ranks): see web/tsconfig.json `paths`.
+  resolve: { alias: { '@shared': fileURLToPath(new URL('../src/core/shared', import.meta.url)) } },
   build: { outDir: `${root}dist`, emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 800 },
   server: { proxy: { '/api': 'http://127.0.0.1:3000', '/healthz': 'http://127.0.0.1:3000' } },
 });

@@ -135,6 +135,37 @@ describe('administration in Chromium', () => {
       await page.getByText('Great service, would order again from…').first().waitFor();
       await shot(page, `admin-items-${v.name}`);
 
+      // Deleting the task asks in the page, not with window.confirm; Cancel keeps it.
+      await page.goto(`/tasks/${task.body.id}`);
+      await page.getByRole('button', { name: 'Delete' }).click();
+      const ask = page.getByRole('alertdialog', { name: 'Delete “Label the reviews”?' });
+      await ask.waitFor();
+      await shot(page, `admin-confirm-delete-${v.name}`);
+      await ask.getByRole('button', { name: 'Cancel' }).click();
+      await ask.waitFor({ state: 'detached' });
+      expect((await api('GET', `/api/v1/tasks/${task.body.id}`, h.adminToken)).status).toBe(200);
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await ask.getByRole('button', { name: 'Delete task' }).click();
+      await page.waitForURL((u) => u.pathname === `/p/${project.id}/tasks`);
+      expect((await api('GET', `/api/v1/tasks/${task.body.id}`, h.adminToken)).status).toBe(404);
+
+      // Deactivating a user signs them out everywhere: their token stops working; reactivating lets them back.
+      const lenaId = members.find((m: { email: string }) => m.email === email)!.userId;
+      const lenaToken = (await api('POST', `/api/v1/users/${lenaId}/tokens`, h.adminToken, { name: 'script' })).body.token;
+      expect((await api('GET', '/api/v1/me', lenaToken)).status).toBe(200);
+      await page.goto('/admin/users');
+      const lenaRow = page.getByRole('row').filter({ hasText: email });
+      await lenaRow.getByRole('button', { name: 'Deactivate' }).click();
+      await page.getByRole('alertdialog', { name: `Deactivate Lena ${v.name}?` }).getByRole('button', { name: 'Deactivate' }).click();
+      await toast(page, `Lena ${v.name} is deactivated`);
+      await lenaRow.getByTestId('deactivated').waitFor();
+      expect((await api('GET', '/api/v1/me', lenaToken)).status).toBe(401);
+      await shot(page, `admin-deactivated-${v.name}`);
+      await lenaRow.getByRole('button', { name: 'Reactivate' }).click();
+      await toast(page, `Lena ${v.name} can sign in again`);
+      const login = await fetch(`${h.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'lena-password-1' }) });
+      expect(login.status).toBe(200);
+
       if (v.name === 'phone') {
         const bar = await page.locator('.topbar').boundingBox();
         expect(bar!.height).toBeLessThan(100);

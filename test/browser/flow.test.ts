@@ -78,6 +78,7 @@ describe('the web app in Chromium', () => {
     await page.getByText('No datasets yet').waitFor();
     await page.getByLabel('Dataset name').fill('Street and reviews');
     await page.getByRole('button', { name: 'Create dataset' }).click();
+    await page.getByText('Or paste items').click();
     await page.getByLabel('Items to import').waitFor();
     const items = [
       { externalId: 'img-1', kind: 'image', payload: { url: svgImage, width: 400, height: 300 } },
@@ -131,6 +132,17 @@ describe('the web app in Chromium', () => {
     await page.locator('.board-card', { hasText: 'Label vehicles' }).waitFor();
     expect(page.url()).toContain('view=board');
     await shot(page, '07-tasks-board');
+    // Drag and drop calls the workflow's transitions: a refused move snaps back with the reason.
+    const card = page.locator('.board-card', { hasText: 'Label vehicles' });
+    await card.dragTo(page.getByRole('region', { name: 'Review passed' }));
+    await page.getByTestId('board-refusal').filter({ hasText: 'cannot move to review passed' }).waitFor();
+    await page.getByRole('region', { name: 'Pending', exact: true }).locator('.board-card', { hasText: 'Label vehicles' }).waitFor();
+    await shot(page, '07b-board-refused');
+    expect((await api('GET', `/api/v1/tasks/${taskId}`, h.adminToken)).body.workflowState).toBe('pending');
+    await card.dragTo(page.getByRole('region', { name: 'In progress' }));
+    await page.getByRole('region', { name: 'In progress' }).locator('.board-card', { hasText: 'Label vehicles' }).waitFor();
+    await page.locator('.toast', { hasText: 'moved to in progress' }).first().waitFor();
+    expect((await api('GET', `/api/v1/tasks/${taskId}`, h.adminToken)).body.workflowState).toBe('in_progress');
     noProblems(page);
     await page.context().close();
   });
@@ -152,7 +164,7 @@ describe('the web app in Chromium', () => {
         await page.mouse.move(box.x + box.width * 0.65, box.y + box.height * 0.72, { steps: 5 });
         await page.mouse.up();
       } else {
-        await page.getByRole('button', { name: 'classification', exact: true }).click();
+        await page.getByRole('button', { name: 'Classification', exact: true }).click();
         await page.keyboard.press('1');
       }
       await page.getByTestId('save-state').filter({ hasText: 'All changes saved' }).waitFor();
@@ -187,8 +199,8 @@ describe('the web app in Chromium', () => {
     await page.goto(`/tasks/${taskId}`);
     // Labeling moved the task out of `pending` by itself, or the manager starts it here.
     await page.locator('.page-title .badge', { hasText: /^(pending|in progress)$/ }).first().waitFor();
-    if (await page.getByRole('button', { name: 'start', exact: true }).isVisible()) await page.getByRole('button', { name: 'start', exact: true }).click();
-    await page.getByRole('button', { name: 'submit for review', exact: true }).click();
+    if (await page.getByRole('button', { name: 'Start', exact: true }).isVisible()) await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await page.getByRole('button', { name: 'Submit for review', exact: true }).click();
     await page.locator('.page-title .badge', { hasText: 'pending review' }).waitFor();
     await shot(page, '09-task-detail');
     await page.context().close();
@@ -219,7 +231,7 @@ describe('the web app in Chromium', () => {
     await page.waitForURL(/annotate\?item=/);
     await page.locator('.shape-item').first().waitFor();
     // Widen the box: select it, then drag its bottom-right handle.
-    await page.getByRole('button', { name: 'select', exact: true }).click();
+    await page.getByRole('button', { name: 'Select', exact: true }).click();
     await page.locator('.shape-pick').first().click();
     const handle = page.locator('.handle').nth(2);
     const hb = (await handle.boundingBox())!;
@@ -313,7 +325,7 @@ describe('the web app in Chromium', () => {
     await ari.goto(`/tasks/${sentiment.id}/annotate${pendingOfAri ? `?item=${pendingOfAri.itemId}` : ''}`);
     if (!pendingOfAri) await ari.getByRole('button', { name: 'Start: next item' }).click();
     await ari.locator('.text-viewer').waitFor();
-    await ari.getByRole('button', { name: 'text span', exact: true }).click();
+    await ari.getByRole('button', { name: 'Text span', exact: true }).click();
     await ari.keyboard.press('4');
     // Select the first word of the text with a DOM range, as a mouse drag would.
     await ari.evaluate(() => {

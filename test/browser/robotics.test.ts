@@ -118,9 +118,19 @@ describe('robotics tasks in Chromium', () => {
   it('shows per-dataset progress, invalid annotations and the reports', async () => {
     for (const id of episodeIds.slice(1, 4)) await api('PUT', `/api/v1/tasks/${taskId}/items/${id}/status`, { status: 'completed' });
     const annotation = (await api('GET', `/api/v1/tasks/${taskId}/items/${episodeIds[2]}/annotations`)).data[0];
-    await api('POST', `/api/v1/annotations/${annotation.id}/invalidate`, { reason: 'The gripper never closes: this is not a place' });
     const page = await openPage(h, { width: 1440, height: 900 });
     await signIn(page, 'admin@localhost', ADMIN_PASSWORD);
+    // The reviewer marks the answer invalid from the review workspace, with a reason.
+    await page.goto(`/tasks/${taskId}/review?item=${episodeIds[2]}`);
+    const card = page.getByTestId('invalid-card');
+    expect(await card.getByRole('button', { name: 'Mark invalid' }).isDisabled()).toBe(true);
+    await card.getByRole('textbox').fill('The gripper never closes: this is not a place');
+    await card.getByRole('button', { name: 'Mark invalid' }).click();
+    await card.getByTestId('invalid-mark').filter({ hasText: 'The gripper never closes' }).waitFor();
+    await shot(page, 'robotics-review-invalid');
+    const listed = (await api('GET', `/api/v1/tasks/${taskId}/invalid-annotations`)).data;
+    expect(listed.map((a: { id: string; reason: string }) => [a.id, a.reason])).toEqual([[annotation.id, 'The gripper never closes: this is not a place']]);
+    expect((await api('GET', `/api/v1/tasks/${taskId}`)).counts.invalid).toBe(1);
     await page.goto(`/tasks/${taskId}?tab=datasets`);
     await page.getByTestId('task-datasets').waitFor();
     await page.getByText('Kitchen run 2').waitFor();

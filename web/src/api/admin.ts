@@ -15,6 +15,9 @@ export const users = {
   create: async (body: Body<'/api/v1/users', 'post'>) => unwrap(await api.POST('/api/v1/users', { body })),
   tokens: async (userId: string) => unwrap(await api.GET('/api/v1/users/{userId}/tokens', { params: path({ userId }) })),
   createToken: async (userId: string, name: string) => unwrap(await api.POST('/api/v1/users/{userId}/tokens', { params: path({ userId }), body: { name } })),
+  /** Ends the user's sessions and revokes their tokens; they cannot sign in until reactivated. */
+  deactivate: async (userId: string) => unwrap(await api.POST('/api/v1/users/{userId}/deactivate', { params: path({ userId }) })),
+  reactivate: async (userId: string) => unwrap(await api.POST('/api/v1/users/{userId}/reactivate', { params: path({ userId }) })),
   revokeToken: async (userId: string, tokenId: string) => unwrap(await api.DELETE('/api/v1/users/{userId}/tokens/{tokenId}', { params: path({ userId, tokenId }) })),
 };
 

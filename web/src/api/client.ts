@@ -5,7 +5,7 @@
 import { plainWords } from './errors.ts';
 import { createLoupeClient, LoupeError, toLoupeError, unwrap, type paths } from '../../../sdk/index.ts';
 
-export { LoupeError, unwrap };
+export { LoupeError, toLoupeError, unwrap };
 export type { paths };
 
 export const api = createLoupeClient(window.location.origin);

@@ -19,6 +19,8 @@ const sentences: Record<string, string> = {
   invalid_transition: 'This step is not possible from the current state.',
   task_locked: 'The task is locked. Unlock it first.',
   status_set: 'The item already has a status. Clear it before editing.',
+  empty_annotation: 'Nothing is labeled on this item: add a label or shape first (or discard the item).',
+  open_issues: 'The task still has open issues. Resolve them before passing the review.',
   unresolved_issues: 'There are open issues. Resolve them first.',
   dataset_in_use: 'Tasks still use this dataset.',
   linked_tasks_unresolved: 'Linked tasks are not finished yet.',

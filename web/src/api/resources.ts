@@ -95,6 +95,29 @@ export const reviews = {
   comments: async (subjectKind: Subject, subjectId: string) => unwrap(await api.GET('/api/v1/comments', { params: { query: { subjectKind, subjectId, limit: 200 } } })),
 };
 
+export const session = {
+  me: async () => unwrap(await api.GET('/api/v1/me')),
+  login: async (email: string, password: string) => unwrap(await api.POST('/api/v1/auth/login', { body: { email, password } })),
+  logout: async () => {
+    await api.POST('/api/v1/auth/logout');
+  },
+  demoStatus: async () => unwrap(await api.GET('/api/v1/demo/status')),
+};
+
+export const projects = {
+  list: async () => unwrap(await api.GET('/api/v1/projects', { params: { query: { limit: 200 } } })),
+  create: async (name: string) => unwrap(await api.POST('/api/v1/projects', { body: { name }, headers: idem() })),
+  createDemo: async () => unwrap(await api.POST('/api/v1/demo', { body: {} })),
+  summary: async (projectId: string) => unwrap(await api.GET('/api/v1/projects/{projectId}/summary', { params: path({ projectId }) })),
+  /** The members' list only (names for ids). */
+  members: async (projectId: string) => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: path({ projectId }) })).data,
+};
+
+export const analytics = {
+  task: async (taskId: string) => unwrap(await api.GET('/api/v1/tasks/{taskId}/analytics', { params: path({ taskId }) })),
+  scores: async (taskId: string) => unwrap(await api.GET('/api/v1/tasks/{taskId}/scores', { params: path({ taskId }) })),
+};
+
 export const me = {
   assignments: async () => unwrap(await api.GET('/api/v1/me/assignments', { params: { query: { limit: 200 } } })),
   issues: async () => unwrap(await api.GET('/api/v1/me/issues', { params: { query: { limit: 200 } } })),

@@ -1,5 +1,7 @@
+import { roleRank, type Role } from '@shared/roles.ts';
 import { createContext, useContext, useEffect, type ReactNode } from 'react';
-import { api, onUnauthenticated, unwrap } from '../api/client.ts';
+import { onUnauthenticated } from '../api/client.ts';
+import { session as sessionApi } from '../api/resources.ts';
 import type { Me } from '../api/types.ts';
 import { useApi } from './use-api.ts';
 import { navigate } from './router.tsx';
@@ -22,9 +24,9 @@ export function useSession(): Session {
 export function useRole(projectId: string | null | undefined) {
   const { me } = useSession();
   const role = me.projects.find((p) => p.id === projectId)?.role ?? null;
-  const rank: Record<string, number> = { viewer: 1, annotator: 2, reviewer: 3, manager: 4, owner: 5 };
-  const level = me.isAdmin ? 5 : rank[role ?? ''] ?? 0;
-  return { role: me.isAdmin && !role ? 'admin' : role, atLeast: (r: keyof typeof rank) => level >= rank[r]! };
+  // The server's role order (src/core/shared/roles.ts); no role in the project ranks below all.
+  const level = me.isAdmin ? roleRank.owner : role && role in roleRank ? roleRank[role as Role] : -1;
+  return { role: me.isAdmin && !role ? 'admin' : role, atLeast: (r: Role) => level >= roleRank[r] };
 }
 
 const LAST_PROJECT = 'loupe.project';
@@ -32,13 +34,13 @@ export const rememberProject = (id: string) => localStorage.setItem(LAST_PROJECT
 export const lastProject = () => localStorage.getItem(LAST_PROJECT);
 
 export async function signOut() {
-  await api.POST('/api/v1/auth/logout');
+  await sessionApi.logout();
   navigate('/sign-in', { replace: true });
 }
 
 /** Loads `/api/v1/me`; an unauthenticated visitor goes to the sign-in page (and comes back after). */
 export function SessionProvider({ children, fallback }: { children: ReactNode; fallback: (state: { error: unknown; loading: boolean; reload: () => void }) => ReactNode }) {
-  const me = useApi(async () => unwrap(await api.GET('/api/v1/me')), []);
+  const me = useApi(() => sessionApi.me(), []);
   useEffect(
     () =>
       onUnauthenticated(() => {

@@ -31,3 +31,9 @@ export function shortId(id: string): string {
 
 export const percent = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${Math.round(x)}%`);
 export const ratio = (x: number | null | undefined, digits = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+
+/** A state or tool name as a button says it: "submit_for_review" → "Submit for review". */
+export function sentence(value: string | null | undefined): string {
+  const text = humanize(value);
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

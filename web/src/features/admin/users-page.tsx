@@ -17,6 +17,20 @@ export function UsersPage() {
   const [cursor, setCursor] = useState<string | undefined>();
   const list = useApi(() => usersApi.list(q, cursor), [q, cursor]);
   const [tokensOf, setTokensOf] = useState<User | null>(null);
+  // What this page changed: the users list does not carry `deactivatedAt` (the deactivate answer does).
+  const [deactivated, setDeactivated] = useState<Record<string, boolean>>({});
+  const [error, setError] = useState<unknown>(null);
+  const setActive = async (u: User, active: boolean) => {
+    setError(null);
+    if (!active && !(await confirmInApp({ title: `Deactivate ${u.name}?`, body: `${u.email} is signed out everywhere, their API tokens are revoked, and they cannot sign in until reactivated. Their work stays.`, confirmLabel: 'Deactivate' }))) return;
+    try {
+      const r = active ? await usersApi.reactivate(u.id) : await usersApi.deactivate(u.id);
+      setDeactivated((d) => ({ ...d, [u.id]: r.deactivatedAt !== null }));
+      toast(active ? `${u.name} can sign in again` : `${u.name} is deactivated`);
+    } catch (e) {
+      setError(e);
+    }
+  };
   if (!me.isAdmin)
     return (
       <Layout>
@@ -52,10 +66,23 @@ export function UsersPage() {
                       <td>{u.email}</td>
                       <td>{u.isAdmin ? 'Administrator' : 'User'}</td>
                       <td>{formatDate(u.createdAt)}</td>
-                      <td>
+                      <td className="row">
                         <button type="button" className="btn" onClick={() => setTokensOf(u)}>
                           API tokens
                         </button>
+                        {u.id !== me.id &&
+                          (deactivated[u.id] ? (
+                            <>
+                              <span className="sign" data-testid="deactivated">deactivated</span>
+                              <button type="button" className="btn" onClick={() => void setActive(u, true)}>
+                                Reactivate
+                              </button>
+                            </>
+                          ) : (
+                            <button type="button" className="btn btn-danger" onClick={() => void setActive(u, false)}>
+                              Deactivate
+                            </button>
+                          ))}
                       </td>
                     </tr>
                   ))}
@@ -70,9 +97,10 @@ export function UsersPage() {
           </>
         )}
       </Async>
+      <InlineError error={error} />
       <p className="muted">
-        Deactivating a user and resetting someone else’s password have no API route yet: revoke their tokens and remove them from projects instead. Each user can change
-        their own password.
+        Deactivating signs a user out everywhere and revokes their tokens; their work stays. Resetting someone else’s password has no API route yet: each user changes
+        their own.
       </p>
       {tokensOf && <TokensDialog user={tokensOf} onClose={() => setTokensOf(null)} />}
     </Layout>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { api, unwrap, type paths } from '../../api/client.ts';
+import type { paths } from '../../api/client.ts';
+import { analytics as analyticsApi } from '../../api/resources.ts';
 import type { Scores, Task } from '../../api/types.ts';
 import { Link } from '../../app/router.tsx';
 import { useApi } from '../../app/use-api.ts';
@@ -13,11 +14,7 @@ type ScoresOut = paths['/api/v1/tasks/{taskId}/scores']['get']['responses'][200]
 
 /** The analytics and scores endpoints, reshaped for the charts. Either may answer alone. */
 async function loadScores(taskId: string): Promise<Scores> {
-  const params = { params: { path: { taskId } } };
-  const [a, s] = await Promise.allSettled([
-    api.GET('/api/v1/tasks/{taskId}/analytics', params).then(unwrap),
-    api.GET('/api/v1/tasks/{taskId}/scores', params).then(unwrap),
-  ]);
+  const [a, s] = await Promise.allSettled([analyticsApi.task(taskId), analyticsApi.scores(taskId)]);
   if (a.status === 'rejected' && s.status === 'rejected') throw a.reason;
   const analytics: AnalyticsOut | undefined = a.status === 'fulfilled' ? a.value : undefined;
   const scores: ScoresOut | undefined = s.status === 'fulfilled' ? s.value : undefined;

@@ -1,6 +1,5 @@
-import { useCallback, useMemo, useState } from 'react';
-import { api, unwrap } from '../../api/client.ts';
-import { recipes as recipesApi, tasks as tasksApi } from '../../api/resources.ts';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { projects as projectsApi, recipes as recipesApi, tasks as tasksApi } from '../../api/resources.ts';
 import type { Recipe, Task, TaskItem } from '../../api/types.ts';
 import { Layout } from '../../app/layout.tsx';
 import { Link, useSearch } from '../../app/router.tsx';
@@ -9,9 +8,41 @@ import { useApi } from '../../app/use-api.ts';
 import { ErrorBox, InlineError, Loading } from '../../components/states.tsx';
 import { memberNames } from '../tasks/task-columns.tsx';
 import { AnnotationEditor } from './annotation-editor.tsx';
+import { initialTool, toolsFor, type EditorTool } from './editor-tools.tsx';
 import { loadItemDetail } from './item-data.ts';
 
 const itemIdOf = (x: TaskItem) => x.itemId;
+
+/** The items opened in this task, in order, for "previous item" (kept for the browser tab). */
+function useTrail(taskId: string, itemId: string | null) {
+  const key = `loupe.trail.${taskId}`;
+  const [trail, setTrail] = useState<string[]>(() => JSON.parse(sessionStorage.getItem(key) ?? '[]') as string[]);
+  useEffect(() => {
+    if (!itemId) return;
+    setTrail((t) => {
+      if (t.includes(itemId)) return t;
+      const next = [...t, itemId].slice(-500);
+      sessionStorage.setItem(key, JSON.stringify(next));
+      return next;
+    });
+  }, [key, itemId]);
+  const at = itemId ? trail.indexOf(itemId) : trail.length;
+  return at > 0 ? trail[at - 1]! : null;
+}
+
+/** The tool last chosen in this task, kept from item to item (and across visits). */
+function useRememberedTool(taskId: string) {
+  const key = `loupe.tool.${taskId}`;
+  const [tool, setTool] = useState<string | null>(() => localStorage.getItem(key));
+  const remember = useCallback(
+    (t: EditorTool) => {
+      localStorage.setItem(key, t);
+      setTool(t);
+    },
+    [key],
+  );
+  return [tool, remember] as const;
+}
 
 /** The annotation workspace: one item at a time; "next" takes held work first, then pulls. */
 export function AnnotatePage({ taskId }: { taskId: string }) {
@@ -26,12 +57,14 @@ function Workspace({ task, recipe, recipeError }: { task: Task; recipe: Recipe |
   const { me } = useSession();
   const { search, set } = useSearch();
   const itemId = search.get('item');
-  const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId: task.projectId } } })).data, [task.projectId]);
+  const members = useApi(() => projectsApi.members(task.projectId), [task.projectId]);
   const names = useMemo(() => memberNames(members.data), [members.data]);
   const detail = useApi(async () => (itemId ? loadItemDetail(task.id, itemId, false, me.id) : undefined), [task.id, itemId, me.id]);
   const [nextError, setNextError] = useState<unknown>(null);
   const [pulling, setPulling] = useState(false);
   const [queueEmpty, setQueueEmpty] = useState(false);
+  const previousItemId = useTrail(task.id, itemId);
+  const [rememberedTool, rememberTool] = useRememberedTool(task.id);
 
   const next = useCallback(async () => {
     setPulling(true);
@@ -81,15 +114,21 @@ function Workspace({ task, recipe, recipeError }: { task: Task; recipe: Recipe |
           </button>
         </div>
       )}
-      {itemId && !detail.data && (detail.error !== undefined ? <ErrorBox error={detail.error} onRetry={detail.reload} /> : <Loading label="Loading the item…" />)}
-      {itemId && detail.data && (
+      {itemId && detail.data?.item.id !== itemId && (detail.error !== undefined ? <ErrorBox error={detail.error} onRetry={detail.reload} /> : <Loading label="Loading the item…" />)}
+      {/* Only this item's detail: while the next one loads, the last one's is still in hand and
+          must not seed the new editor (its shapes and annotation id belong to the other item). */}
+      {itemId && detail.data && detail.data.item.id === itemId && (
         <AnnotationEditor
           key={itemId}
           task={task}
           recipe={recipe}
           detail={detail.data}
           names={names}
+          tool={initialTool(detail.data.item.kind, toolsFor(detail.data.item.kind, recipe), rememberedTool)}
+          onTool={rememberTool}
           onNext={next}
+          previousItemId={previousItemId}
+          onPrevious={previousItemId ? () => set({ item: previousItemId }, { replace: false }) : null}
           pulling={pulling}
           queueEmpty={queueEmpty}
           reload={detail.reload}

@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState, type PointerEvent as ReactPointerEvent, type WheelEvent } from 'react';
 import type { Shape } from '../../api/types.ts';
+import { ShapeLayer, type Pt } from './image-shapes.tsx';
 
 export type ImageTool = 'select' | 'bbox' | 'polygon' | 'pan';
-type Pt = { x: number; y: number };
 type Drag =
   | { kind: 'draw-box'; from: Pt; to: Pt }
   | { kind: 'move'; index: number; from: Pt; original: Shape }
@@ -184,69 +184,17 @@ export function ImageViewer(props: {
       >
         <g ref={layer} transform={transform}>
           <image href={props.url} x="0" y="0" width={w} height={h} />
-          {props.shapes.map((s, i) => {
-            const color = props.colors.get(s.label ?? '') ?? '#f03e3e';
-            const isSel = props.selected === i;
-            if (s.tool === 'bbox') {
-              const corners: Pt[] = [
-                { x: s.x!, y: s.y! },
-                { x: s.x! + s.w!, y: s.y! },
-                { x: s.x! + s.w!, y: s.y! + s.h! },
-                { x: s.x!, y: s.y! + s.h! },
-              ];
-              return (
-                <g key={i} className={`shape${isSel ? ' shape-selected' : ''}`}>
-                  <rect x={s.x} y={s.y} width={s.w} height={s.h} stroke={color} strokeWidth={stroke} fill={color} fillOpacity={isSel ? 0.25 : 0.12} onPointerDown={(e) => startShapeDrag(e, i)}>
-                    <title>{s.label}</title>
-                  </rect>
-                  <text x={s.x! + 3 / zoom} y={s.y! - 4 / zoom} className="shape-label" fill={color} fontSize={Math.max(10, Math.min(w, h) / 40) / zoom}>
-                    {s.label}
-                  </text>
-                  {isSel &&
-                    !props.readOnly &&
-                    corners.map((c, k) => (
-                      <rect
-                        key={k}
-                        className="handle"
-                        x={c.x - handle}
-                        y={c.y - handle}
-                        width={handle * 2}
-                        height={handle * 2}
-                        onPointerDown={(e) => {
-                          e.stopPropagation();
-                          setDrag({ kind: 'corner', index: i, corner: k as 0 | 1 | 2 | 3, original: s });
-                        }}
-                      />
-                    ))}
-                </g>
-              );
-            }
-            if (s.tool === 'polygon' && s.points) {
-              return (
-                <g key={i} className={`shape${isSel ? ' shape-selected' : ''}`}>
-                  <polygon points={s.points.map((p) => `${p.x},${p.y}`).join(' ')} stroke={color} strokeWidth={stroke} fill={color} fillOpacity={isSel ? 0.25 : 0.12} onPointerDown={(e) => startShapeDrag(e, i)}>
-                    <title>{s.label}</title>
-                  </polygon>
-                  {isSel &&
-                    !props.readOnly &&
-                    s.points.map((p, k) => (
-                      <circle
-                        key={k}
-                        className="handle"
-                        cx={p.x}
-                        cy={p.y}
-                        r={handle}
-                        onPointerDown={(e) => {
-                          e.stopPropagation();
-                          setDrag({ kind: 'vertex', index: i, vertex: k });
-                        }}
-                      />
-                    ))}
-                </g>
-              );
-            }
-            return null;
-          })}
+          <ShapeLayer
+            shapes={props.shapes}
+            colors={props.colors}
+            selected={props.selected}
+            readOnly={props.readOnly}
+            zoom={zoom}
+            size={size}
+            onShapeDown={startShapeDrag}
+            onCornerDown={(i, corner, s) => setDrag({ kind: 'corner', index: i, corner, original: s })}
+            onVertexDown={(i, vertex) => setDrag({ kind: 'vertex', index: i, vertex })}
+          />
           {drag?.kind === 'draw-box' && (
             <rect
               className="drawing"

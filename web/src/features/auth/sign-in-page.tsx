@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, unwrap } from '../../api/client.ts';
+import { session as sessionApi } from '../../api/resources.ts';
 import { navigate, useSearch } from '../../app/router.tsx';
 import { useApi } from '../../app/use-api.ts';
 import { InlineError } from '../../components/states.tsx';
@@ -13,14 +13,14 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   // Public and cheap: tells whether the instance was just created, to show the first-start help.
-  const status = useApi(async () => unwrap(await api.GET('/api/v1/demo/status')), []);
+  const status = useApi(() => sessionApi.demoStatus(), []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      unwrap(await api.POST('/api/v1/auth/login', { body: { email, password } }));
+      await sessionApi.login(email, password);
       onSignedIn();
       const next = search.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });

@@ -4,6 +4,7 @@ import type { Dataset } from '../../api/types.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
 import { navigate } from '../../app/router.tsx';
 import { useRole } from '../../app/session.tsx';
+import { FileImport } from './file-import.tsx';
 import { useApi } from '../../app/use-api.ts';
 import { formatDate, humanize } from '../../components/format.ts';
 import { Async, Empty, InlineError } from '../../components/states.tsx';
@@ -108,8 +109,10 @@ function DatasetPanel({ dataset, canImport, onImported }: { dataset: Dataset; ca
 
   return (
     <div className="stack panel">
+      {canImport && <FileImport datasetId={dataset.id} onImported={() => (items.reload(), onImported())} />}
       {canImport && (
-        <div className="stack">
+        <details className="stack">
+          <summary className="muted">Or paste items</summary>
           <Field label="Items to import">
             <textarea className="mono" rows={6} value={body} onChange={(e) => setBody(e.target.value)} aria-label="Items to import" />
           </Field>
@@ -122,20 +125,6 @@ function DatasetPanel({ dataset, canImport, onImported }: { dataset: Dataset; ca
             <label className="chip">
               <input type="checkbox" checked={partial} onChange={(e) => setPartial(e.target.checked)} /> keep good lines
             </label>
-            <label className="btn">
-              Load file…
-              <input
-                type="file"
-                className="visually-hidden"
-                accept=".json,.jsonl,.ndjson,.csv"
-                onChange={(e) => {
-                  const file = e.target.files?.[0];
-                  if (!file) return;
-                  setFormat(file.name.endsWith('.csv') ? 'text/csv' : /\.(jsonl|ndjson)$/.test(file.name) ? 'application/x-ndjson' : 'application/json');
-                  void file.text().then(setBody);
-                }}
-              />
-            </label>
             <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void run()}>
               {busy ? 'Importing…' : 'Import'}
             </button>
@@ -146,7 +135,7 @@ function DatasetPanel({ dataset, canImport, onImported }: { dataset: Dataset; ca
             </p>
           )}
           <InlineError error={error} />
-        </div>
+        </details>
       )}
       <Async state={items} empty={(p) => (p.data.length === 0 ? <Empty title="No items in this dataset" /> : null)}>
         {(page) => (

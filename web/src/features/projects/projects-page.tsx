@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, clientId, unwrap, type paths } from '../../api/client.ts';
+import type { paths } from '../../api/client.ts';
+import { projects as projectsApi } from '../../api/resources.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
 import { Link, navigate } from '../../app/router.tsx';
 import { rememberProject, useSession } from '../../app/session.tsx';
@@ -12,7 +13,7 @@ type DemoResult = paths['/api/v1/demo']['post']['responses'][201]['content']['ap
 /** The project picker; administrators of an empty instance can load the demo from here. */
 export function ProjectsPage() {
   const { me, reload: reloadMe } = useSession();
-  const projects = useApi(async () => unwrap(await api.GET('/api/v1/projects', { params: { query: { limit: 200 } } })), []);
+  const projects = useApi(() => projectsApi.list(), []);
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -27,7 +28,7 @@ export function ProjectsPage() {
     setBusy('create');
     setError(null);
     try {
-      const project = unwrap(await api.POST('/api/v1/projects', { body: { name }, headers: { 'idempotency-key': clientId() } }));
+      const project = await projectsApi.create(name);
       reloadMe();
       open(project.id);
     } catch (e) {
@@ -40,7 +41,7 @@ export function ProjectsPage() {
     setBusy('demo');
     setError(null);
     try {
-      const result = unwrap(await api.POST('/api/v1/demo', { body: {} }));
+      const result = await projectsApi.createDemo();
       setDemo(result);
       reloadMe();
       projects.reload();

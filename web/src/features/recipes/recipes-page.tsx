@@ -4,7 +4,7 @@ import type { Tool } from '../../api/types.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
 import { useRole } from '../../app/session.tsx';
 import { useApi } from '../../app/use-api.ts';
-import { humanize } from '../../components/format.ts';
+import { humanize, sentence } from '../../components/format.ts';
 import { Async, Empty, InlineError } from '../../components/states.tsx';
 import { Field } from '../../components/widgets.tsx';
 
@@ -82,7 +82,7 @@ export function RecipesPage({ projectId }: { projectId: string }) {
               {allTools.map((t) => (
                 <label key={t} className="chip">
                   <input type="checkbox" checked={tools.includes(t)} onChange={(e) => setTools(e.target.checked ? [...tools, t] : tools.filter((x) => x !== t))} />
-                  {humanize(t)}
+                  {sentence(t)}
                 </label>
               ))}
             </fieldset>

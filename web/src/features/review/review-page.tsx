@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'react';
-import { availableTransitions } from '../../../../src/core/shared/task-workflow.ts';
-import { api, unwrap } from '../../api/client.ts';
-import { recipes as recipesApi, reviews, taskItems, tasks as tasksApi } from '../../api/resources.ts';
+import { availableTransitions } from '@shared/task-workflow.ts';
+import { projects as projectsApi, recipes as recipesApi, reviews, taskItems, tasks as tasksApi } from '../../api/resources.ts';
 import type { Recipe, Task } from '../../api/types.ts';
 import { Layout } from '../../app/layout.tsx';
 import { Link, useSearch } from '../../app/router.tsx';
@@ -9,13 +8,15 @@ import { useRole } from '../../app/session.tsx';
 import { useApi } from '../../app/use-api.ts';
 import { useItemLabels } from '../../components/item-label.ts';
 import { usePageTitle } from '../../components/feedback.tsx';
-import { humanize } from '../../components/format.ts';
+import { humanize, sentence } from '../../components/format.ts';
 import { Async, Empty, ErrorBox, InlineError, Loading } from '../../components/states.tsx';
 import { Badge, Field } from '../../components/widgets.tsx';
 import { ItemView } from '../annotate/item-view.tsx';
 import { CommentsPanel, IssuesPanel } from '../annotate/item-threads.tsx';
 import { labelColors, loadItemDetail, statusesFor } from '../annotate/item-data.ts';
 import { memberNames } from '../tasks/task-columns.tsx';
+import { invalidAnnotations } from '../../api/robotics.ts';
+import { InvalidCard } from './invalid-card.tsx';
 
 /** The review workspace: each annotator's work on an item, issues, statuses and the task verdict. */
 export function ReviewPage({ taskId }: { taskId: string }) {
@@ -33,7 +34,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
   const annotationsTaskId = task.type === 'review' && task.sourceTaskId ? task.sourceTaskId : task.id;
   const verdictTaskId = annotationsTaskId;
   const verdictTask = useApi<Task>(() => (verdictTaskId === task.id ? Promise.resolve(task) : tasksApi.get(verdictTaskId)), [verdictTaskId, task.updatedAt]);
-  const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId: task.projectId } } })).data, [task.projectId]);
+  const members = useApi(() => projectsApi.members(task.projectId), [task.projectId]);
   const names = useMemo(() => memberNames(members.data), [members.data]);
   const items = useApi(() => tasksApi.items(task.id, {}), [task.id]);
   const labelOf = useItemLabels(items.data?.data.map((ti) => ti.itemId) ?? []);
@@ -45,6 +46,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const { colors, index } = useMemo(() => labelColors(recipe), [recipe]);
+  const invalid = useApi(() => invalidAnnotations.list(annotationsTaskId), [annotationsTaskId]);
 
   const act = async (what: () => Promise<unknown>, done: string) => {
     setError(null);
@@ -170,7 +172,7 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
                 <div className="status-row">
                   {statusesFor(task, recipe).map((s) => (
                     <button key={s} type="button" className="btn" onClick={() => void act(() => taskItems.setStatus(task.id, itemId, s), `Item ${humanize(s)}.`)}>
-                      {humanize(s)}
+                      {sentence(s)}
                     </button>
                   ))}
                 </div>
@@ -190,6 +192,14 @@ function Review({ task, recipe, reloadTask }: { task: Task; recipe: Recipe | und
                 Open issue
               </button>
             </div>
+            {annotation && (
+              <InvalidCard
+                annotation={{ id: annotation.id, authorName: (annotation.authorId && names.get(annotation.authorId)) || 'the annotator' }}
+                invalid={invalid}
+                canReview={atLeast('reviewer')}
+                onChanged={() => (verdictTask.reload(), reloadTask())}
+              />
+            )}
             <div className="card stack">
               <h3>Issues</h3>
               <IssuesPanel issues={detail.data.issues ?? []} annotations={detail.data.annotations} names={names} canFix={false} canReview onChanged={() => (detail.reload(), items.reload(), verdictTask.reload())} />

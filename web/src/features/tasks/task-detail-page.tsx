@@ -1,17 +1,18 @@
 import { useMemo, useState } from 'react';
-import { availableTransitions } from '../../../../src/core/shared/task-workflow.ts';
-import { api, unwrap } from '../../api/client.ts';
-import { tasks as tasksApi } from '../../api/resources.ts';
+import { availableTransitions } from '@shared/task-workflow.ts';
+import { projects as projectsApi, tasks as tasksApi } from '../../api/resources.ts';
 import type { Task } from '../../api/types.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
+import { confirmInApp } from '../../components/feedback.tsx';
 import { Link, navigate, useSearch } from '../../app/router.tsx';
 import { useRole, useSession } from '../../app/session.tsx';
 import { useApi } from '../../app/use-api.ts';
-import { formatDate, formatDuration, humanize } from '../../components/format.ts';
+import { formatDate, formatDuration, humanize, sentence } from '../../components/format.ts';
 import { ErrorBox, InlineError, Loading } from '../../components/states.tsx';
 import { Badge, CopyId, Dialog, Field, ProgressBar, Tabs } from '../../components/widgets.tsx';
 import { TaskAnalytics } from '../analytics/task-analytics.tsx';
 import { memberNames } from './task-columns.tsx';
+import { EditDialog, FailDialog, QaDialog } from './task-dialogs.tsx';
 import { AssignmentsTab, IssuesTab, ItemsTab } from './task-tabs.tsx';
 import { BatchTab, InvalidAnnotationsTab, TaskDatasetsTab } from '../robotics/task-robotics-tabs.tsx';
 
@@ -31,7 +32,7 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
   const { atLeast } = useRole(task.projectId);
   const { search, set } = useSearch();
   const tab = (search.get('tab') as Tab | null) ?? 'assignments';
-  const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId: task.projectId } } })).data, [task.projectId]);
+  const members = useApi(() => projectsApi.members(task.projectId), [task.projectId]);
   const assignments = useApi(() => tasksApi.assignments(task.id), [task.id, task.updatedAt]);
   const names = useMemo(() => memberNames(members.data), [members.data]);
   const [error, setError] = useState<unknown>(null);
@@ -63,7 +64,8 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
   };
   const remove = () =>
     act(async () => {
-      if (!window.confirm(`Delete “${task.name}”? A task with history is archived instead.`)) return;
+      const ok = await confirmInApp({ title: `Delete “${task.name}”?`, body: 'A task with history (annotations, statuses, issues) is archived instead of deleted.', confirmLabel: 'Delete task' });
+      if (!ok) return;
       const r = await tasksApi.remove(task.id);
       if (r && 'archived' in r) setNotice('The task has history, so it was archived instead of deleted.');
       else navigate(`/p/${task.projectId}/tasks`);
@@ -140,7 +142,7 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
               aria-describedby={t.name === 'pass_review' && passBlocked ? 'pass-why' : undefined}
               onClick={() => (t.requiresComment ? setFailing(t.to) : void act(() => tasksApi.transition(task.id, t.to), `Moved to ${humanize(t.to)}.`))}
             >
-              {humanize(t.name)}
+              {sentence(t.name)}
             </button>
           ))}
           {isManager && (
@@ -219,105 +221,5 @@ function TaskDetail({ task, reload }: { task: Task; reload: () => void }) {
         />
       )}
     </Layout>
-  );
-}
-
-function FailDialog({ onClose, onSubmit }: { onClose: () => void; onSubmit: (comment: string) => Promise<unknown> }) {
-  const [comment, setComment] = useState('');
-  return (
-    <Dialog title="Fail the review" onClose={onClose}>
-      <form className="stack" onSubmit={(e) => (e.preventDefault(), void onSubmit(comment))}>
-        <Field label="Comment for the annotators (required)">
-          <textarea required rows={3} value={comment} onChange={(e) => setComment(e.target.value)} />
-        </Field>
-        <div className="dialog-actions">
-          <button type="submit" className="btn btn-danger" disabled={!comment.trim()}>
-            Fail review
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
-
-function QaDialog({ members, onClose, onSubmit }: { members: Array<{ userId: string; name: string; email: string }>; onClose: () => void; onSubmit: (ids: string[]) => Promise<void> }) {
-  const [ids, setIds] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  return (
-    <Dialog title="Create a QA task" onClose={onClose}>
-      <div className="stack">
-        <fieldset className="picks">
-          <legend>Reviewers</legend>
-          {members.map((m) => (
-            <label key={m.userId} className="chip">
-              <input type="checkbox" checked={ids.includes(m.userId)} onChange={(e) => setIds(e.target.checked ? [...ids, m.userId] : ids.filter((x) => x !== m.userId))} />
-              {m.name || m.email}
-            </label>
-          ))}
-        </fieldset>
-        <InlineError error={error} />
-        <div className="dialog-actions">
-          <button type="button" className="btn btn-primary" disabled={ids.length === 0} onClick={() => void onSubmit(ids).catch(setError)}>
-            Create QA task
-          </button>
-        </div>
-      </div>
-    </Dialog>
-  );
-}
-
-function EditDialog({ task, onClose, onSubmit }: { task: Task; onClose: () => void; onSubmit: (patch: Parameters<typeof tasksApi.patch>[1]) => Promise<unknown> }) {
-  const [name, setName] = useState(task.name);
-  const [priority, setPriority] = useState(task.priority ?? '');
-  const [dueDate, setDueDate] = useState(task.dueDate ? task.dueDate.slice(0, 10) : '');
-  const [lockAfterDueDate, setLockAfterDueDate] = useState(task.lockAfterDueDate);
-  const [description, setDescription] = useState(task.description ?? '');
-  return (
-    <Dialog title="Edit task" onClose={onClose}>
-      <form
-        className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void onSubmit({
-            name,
-            priority: (priority || null) as Task['priority'],
-            dueDate: dueDate ? new Date(`${dueDate}T23:59:59`).toISOString() : null,
-            lockAfterDueDate,
-            description: description || null,
-          });
-        }}
-      >
-        <Field label="Name">
-          <input required maxLength={300} value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <div className="row">
-          <Field label="Priority">
-            <select value={priority} onChange={(e) => setPriority(e.target.value)}>
-              <option value="">none</option>
-              <option>high</option>
-              <option>medium</option>
-              <option>low</option>
-            </select>
-          </Field>
-          <Field label="Due date">
-            <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} />
-          </Field>
-        </div>
-        <label className="chip">
-          <input type="checkbox" checked={lockAfterDueDate} onChange={(e) => setLockAfterDueDate(e.target.checked)} /> Lock after the due date
-        </label>
-        <Field label="Description">
-          <textarea rows={3} maxLength={20000} value={description} onChange={(e) => setDescription(e.target.value)} />
-        </Field>
-        <div className="dialog-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary">
-            Save
-          </button>
-        </div>
-      </form>
-    </Dialog>
   );
 }

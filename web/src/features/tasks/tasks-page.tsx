@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { confirmInApp, toast } from '../../components/feedback.tsx';
-import { api, messageOf, unwrap } from '../../api/client.ts';
-import { datasets as datasetsApi, recipes as recipesApi, tasks as tasksApi, type TaskQuery } from '../../api/resources.ts';
+import { messageOf } from '../../api/client.ts';
+import { projects as projectsApi, datasets as datasetsApi, recipes as recipesApi, tasks as tasksApi, type TaskQuery } from '../../api/resources.ts';
 import type { Task } from '../../api/types.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
 import { useSearch } from '../../app/router.tsx';
@@ -30,9 +30,9 @@ export function TasksPage({ projectId }: { projectId: string }) {
   const cursor = search.get('cursor') ?? undefined;
   const queryKey = JSON.stringify(query);
 
-  const summary = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/summary', { params: { path: { projectId } } })), [projectId]);
+  const summary = useApi(() => projectsApi.summary(projectId), [projectId]);
   usePolling(summary.reload, 15_000);
-  const members = useApi(async () => unwrap(await api.GET('/api/v1/projects/{projectId}/members', { params: { path: { projectId } } })).data, [projectId]);
+  const members = useApi(() => projectsApi.members(projectId), [projectId]);
   const list = useApi(() => tasksApi.list(projectId, { ...query, cursor, limit: view === 'board' ? 200 : 50 }), [projectId, queryKey, cursor, view]);
 
   const [visible, setVisible] = useState(loadVisibleColumns);
@@ -148,7 +148,7 @@ export function TasksPage({ projectId }: { projectId: string }) {
       >
         {(page) =>
           view === 'board' ? (
-            <TasksBoard tasks={page.data} truncated={page.nextCursor !== null} />
+            <TasksBoard tasks={page.data} truncated={page.nextCursor !== null} onChanged={list.reload} />
           ) : (
             <TasksTable
               tasks={page.data}
