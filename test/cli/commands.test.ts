@@ -1,14 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { runLoupe, type CliRun } from '../support/cli-harness.ts';
 import { outboxTick, webhookSettings } from '../../src/webhooks/delivery.ts';
-
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../bin/loupe.mjs', import.meta.url));
 
 let t: TestApp;
 let url: string;
@@ -20,25 +15,12 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => t?.close());
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `loupe` with a config file of this test (no LOUPE_URL/LOUPE_TOKEN unless given). */
-async function loupe(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+async function loupe(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const base: NodeJS.ProcessEnv = { ...process.env, LOUPE_CONFIG: `${dir}/config.json` };
   delete base.LOUPE_URL;
   delete base.LOUPE_TOKEN;
-  Object.assign(base, env);
-  try {
-    const r = await run(process.execPath, [bin, ...args], { env: base });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return runLoupe(args, { ...base, ...env });
 }
 
 /** Runs a `--json` command that must succeed and returns what it printed. */
