@@ -7,6 +7,8 @@ import { jobDefinitions } from './job-definitions.ts';
 import { PgBossQueue } from '../jobs/jobs.ts';
 import { readConfig } from './config.ts';
 import { startOutboxWorker, webhookSettings } from '../webhooks/delivery.ts';
+import { setAutoQaPort } from '../workloads/auto-qa.port.ts';
+import { evaluatorsAutoQaPort } from '../workloads/auto-qa.evaluators.ts';
 
 /** Composition root of the server: database, migrations, jobs, HTTP. */
 async function main() {
@@ -32,6 +34,8 @@ async function main() {
   await runMigrations(database);
   const jobs = new PgBossQueue(database);
   const { app, ctx } = await buildApp({ database, jobs, logger: { level: config.logLevel }, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, uploads: config.uploads, timeouts: config.timeouts });
+  // AutoQA scores through the evaluators module (its LLM judges use the context's LLM port).
+  setAutoQaPort(ctx, evaluatorsAutoQaPort(ctx));
   await jobs.start(ctx, jobDefinitions, { work: true, schedule: true });
   const stopOutbox = startOutboxWorker(ctx, webhookSettings(), Number(process.env.LOUPE_OUTBOX_POLL_MS ?? 1000), (error) => app.log.error({ err: error }, 'outbox relay'));
   onLockLost = () => {

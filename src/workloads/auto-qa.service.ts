@@ -40,6 +40,8 @@ export async function runAutoQa(ctx: Ctx, cycleId: string): Promise<number> {
     const item = await getItem(ctx.db, itemId);
     if (!item) continue;
     const answer = await port.evaluate({
+      caller: { userId: row.createdBy, isAdmin: true },
+      projectId: cycle.projectId,
       item: { id: item.id, kind: item.kind, payload: item.payload as Record<string, unknown>, metadata: item.metadata },
       categories: recipe.ratingCategories,
       aiEvaluatorId: cycle.config.aiEvaluatorId,

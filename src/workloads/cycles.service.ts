@@ -110,7 +110,12 @@ export async function startCycle(ctx: Ctx, tx: Tx, w: WorkloadRow, period: { sta
   return fresh ?? cycle;
 }
 
-/** Records the closing of a cycle (`completed`, `uncompleted` or `cancelled`): audit and `cycle.closed` for the subscribers. */
+/**
+ * Records the closing of a cycle (`completed`, `uncompleted` or `cancelled`): audit and
+ * `cycle.closed` (webhooks hear of every close); the subscribers get an in-app notification only
+ * when it closed under target (`uncompleted`): a met target or a cancel by a configuration
+ * change (which starts a new cycle, notified itself) is no news to act on.
+ */
 export async function cycleClosed(tx: Tx, w: WorkloadRow, c: CycleRow, actorId: string | null, now: Date) {
   await recordAudit(tx, { projectId: w.projectId, actorId, action: 'workload.cycle_close', subjectKind: 'workload', subjectId: w.id, after: { cycleId: c.id, status: c.status, done: c.done, target: c.target, skipped: c.skipped } }, now);
   await recordEvent(tx, {
@@ -119,7 +124,7 @@ export async function cycleClosed(tx: Tx, w: WorkloadRow, c: CycleRow, actorId: 
     subjectKind: 'workload_cycle',
     subjectId: c.id,
     actorId,
-    recipientIds: w.subscriberIds,
+    recipientIds: c.status === 'uncompleted' ? w.subscriberIds : [],
     data: { workloadId: w.id, workloadName: w.name, taskId: c.taskId, status: c.status, target: c.target, done: c.done, skipped: c.skipped, underTarget: c.done < c.target },
   }, now);
 }

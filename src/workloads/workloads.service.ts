@@ -51,12 +51,16 @@ const view = (w: WorkloadRow, current: CycleRow | null) => ({
  * Checks a configuration against the project (422 naming the field): reviewees, evaluators and
  * subscribers are members or groups of the project; the recipe is a scorecard (rating tool with
  * categories); the dataset is the project's; the filter and the reviewee field parse; the time
- * zone is known; AutoQA needs a configured AI evaluator (422 `auto_qa_unavailable`) and human
- * evaluators unless it is autonomous.
+ * zone is known; AutoQA needs the AutoQA port (422 `auto_qa_unavailable`) and an AI evaluator the
+ * port accepts (`aiEvaluatorId`, 422), and human evaluators unless it is autonomous.
  */
-async function checkConfig(ctx: Ctx, projectId: string, config: WorkloadConfig, subscriberIds: string[]) {
+async function checkConfig(ctx: Ctx, caller: Caller, projectId: string, config: WorkloadConfig, subscriberIds: string[]) {
   if (!isTimeZone(config.schedule.timeZone)) throw ruleBroken(`"${config.schedule.timeZone}" is not a known time zone`, { field: 'schedule.timeZone' });
-  if (config.autoQa !== 'off' && !autoQaPortOf(ctx)) throw new DomainError('auto_qa_unavailable', 'AutoQA needs an AI evaluator, and none is configured on this server', { field: 'autoQa' });
+  if (config.autoQa !== 'off') {
+    const port = autoQaPortOf(ctx);
+    if (!port) throw new DomainError('auto_qa_unavailable', 'AutoQA needs an AI evaluator, and none is configured on this server', { field: 'autoQa' });
+    await port.check({ caller, projectId, aiEvaluatorId: config.aiEvaluatorId });
+  }
   if (config.autoQa !== 'autonomous' && !config.evaluatorIds.length) throw ruleBroken('A workload needs evaluators unless AutoQA is autonomous', { field: 'evaluatorIds' });
   await resolveAssignees(ctx.db, projectId, config.revieweeIds);
   await resolveAssignees(ctx.db, projectId, config.evaluatorIds);
@@ -104,7 +108,7 @@ async function managed(ctx: Ctx, caller: Caller, workloadId: string) {
 export async function createWorkload(ctx: Ctx, caller: Caller, projectId: string, input: CreateWorkloadInput) {
   await requireRole(ctx.db, caller, projectId, 'owner', 'Project');
   const config = configOf(input);
-  await checkConfig(ctx, projectId, config, input.subscriberIds);
+  await checkConfig(ctx, caller, projectId, config, input.subscriberIds);
   return ctx.db.transaction(async (tx) => {
     const now = ctx.clock.now();
     const [w] = await tx
@@ -163,7 +167,7 @@ export async function patchWorkload(ctx: Ctx, caller: Caller, workloadId: string
     ...(patch.aiEvaluatorId !== undefined ? { aiEvaluatorId: patch.aiEvaluatorId } : {}),
   };
   const subscriberIds = patch.subscriberIds ?? before.subscriberIds;
-  await checkConfig(ctx, before.projectId, next, subscriberIds);
+  await checkConfig(ctx, caller, before.projectId, next, subscriberIds);
   return ctx.db.transaction(async (tx) => {
     const w = (await lockWorkload(tx, workloadId))!;
     const now = ctx.clock.now();

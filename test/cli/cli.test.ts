@@ -1,39 +1,14 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { cliHarness, printedJson as json } from '../support/cli-harness.ts';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../bin/loupe.mjs', import.meta.url));
-
-let t: TestApp;
-let url: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-});
-afterAll(() => t?.close());
-
-const loupe = (args: string[], token: string) =>
-  run(process.execPath, [bin, ...args], { env: { ...process.env, LOUPE_URL: url, LOUPE_TOKEN: token } }).catch(
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-
-/** The JSON a command printed; on failure, an error carrying what it said on stderr. */
-const json = (result: { stdout: string; stderr: string }) => {
-  try {
-    return JSON.parse(result.stdout);
-  } catch {
-    throw new Error(`the command printed no JSON; stderr: ${result.stderr}`);
-  }
-};
+const cli = cliHarness();
+const loupe = cli.loupe;
 
 describe('the loupe CLI', () => {
   it('creates and lists projects over HTTP, as a table or as JSON', async () => {
-    const user = await t.user();
+    const user = await cli.t.user();
     const created = await loupe(['--json', 'projects', 'create', 'From the CLI'], user.token);
     const project = json(created);
     expect(project).toMatchObject({ name: 'From the CLI', role: 'owner' });
@@ -43,14 +18,14 @@ describe('the loupe CLI', () => {
   }, 60_000);
 
   it('prints the server’s problem as a readable message and exits 2', async () => {
-    const user = await t.user();
-    const result = (await loupe(['projects', 'summary', '00000000-0000-7000-8000-000000000000'], user.token)) as { code?: number; stderr: string };
+    const user = await cli.t.user();
+    const result = await loupe(['projects', 'summary', '00000000-0000-7000-8000-000000000000'], user.token);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^loupe: Not Found: .*\(not_found\)/);
   }, 60_000);
 
   it('streams a JSON Lines file into a dataset, then creates a pulling task and pulls from it', async () => {
-    const user = await t.user();
+    const user = await cli.t.user();
     const project = json(await loupe(['--json', 'projects', 'create', 'CLI work'], user.token));
     const dataset = json(await loupe(['--json', 'datasets', 'create', project.id, 'texts'], user.token));
     const dir = mkdtempSync(`${tmpdir()}/loupe-cli-`);
@@ -69,12 +44,12 @@ describe('the loupe CLI', () => {
   }, 90_000);
 
   it('reports each bad line of a refused import', async () => {
-    const user = await t.user();
+    const user = await cli.t.user();
     const project = json(await loupe(['--json', 'projects', 'create', 'CLI bad'], user.token));
     const dataset = json(await loupe(['--json', 'datasets', 'create', project.id, 'texts'], user.token));
     const file = `${mkdtempSync(`${tmpdir()}/loupe-cli-`)}/bad.jsonl`;
     writeFileSync(file, `${JSON.stringify({ kind: 'text', payload: { text: 'ok' } })}\n{not json}\n`);
-    const result = (await loupe(['items', 'import', dataset.id, file], user.token)) as { code?: number; stderr: string };
+    const result = await loupe(['items', 'import', dataset.id, file], user.token);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('(invalid_import)');
     expect(result.stderr).toMatch(/line 2: /);

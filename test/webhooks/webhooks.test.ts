@@ -16,6 +16,8 @@ interface Received {
 class Receiver {
   received: Received[] = [];
   script: number[] = [];
+  /** The `Location` of scripted 3xx answers. */
+  redirectTo = '';
   server: Server;
   constructor() {
     this.server = createServer((req, res) => {
@@ -24,6 +26,7 @@ class Receiver {
       req.on('end', () => {
         this.received.push({ headers: req.headers, body });
         res.statusCode = this.script.shift() ?? 200;
+        if (res.statusCode >= 300 && res.statusCode < 400) res.setHeader('location', this.redirectTo);
         res.end('ok');
       });
     });
@@ -190,6 +193,31 @@ describe('webhooks', () => {
       expect(res.status, bad).toBeGreaterThanOrEqual(400);
       expect(res.body.code).toMatch(/validation_failed|invalid_request/);
     }
+  }, 30_000);
+
+  it('sends a signed test event on demand, and never follows a redirect', async () => {
+    const { r, url } = await receiver();
+    const { r: elsewhere, url: elsewhereUrl } = await receiver();
+    const project = await t.project();
+    const hook = (await t.post(`/api/v1/projects/${project.id}/webhooks`, { url, events: ['task.created'] }, { token: project.owner.token })).body;
+    // "Send test event": one signed `webhook.test` delivery to this webhook only.
+    expect((await t.post(`/api/v1/webhooks/${hook.id}/test`, undefined, { token: project.owner.token })).status).toBe(202);
+    await pump(t, settings(), () => r.received.length >= 1);
+    expect(r.received).toHaveLength(1);
+    expect(JSON.parse(r.received[0]!.body)).toMatchObject({ type: 'webhook.test', projectId: project.id, data: { message: expect.any(String) } });
+    expect(verify(hook.secret, r.received[0]!.headers['loupe-signature'] as string, r.received[0]!.body)).toBe(true);
+
+    // A 302 is a failed attempt: the location is never requested, the log says why, a retry comes later.
+    r.redirectTo = elsewhereUrl;
+    r.script = [302];
+    await setupTask(t, { count: 1, project: { id: project.id, owner: project.owner } });
+    await pump(t, settings({ retryBaseMs: 60_000, maxRetryDelayMs: 60_000 }), () => r.received.length >= 2);
+    await pump(t, settings({ retryBaseMs: 60_000, maxRetryDelayMs: 60_000 }), () => false, 300);
+    expect(r.received).toHaveLength(2);
+    expect(elsewhere.received).toHaveLength(0);
+    const [latest] = (await t.get(`/api/v1/webhooks/${hook.id}/deliveries`, { token: project.owner.token })).body.data;
+    expect(latest).toMatchObject({ eventType: 'task.created', status: 'retrying', responseCode: 302, attempt: 1 });
+    expect(latest.error).toBe(`redirect to ${elsewhereUrl} not followed`);
   }, 30_000);
 
   it('classifies IPv4 and IPv6 addresses, including IPv4 inside IPv6', () => {

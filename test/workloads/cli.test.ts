@@ -1,38 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { cliHarness, printedJson as json } from '../support/cli-harness.ts';
 import { setup, workloadBody } from './helpers.ts';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../bin/loupe.mjs', import.meta.url));
-
-let t: TestApp;
-let url: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-});
-afterAll(() => t?.close());
-
-const loupe = (args: string[], token: string) =>
-  run(process.execPath, [bin, ...args], { env: { ...process.env, LOUPE_URL: url, LOUPE_TOKEN: token } }).catch(
-    (error: { code: number; stdout: string; stderr: string }) => error,
-  );
-const json = (result: { stdout: string; stderr: string }) => {
-  try {
-    return JSON.parse(result.stdout);
-  } catch {
-    throw new Error(`the command printed no JSON; stderr: ${result.stderr}`);
-  }
-};
+const cli = cliHarness();
+const loupe = cli.loupe;
 
 describe('loupe workloads', () => {
   it('creates, lists, shows, lists cycles, deactivates and archives a workload over HTTP', async () => {
-    const s = await setup(t);
+    const s = await setup(cli.t);
     const token = s.owner.token;
     const file = `${mkdtempSync(`${tmpdir()}/loupe-wl-`)}/workload.json`;
     writeFileSync(file, JSON.stringify(workloadBody(s, { name: 'CLI QA' })));
@@ -49,7 +26,7 @@ describe('loupe workloads', () => {
     expect(json(await loupe(['--json', 'workloads', 'deactivate', created.id], token)).status).toBe('inactive');
     expect(json(await loupe(['--json', 'workloads', 'archive', created.id], token)).status).toBe('archived');
     expect(json(await loupe(['--json', 'workloads', 'list', s.projectId, '--status', 'archived'], token)).map((w: any) => w.id)).toEqual([created.id]);
-    const refused = (await loupe(['workloads', 'show', created.id], s.evaluators[0]!.token)) as { code?: number; stderr: string };
+    const refused = await loupe(['workloads', 'show', created.id], s.evaluators[0]!.token);
     expect(refused.code).toBe(2); // refused by the server (docs/cli.md exit codes)
     expect(refused.stderr).toMatch(/forbidden/);
   }, 120_000);

@@ -12,6 +12,7 @@ let t: TestApp;
 /** A fake AI evaluator: rates every conversation tone 4, accuracy 8, empathy 2, and counts its calls. */
 const calls: string[] = [];
 const fakePort: AutoQaPort = {
+  async check() {},
   async evaluate({ item, categories }) {
     calls.push(item.id);
     expect(categories.map((c) => c.name)).toEqual(['tone', 'accuracy', 'empathy']);

@@ -18,6 +18,8 @@ function describe(n: Notification): string {
       return 'An issue on your annotation was resolved';
     case 'cycle.started':
       return 'A review cycle started';
+    case 'cycle.closed':
+      return `A review cycle closed under target (${String(n.data.done ?? 0)}/${String(n.data.target ?? 0)})`;
     default:
       return n.type;
   }
@@ -25,8 +27,9 @@ function describe(n: Notification): string {
 
 function target(n: Notification): string | null {
   const taskId = typeof n.data.taskId === 'string' ? n.data.taskId : null;
-  if (!n.projectId || !taskId) return null;
-  return `/p/${n.projectId}/tasks/${taskId}`;
+  // The task page's route is /tasks/:taskId (app.tsx); /p/:projectId/tasks/:taskId matches nothing.
+  if (!taskId) return null;
+  return `/tasks/${taskId}`;
 }
 
 /** The bell in the top bar: unread count (polled every 30 s) and a dropdown of the latest notifications. */
