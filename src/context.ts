@@ -1,6 +1,7 @@
 
 import type { Db } from './db/client.ts';
 import type { Clock } from './core/clock.ts';
+import type { Random } from './core/random.ts';
 import type { JobQueue } from './jobs/jobs.ts';
 import type { Role } from './core/shared/roles.ts';
 import type { SQL } from 'drizzle-orm';
@@ -13,7 +14,15 @@ import type { SQL } from 'drizzle-orm';
 export interface Ctx {
   db: Db;
   clock: Clock;
+  /** Every random choice the domain makes (gold order, counter shards) draws from this port. */
+  random: Random;
   jobs: JobQueue;
+  /**
+   * When a pull last swept each task's expired leases (task id → ms of `clock`), so a pull sweeps
+   * its task at most every few seconds. Per process and per app: state the process keeps is
+   * carried here, never in a module-level variable.
+   */
+  sweeps: SweepLog;
   /** What the tasks module answers about datasets and items (datasets sits below tasks). */
   datasetUse: DatasetUse;
   /** What the quality module answers before a pull (quality sits above assignments). */
@@ -25,6 +34,9 @@ export interface Ctx {
   /** Upload bounds for item imports (`docs/imports.md`); defaults when absent. */
   uploads?: Partial<UploadLimits>;
 }
+
+/** Task id → when (ms of the clock) a pull last swept that task's expired leases. */
+export type SweepLog = Map<string, number>;
 
 /** A port the pull calls and the composition root wires to the quality module's honeypot policy. */
 export interface PullGate {

@@ -300,15 +300,16 @@ const COUNTER_SHARDS = 8;
 
 /**
  * Moves the project summary counters by `delta`, in the caller's transaction. Each call lands
- * on one of a few shard rows chosen at random, so parallel writers in one project rarely wait
- * on each other; readers sum the shards.
+ * on one of a few shard rows, picked by the transaction's id: concurrent transactions have
+ * distinct, consecutive ids, so parallel writers in one project rarely wait on each other (no
+ * random draw, so no hidden source of randomness); readers sum the shards.
  */
 export async function bumpProjectCounters(tx: Tx, projectId: string, delta: CounterDelta) {
   const values = { tasks: delta.tasks ?? 0, assignments: delta.assignments ?? 0, openIssues: delta.openIssues ?? 0, pendingReviews: delta.pendingReviews ?? 0 };
   if (!values.tasks && !values.assignments && !values.openIssues && !values.pendingReviews) return;
   await tx
     .insert(projectCounters)
-    .values({ projectId, shard: Math.floor(Math.random() * COUNTER_SHARDS), ...values })
+    .values({ projectId, shard: sql`(txid_current() % ${COUNTER_SHARDS})::int`, ...values })
     .onConflictDoUpdate({
       target: [projectCounters.projectId, projectCounters.shard],
       set: {
