@@ -28,7 +28,7 @@ import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerOriginCheck } from './origin-check.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
-import { datasetUse, moduleRoutes, pullGate } from './modules.ts';
+import { datasetUse, moduleRoutes, projectOf, pullGate } from './modules.ts';
 import type { UploadLimits } from '../datasets/import-staging.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -151,7 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     }
   });
   registerOriginCheck(app);
-  registerAccess(app, ctx);
+  registerAccess(app, ctx, projectOf);
   app.addHook('preValidation', async (request) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
       throw new DomainError('invalid_request', 'The request holds a NUL character (\\u0000), which Loupe cannot store');
