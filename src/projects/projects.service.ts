@@ -6,7 +6,7 @@ import { DomainError, notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
-import { users } from '../auth/auth.table.ts';
+import { userDirectory as users } from '../auth/user-reads.ts';
 import { resolveUserRefs } from '../auth/auth.service.ts';
 import { requireRole, roleIn } from './permissions.ts';
 import {
@@ -341,7 +341,7 @@ export async function projectSummary(ctx: Ctx, caller: Caller, projectId: string
 
 /**
  * The caller's user record and memberships (`GET /me`) in one statement; null when the user is
- * gone. Projects are ordered by name. (`"users"."id"` is spelt out: drizzle leaves columns
+ * gone. Projects are ordered by name. (`"user_directory"."id"` is spelt out: drizzle leaves columns
  * unqualified in a single-table select, and inside the subquery `id` would be the project's.)
  */
 export async function userWithProjects(ctx: Ctx, caller: Caller) {
@@ -356,7 +356,7 @@ export async function userWithProjects(ctx: Ctx, caller: Caller) {
         projects: sql<Array<{ id: string; name: string; role: Role }>>`coalesce((
           select json_agg(json_build_object('id', p.id, 'name', p.name, 'role', m.role) order by p.name)
           from project_members m join projects p on p.id = m.project_id
-          where m.user_id = "users"."id"), '[]'::json)`,
+          where m.user_id = "user_directory"."id"), '[]'::json)`,
       })
       .from(users)
       .where(eq(users.id, sql.placeholder('userId')))
