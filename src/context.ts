@@ -1,5 +1,5 @@
 
-import type { Db } from './db/client.ts';
+import type { Db, Tx } from './db/client.ts';
 import type { Clock } from './core/clock.ts';
 import type { Random } from './core/random.ts';
 import type { JobQueue } from './jobs/jobs.ts';
@@ -46,14 +46,14 @@ export interface PullGate {
 
 /**
  * A port the datasets module calls and the composition root wires to the tasks module: the
- * lower module asks, the higher one answers, and no import goes upward. Both run in the
- * caller's transaction.
+ * lower module asks, the higher one answers, and no import goes upward. The first two run in
+ * the caller's transaction (the delete or undraft they guard).
  */
 export interface DatasetUse {
   /** True when some task over this dataset has analytics history (it cannot be deleted). */
-  datasetHasTaskHistory(db: Db, datasetId: string): Promise<boolean>;
+  datasetHasTaskHistory(tx: Tx, datasetId: string): Promise<boolean>;
   /** Unresolved tickets linked to the item (it cannot be undrafted while any is open). */
-  unresolvedLinkedTasks(db: Db, itemId: string): Promise<string[]>;
+  unresolvedLinkedTasks(tx: Tx, itemId: string): Promise<string[]>;
   /** True when the person annotates a qualification/honeypot task holding the item (its gold stays hidden from them). */
   annotatesGoldScoredItem(db: Db, itemId: string, userId: string): Promise<boolean>;
 }
