@@ -62,7 +62,7 @@ export async function createComment(ctx: Ctx, caller: Caller, input: { subjectKi
 /**
  * A subject's comments, oldest first, keyset by id. A task's list also holds its review
  * failures (`kind: 'review_failure'`): the comment a reviewer must give when failing a review
- * (SPEC 3.2), read from that transition's audit event, so the annotator sees why the work came
+ * (docs/workflow.md, Workflow), read from that transition's audit event, so the annotator sees why the work came
  * back without a second copy of it to keep in step.
  */
 export async function listComments(ctx: Ctx, caller: Caller, query: { subjectKind: CommentSubject; subjectId: string; limit: number; cursor?: string }) {
