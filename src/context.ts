@@ -1,6 +1,7 @@
 
-import type { Db } from './db/client.ts';
+import type { Db, Tx } from './db/client.ts';
 import type { Clock } from './core/clock.ts';
+import type { Random } from './core/random.ts';
 import type { JobQueue } from './jobs/jobs.ts';
 import type { Role } from './core/shared/roles.ts';
 import type { SQL } from 'drizzle-orm';
@@ -13,7 +14,15 @@ import type { SQL } from 'drizzle-orm';
 export interface Ctx {
   db: Db;
   clock: Clock;
+  /** Every random choice the domain makes (gold order, counter shards) draws from this port. */
+  random: Random;
   jobs: JobQueue;
+  /**
+   * When a pull last swept each task's expired leases (task id → ms of `clock`), so a pull sweeps
+   * its task at most every few seconds. Per process and per app: state the process keeps is
+   * carried here, never in a module-level variable.
+   */
+  sweeps: SweepLog;
   /** What the tasks module answers about datasets and items (datasets sits below tasks). */
   datasetUse: DatasetUse;
   /** What the quality module answers before a pull (quality sits above assignments). */
@@ -26,6 +35,9 @@ export interface Ctx {
   uploads?: Partial<UploadLimits>;
 }
 
+/** Task id → when (ms of the clock) a pull last swept that task's expired leases. */
+export type SweepLog = Map<string, number>;
+
 /** A port the pull calls and the composition root wires to the quality module's honeypot policy. */
 export interface PullGate {
   /** True when the person's gold accuracy in this honeypot task fell below its threshold. */
@@ -34,14 +46,14 @@ export interface PullGate {
 
 /**
  * A port the datasets module calls and the composition root wires to the tasks module: the
- * lower module asks, the higher one answers, and no import goes upward. Both run in the
- * caller's transaction.
+ * lower module asks, the higher one answers, and no import goes upward. The first two run in
+ * the caller's transaction (the delete or undraft they guard).
  */
 export interface DatasetUse {
   /** True when some task over this dataset has analytics history (it cannot be deleted). */
-  datasetHasTaskHistory(db: Db, datasetId: string): Promise<boolean>;
+  datasetHasTaskHistory(tx: Tx, datasetId: string): Promise<boolean>;
   /** Unresolved tickets linked to the item (it cannot be undrafted while any is open). */
-  unresolvedLinkedTasks(db: Db, itemId: string): Promise<string[]>;
+  unresolvedLinkedTasks(tx: Tx, itemId: string): Promise<string[]>;
   /** True when the person annotates a qualification/honeypot task holding the item (its gold stays hidden from them). */
   annotatesGoldScoredItem(db: Db, itemId: string, userId: string): Promise<boolean>;
 }

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import { annotations } from './annotations.table.ts';
 
 /** The shapes of one task item's annotation, or null when it has none (read in the caller's transaction). */
-export async function annotationShapesOf(db: Db, taskItemId: string) {
-  const [annotation] = await db.select({ shapes: annotations.shapes }).from(annotations).where(eq(annotations.taskItemId, taskItemId));
+export async function annotationShapesOf(tx: Tx, taskItemId: string) {
+  const [annotation] = await tx.select({ shapes: annotations.shapes }).from(annotations).where(eq(annotations.taskItemId, taskItemId));
   return annotation?.shapes ?? null;
 }

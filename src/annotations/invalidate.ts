@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
@@ -101,7 +101,7 @@ export async function revalidateAnnotation(ctx: Ctx, caller: Caller, annotationI
  * Called by `saveAnnotation` inside its transaction when a new version replaces an invalid one:
  * the new version is valid, so the task's invalid count moves back.
  */
-export async function onNewVersionOfInvalid(tx: Db, taskId: string) {
+export async function onNewVersionOfInvalid(tx: Tx, taskId: string) {
   await moveInvalidCount(tx, taskId, -1);
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
 import { authenticate, type Authenticated } from '../auth/auth.service.ts';
-import { authScope, checkProjectRole, requireProjectRole } from '../projects/permissions.ts';
+import { authScope, checkProjectRole, requireProjectRole, type ProjectOf } from '../projects/permissions.ts';
 import type { Role } from '../core/shared/roles.ts';
 
 export const SESSION_COOKIE = 'loupe_session';
@@ -38,18 +38,19 @@ export function callerOf(request: FastifyRequest): Caller {
   return request.caller;
 }
 
-export function registerAccess(app: FastifyInstance, ctx: Ctx) {
+/** `projectOf`: how each path parameter leads to its project, as `api/modules.ts` collects it. */
+export function registerAccess(app: FastifyInstance, ctx: Ctx, projectOf: ProjectOf) {
   app.decorateRequest('caller', null);
   app.decorateRequest('projectAccess', null);
   app.decorateRequest('authProject', null);
 
   // Authentication runs before body parsing, so an anonymous caller never gets a body parsed. On
   // a project-scoped route the same statement reads the object's project and the caller's role
-  // in it (when the parameter registered its subquery): one round trip for both.
+  // in it (by the subquery of the module owning the parameter): one round trip for both.
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access;
     if (!access || access === 'ingest') return; // 404 handler and static files; routes with their own tokens
-    const scope = typeof access === 'object' ? authScope(access.project, paramOf(request, access.project)) : undefined;
+    const scope = typeof access === 'object' ? authScope(projectOf, access.project, paramOf(request, access.project)) : undefined;
     const header = request.headers.authorization;
     let auth: Authenticated | null = null;
     if (header?.toLowerCase().startsWith('bearer ')) {
@@ -75,7 +76,7 @@ export function registerAccess(app: FastifyInstance, ctx: Ctx) {
     const caller = request.caller!;
     request.projectAccess = request.authProject
       ? checkProjectRole(caller, request.authProject, access.minRole)
-      : await requireProjectRole(ctx.db, caller, access.project, paramOf(request, access.project), access.minRole);
+      : await requireProjectRole(ctx.db, caller, projectOf, access.project, paramOf(request, access.project), access.minRole);
     if (!caller.isAdmin) caller.projectRole = request.projectAccess;
   });
 }

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
+import { systemRandom, type Random } from '../core/random.ts';
 import { DomainError } from '../core/errors.ts';
 import { containsNul } from '../core/text.ts';
 import type { JobQueue } from '../jobs/jobs.ts';
@@ -27,7 +28,7 @@ import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerOriginCheck } from './origin-check.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
-import { datasetUse, moduleRoutes, pullGate } from './modules.ts';
+import { datasetUse, moduleRoutes, projectOf, pullGate } from './modules.ts';
 import type { UploadLimits } from '../datasets/import-staging.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -36,6 +37,8 @@ export interface AppDeps {
   database: Database;
   jobs: JobQueue;
   clock?: Clock;
+  /** Source of random choices (default: the runtime's); tests may hand in `seededRandom`. */
+  random?: Random;
   /** pino options, or false for silence (tests). */
   logger?: boolean | Record<string, unknown>;
   /** Largest JSON body in bytes (imports have their own, larger limit). */
@@ -83,7 +86,7 @@ const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url))
  * routes. No socket is opened here: tests call `app.inject()`, `src/main/server.ts` listens.
  */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
-  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, jobs: deps.jobs, datasetUse, pullGate, spanEvaluations, ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.uploads ? { uploads: deps.uploads } : {}) };
+  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, random: deps.random ?? systemRandom, sweeps: new Map(), jobs: deps.jobs, datasetUse, pullGate, spanEvaluations, ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.uploads ? { uploads: deps.uploads } : {}) };
   const timeouts = { ...defaultTimeouts, ...deps.timeouts };
   const fastify = Fastify({
     // Typed as boolean only to keep Fastify's overloads on the plain HTTP server; numbers and address lists work too.
@@ -148,7 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     }
   });
   registerOriginCheck(app);
-  registerAccess(app, ctx);
+  registerAccess(app, ctx, projectOf);
   app.addHook('preValidation', async (request) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
       throw new DomainError('invalid_request', 'The request holds a NUL character (\\u0000), which Loupe cannot store');

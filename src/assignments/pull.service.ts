@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Caller, Ctx } from '../context.ts';
+import type { Caller, Ctx, SweepLog } from '../context.ts';
+import { randomInt, type Random } from '../core/random.ts';
 import type { Tx } from '../db/client.ts';
 import { DomainError } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
@@ -95,7 +96,7 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
   assertWritable(task, now);
   const requested = input.count ?? task.allocation.batchSize;
   if (requested <= 0) return { items: [] };
-  const sweep = sweepDue(task.id, now);
+  const sweep = sweepDue(ctx.sweeps, task.id, now);
   let units: PulledUnit[];
   if (task.honeypot || sweep) {
     units = await pullInTransaction(ctx, caller, task, assignmentId, requested, now, sweep);
@@ -171,7 +172,7 @@ async function pullInTransaction(ctx: Ctx, caller: Caller, task: TaskRow, assign
     }
     // Gold is sized from what the claim really handed out, so a short queue never makes a batch
     // mostly gold (an empty queue hands out no gold at all once the person is at `ratio`).
-    const gold = served ? await mixGold(tx, task, caller.userId, assignmentId, goldShare(task.honeypot!.ratio, served, claimed.length, goldRoom), now, lease) : [];
+    const gold = served ? await mixGold(tx, ctx.random, task, caller.userId, assignmentId, goldShare(task.honeypot!.ratio, served, claimed.length, goldRoom), now, lease) : [];
     await moveClaimCounters(tx, task.id, assignmentId, gold.length, claimed, returned);
     if (returned.length) await auditReturned(tx, task, returned, now);
     const units = [...gold, ...claimed].sort((a, b) => Number(a.position) - Number(b.position) || Number(a.copy) - Number(b.copy));
@@ -248,9 +249,8 @@ interface ReturnedUnits {
 
 /** How often, by the server's clock, a pull also sweeps its task (per process). */
 export const SWEEP_EVERY_MS = 10_000;
-const lastSweep = new Map<string, number>();
 
-function sweepDue(taskId: string, now: Date) {
+function sweepDue(lastSweep: SweepLog, taskId: string, now: Date) {
   const last = lastSweep.get(taskId);
   if (last !== undefined && now.getTime() - last < SWEEP_EVERY_MS && now.getTime() >= last) return false;
   if (lastSweep.size > 10_000) lastSweep.clear();
@@ -386,10 +386,11 @@ export function goldShare(ratio: number, served: Served, claimed: number, room: 
 
 /**
  * Honeypot: adds `k` gold units owned by the puller, each gold item at most once per person, in
- * random order of the gold set. Returns them (their counters are moved by the caller with the
+ * an order of the gold set drawn from the `random` port (md5 of a drawn seed and the item id).
+ * Returns them (their counters are moved by the caller with the
  * claim's).
  */
-async function mixGold(tx: Tx, task: TaskRow, userId: string, assignmentId: string, k: number, now: Date, lease: Date): Promise<UnitSqlRow[]> {
+async function mixGold(tx: Tx, random: Random, task: TaskRow, userId: string, assignmentId: string, k: number, now: Date, lease: Date): Promise<UnitSqlRow[]> {
   if (k <= 0) return [];
   const goldIds = task.honeypot!.goldItemIds.filter(isId);
   if (!goldIds.length) return [];
@@ -401,7 +402,7 @@ async function mixGold(tx: Tx, task: TaskRow, userId: string, assignmentId: stri
       from items i
       where i.id in (${sql.join(goldIds.map((id) => sql`${id}::uuid`), sql`, `)})
         and not exists (select 1 from task_items g where g.task_id = ${task.id}::uuid and g.item_id = i.id and g.worker_id = ${userId}::uuid and g.is_gold)
-      order by random()
+      order by md5(${String(randomInt(random, 2 ** 31))}::text || i.id::text)
       limit ${k}
       on conflict do nothing
       returning ${UNIT_COLUMNS}`),

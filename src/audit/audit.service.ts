@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { auditEvents } from './audit.table.ts';
@@ -18,7 +18,7 @@ export interface AuditEntry {
  * Writes one audit event. Call it with the transaction that makes the change, so the event
  * exists if and only if the change does.
  */
-export async function recordAudit(tx: Db, entry: AuditEntry, at?: Date): Promise<void> {
+export async function recordAudit(tx: Tx, entry: AuditEntry, at?: Date): Promise<void> {
   await tx.insert(auditEvents).values({
     id: newId(),
     ...entry,

@@ -6,7 +6,7 @@ import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { DomainError } from '../core/errors.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { registerProjectResolver } from '../projects/permissions.ts';
+import type { ProjectOf } from '../projects/permissions.ts';
 import * as datasetService from './datasets.service.ts';
 import * as itemService from './items.service.ts';
 import { importItems, MAX_REPORTED_FAILURES } from './item-import.ts';
@@ -32,10 +32,14 @@ const importTypes: Array<[string, ImportFormat]> = [
   ['text/csv', 'csv'],
 ];
 
+/** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
+export const datasetsProjectOf: ProjectOf = {
+  datasetId: (id) => sql`select project_id from datasets where id = ${id}::uuid`,
+  itemId: (id) => sql`select project_id from items where id = ${id}::uuid`,
+  importId: (id) => sql`select project_id from item_imports where id = ${id}::uuid`,
+};
+
 export async function datasetRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('datasetId', (id) => sql`select project_id from datasets where id = ${id}::uuid`);
-  registerProjectResolver('itemId', (id) => sql`select project_id from items where id = ${id}::uuid`);
-  registerProjectResolver('importId', (id) => sql`select project_id from item_imports where id = ${id}::uuid`);
   const uploads = { ...defaultUploadLimits, ...ctx.uploads };
   setImportDatabaseSlots(uploads.databaseSlots);
   const uploadGate = new UploadGate(() => uploads.perUser);

@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
-import { users } from '../auth/auth.table.ts';
+import { countUsers } from '../auth/user-reads.ts';
 import { demoConversationItems, demoImageItems, demoTextItems, demoUsers } from './demo-data.ts';
 
 /** One HTTP call into the API as someone (`as` is a bearer token; omitted: the demo's caller). */
@@ -20,8 +19,7 @@ export interface DemoResult {
  * it decides whether the sign-in page shows how to find the generated password.
  */
 export async function isFirstStart(ctx: Ctx): Promise<boolean> {
-  const [row] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(users);
-  return Number(row?.n ?? 0) <= 1;
+  return (await countUsers(ctx.db)) <= 1;
 }
 
 class StepFailed extends Error {}

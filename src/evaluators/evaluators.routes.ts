@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
-import { registerProjectResolver } from '../projects/permissions.ts';
+import type { ProjectOf } from '../projects/permissions.ts';
 import { taskOut } from '../tasks/tasks.schema.ts';
 import * as evaluatorsService from './evaluators.service.ts';
 import * as tasksService from './eval-tasks.service.ts';
@@ -32,12 +32,16 @@ const taskParams = z.object({ evalTaskId: z.string() });
 const runParams = z.object({ runId: z.string() });
 const resultParams = z.object({ resultId: z.string() });
 
+/** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
+export const evaluatorsProjectOf: ProjectOf = {
+  evaluatorId: (id) => sql`select project_id from evaluators where id = ${id}::uuid`,
+  evalTaskId: (id) => sql`select project_id from eval_tasks where id = ${id}::uuid`,
+  runId: (id) => sql`select project_id from eval_runs where id = ${id}::uuid`,
+  resultId: (id) => sql`select project_id from eval_results where id = ${id}::uuid`,
+};
+
 /** Evaluators, evaluation tasks, runs, their logs, decisions and results (docs/evaluators.md). */
 export async function evaluatorRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('evaluatorId', (id) => sql`select project_id from evaluators where id = ${id}::uuid`);
-  registerProjectResolver('evalTaskId', (id) => sql`select project_id from eval_tasks where id = ${id}::uuid`);
-  registerProjectResolver('runId', (id) => sql`select project_id from eval_runs where id = ${id}::uuid`);
-  registerProjectResolver('resultId', (id) => sql`select project_id from eval_results where id = ${id}::uuid`);
 
   app.post('/api/v1/projects/:projectId/evaluators', {
     config: { access: { project: 'projectId', minRole: 'manager' } },

@@ -6,7 +6,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { registerProjectResolver } from '../projects/permissions.ts';
+import type { ProjectOf } from '../projects/permissions.ts';
 import { createExport, exportFile, exportFormats, exportStatuses, listExports, readExport } from './exports.service.ts';
 import { compareVersions, createDefinition, createVersion, readDefinition } from './export-definitions.service.ts';
 import { contentTypeOf, exportDir } from './export-files.ts';
@@ -66,10 +66,14 @@ const exportOut = z.object({
 });
 const queued = z.object({ id: z.string(), status: z.literal('queued'), jobId: z.string().nullable() });
 
+/** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
+export const exportsProjectOf: ProjectOf = {
+  exportId: (id) => sql`select project_id from exports where id = ${id}::uuid`,
+  definitionId: (id) => sql`select project_id from export_definitions where id = ${id}::uuid`,
+};
+
 /** Exports and versioned export definitions (docs/exports.md). Managers and owners. */
 export async function exportRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('exportId', (id) => sql`select project_id from exports where id = ${id}::uuid`);
-  registerProjectResolver('definitionId', (id) => sql`select project_id from export_definitions where id = ${id}::uuid`);
   const tags = ['exports'];
 
   app.post('/api/v1/projects/:projectId/exports', {

@@ -37,32 +37,34 @@ export async function requireRole(db: Db, caller: Caller, projectId: string | nu
 }
 
 /**
- * How a route's path parameter leads to its project. Each module registers one per parameter
- * it owns (`taskId` → the task's project); the API's access hook uses them to check the caller's
- * role before the body is even parsed.
+ * How a route's path parameter leads to its project: per parameter, a scalar subquery
+ * (`select project_id from … where id = <id>::uuid`; `id` may be a placeholder of a prepared
+ * statement). Each module exports the map of the parameters it owns (`taskId` → the task's
+ * project) and `api/modules.ts` collects them into one (`collectProjectOf`); the API's access
+ * check reads the project and the caller's role in the statement that authenticates the request.
  */
-export type ProjectResolver = (db: Db, id: string) => Promise<string | null>;
+export type ProjectOf = Record<string, (id: string | Placeholder) => SQL>;
 
-const projectSubqueries = new Map<string, (id: string | Placeholder) => SQL>();
-
-/**
- * Registers how `param` leads to its project, as a scalar subquery (`select project_id from …
- * where id = <id>::uuid`; `id` may be a placeholder of a prepared statement). The access check
- * reads the project and the caller's role in the statement that authenticates the request; the
- * same subquery answers `projectResolver` on its own.
- */
-export function registerProjectResolver(param: string, projectIdSql: (id: string | Placeholder) => SQL) {
-  projectSubqueries.set(param, projectIdSql);
+/** The modules' maps as one; a parameter two modules claim is a programming error. */
+export function collectProjectOf(...maps: ProjectOf[]): ProjectOf {
+  const all: ProjectOf = {};
+  for (const map of maps) {
+    for (const [param, projectIdSql] of Object.entries(map)) {
+      if (param in all) throw new Error(`Path parameter "${param}" leads to its project in two modules`);
+      all[param] = projectIdSql;
+    }
+  }
+  return all;
 }
 
 /** The project lookup of a route's path parameter, for the access check to read inside the statement that authenticates the request (`authenticate`). */
-export function authScope(param: string, id: string): AuthScope {
-  return { param, id, projectIdSql: projectSubquery(param) };
+export function authScope(projectOf: ProjectOf, param: string, id: string): AuthScope {
+  return { param, id, projectIdSql: projectSubquery(projectOf, param) };
 }
 
-function projectSubquery(param: string) {
-  const projectIdSql = projectSubqueries.get(param);
-  if (!projectIdSql) throw new Error(`No project resolver registered for path parameter "${param}"`);
+function projectSubquery(projectOf: ProjectOf, param: string) {
+  const projectIdSql = Object.hasOwn(projectOf, param) ? projectOf[param] : undefined;
+  if (!projectIdSql) throw new Error(`No module says how path parameter "${param}" leads to its project`);
   return projectIdSql;
 }
 
@@ -83,8 +85,8 @@ export function checkProjectRole(caller: Caller, found: { projectId: string | nu
  * statement did not read it: resolves the object's project and requires the role, with the same
  * answers as `checkProjectRole`, in one query.
  */
-export async function requireProjectRole(db: Db, caller: Caller, param: string, id: string, min: Role): Promise<{ projectId: string; role: Role }> {
-  const scope = authScope(param, id);
+export async function requireProjectRole(db: Db, caller: Caller, projectOf: ProjectOf, param: string, id: string, min: Role): Promise<{ projectId: string; role: Role }> {
+  const scope = authScope(projectOf, param, id);
   if (!isId(id)) throw notFound('Object');
   const result = await db.execute(sql`
     select p.project_id, m.role
@@ -96,13 +98,3 @@ export async function requireProjectRole(db: Db, caller: Caller, param: string, 
 
 /** Rows of `db.execute` on either driver (node-postgres answers `{ rows }`, PGlite too or an array). */
 const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: unknown[] }).rows ?? (result as unknown[])) as T[];
-
-/** The project of the object a path parameter names (null: no such object), by its registered subquery. */
-export function projectResolver(param: string): ProjectResolver {
-  const projectIdSql = projectSubquery(param);
-  return async (db, id) => {
-    if (!isId(id)) return null;
-    const [row] = rowsOf<{ project_id: string | null }>(await db.execute(sql`select (${projectIdSql(id)}) as project_id`));
-    return row?.project_id ?? null;
-  };
-}

@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { registerProjectResolver } from './permissions.ts';
+import type { ProjectOf } from './permissions.ts';
 import * as service from './projects.service.ts';
 import {
   createGroupBody,
@@ -23,9 +23,13 @@ const projectParams = z.object({ projectId: z.string() });
 const memberParams = projectParams.extend({ userId: z.string().describe('A user id or email') });
 const groupParams = z.object({ groupId: z.string() });
 
+/** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
+export const projectsProjectOf: ProjectOf = {
+  projectId: (id) => sql`select id from projects where id = ${id}::uuid`,
+  groupId: (id) => sql`select project_id from groups where id = ${id}::uuid`,
+};
+
 export async function projectRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('projectId', (id) => sql`select id from projects where id = ${id}::uuid`);
-  registerProjectResolver('groupId', (id) => sql`select project_id from groups where id = ${id}::uuid`);
 
   app.post('/api/v1/projects', {
     config: { access: 'user' },

@@ -6,7 +6,7 @@ import { DomainError, notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
-import { users } from '../auth/auth.table.ts';
+import { userDirectory as users } from '../auth/user-reads.ts';
 import { resolveUserRefs } from '../auth/auth.service.ts';
 import { requireRole, roleIn } from './permissions.ts';
 import {
@@ -300,15 +300,16 @@ const COUNTER_SHARDS = 8;
 
 /**
  * Moves the project summary counters by `delta`, in the caller's transaction. Each call lands
- * on one of a few shard rows chosen at random, so parallel writers in one project rarely wait
- * on each other; readers sum the shards.
+ * on one of a few shard rows, picked by the transaction's id: concurrent transactions have
+ * distinct, consecutive ids, so parallel writers in one project rarely wait on each other (no
+ * random draw, so no hidden source of randomness); readers sum the shards.
  */
 export async function bumpProjectCounters(tx: Tx, projectId: string, delta: CounterDelta) {
   const values = { tasks: delta.tasks ?? 0, assignments: delta.assignments ?? 0, openIssues: delta.openIssues ?? 0, pendingReviews: delta.pendingReviews ?? 0 };
   if (!values.tasks && !values.assignments && !values.openIssues && !values.pendingReviews) return;
   await tx
     .insert(projectCounters)
-    .values({ projectId, shard: Math.floor(Math.random() * COUNTER_SHARDS), ...values })
+    .values({ projectId, shard: sql`(txid_current() % ${COUNTER_SHARDS})::int`, ...values })
     .onConflictDoUpdate({
       target: [projectCounters.projectId, projectCounters.shard],
       set: {
@@ -340,7 +341,7 @@ export async function projectSummary(ctx: Ctx, caller: Caller, projectId: string
 
 /**
  * The caller's user record and memberships (`GET /me`) in one statement; null when the user is
- * gone. Projects are ordered by name. (`"users"."id"` is spelt out: drizzle leaves columns
+ * gone. Projects are ordered by name. (`"user_directory"."id"` is spelt out: drizzle leaves columns
  * unqualified in a single-table select, and inside the subquery `id` would be the project's.)
  */
 export async function userWithProjects(ctx: Ctx, caller: Caller) {
@@ -355,7 +356,7 @@ export async function userWithProjects(ctx: Ctx, caller: Caller) {
         projects: sql<Array<{ id: string; name: string; role: Role }>>`coalesce((
           select json_agg(json_build_object('id', p.id, 'name', p.name, 'role', m.role) order by p.name)
           from project_members m join projects p on p.id = m.project_id
-          where m.user_id = "users"."id"), '[]'::json)`,
+          where m.user_id = "user_directory"."id"), '[]'::json)`,
       })
       .from(users)
       .where(eq(users.id, sql.placeholder('userId')))

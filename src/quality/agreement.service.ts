@@ -4,8 +4,8 @@ import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { isId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
-import { users } from '../auth/auth.table.ts';
-import { items } from '../datasets/datasets.table.ts';
+import { userDirectory as users } from '../auth/user-reads.ts';
+import { itemDrafted, itemNotDrafted } from '../datasets/item-reads.ts';
 import { findTask, taskActor } from '../task-units/task-access.ts';
 import { assertMayReadGoldScores } from './gold-access.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
@@ -76,7 +76,7 @@ export async function taskScores(ctx: Ctx, caller: Caller, taskId: string, query
   const task = await findTask(ctx.db, taskId);
   assertMayReadGoldScores(task, await taskActor(ctx.db, caller, task, 'viewer'));
   // Drafted items and invalid answers (docs/robotics.md) are left out of every score.
-  const notDraft = sql`not exists (select 1 from items i where i.id = ${scores.itemId} and i.draft) and ${scoreOnValidAnswers('scores')}`;
+  const notDraft = sql`not ${itemDrafted(sql`${scores.itemId}`)} and ${scoreOnValidAnswers('scores')}`;
   const perAnnotatorRows = await ctx.db
     .select({
       annotatorId: scores.annotatorId,
@@ -172,8 +172,7 @@ export async function itemScores(ctx: Ctx, caller: Caller, taskId: string, query
       min: sql<number>`min(${scores.value})`,
     })
     .from(scores)
-    .innerJoin(items, and(eq(items.id, scores.itemId), eq(items.draft, false)))
-    .where(and(eq(scores.taskId, taskId), eq(scores.label, ''), after && isId(after) ? gt(scores.itemId, after) : undefined))
+    .where(and(eq(scores.taskId, taskId), eq(scores.label, ''), itemNotDrafted(sql`${scores.itemId}`), after && isId(after) ? gt(scores.itemId, after) : undefined))
     .groupBy(scores.itemId)
     .orderBy(asc(scores.itemId))
     .limit(query.limit + 1);

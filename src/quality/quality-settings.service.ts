@@ -3,7 +3,7 @@ import type { Caller, Ctx } from '../context.ts';
 import { notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { users } from '../auth/auth.table.ts';
+import { userDirectory as users } from '../auth/user-reads.ts';
 import { findTask, taskActor } from '../task-units/task-access.ts';
 import type { ScoreFunctionOverrides } from './score-functions.ts';
 import { qualitySettingsOf } from './scoring.service.ts';

@@ -3,9 +3,9 @@ import { scoreOnValidAnswers } from '../annotations/invalidate.ts';
 import type { Ctx } from '../context.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { items } from '../datasets/datasets.table.ts';
-import { annotations } from '../annotations/annotations.table.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
+import { itemGold } from '../datasets/item-reads.ts';
+import { answerFacts as annotations, unitAnswerField } from '../annotations/answer-reads.ts';
+import { unitFacts as taskItems } from '../task-units/unit-reads.ts';
 import type { ItemStatusChange, ItemStatusListener, StatusPrefetch } from '../tasks/status-listeners.ts';
 import { resolveScoreFunction, type ScoreFunctionOverrides } from './score-functions.ts';
 import { scoredTools, type ScoredShape, type ScoredTool } from './scored-shapes.ts';
@@ -158,9 +158,9 @@ function resetUnitScores(change: ItemStatusChange): StatusPrefetch {
   return {
     with: sql`delete from ${scores} where task_item_id = ${change.taskItemId}::uuid`,
     select: sql`select json_build_object(
-      'gold', ${done ? sql`(select gold from ${items} where id = ${change.itemId}::uuid)` : sql`null`},
-      'authorId', ${done ? sql`(select author_id from ${annotations} where task_item_id = ${change.taskItemId}::uuid limit 1)` : sql`null`},
-      'shapes', ${done ? sql`(select shapes from ${annotations} where task_item_id = ${change.taskItemId}::uuid limit 1)` : sql`null`},
+      'gold', ${done ? itemGold(sql`${change.itemId}::uuid`) : sql`null`},
+      'authorId', ${done ? unitAnswerField('author_id', sql`${change.taskItemId}::uuid`) : sql`null`},
+      'shapes', ${done ? unitAnswerField('shapes', sql`${change.taskItemId}::uuid`) : sql`null`},
       'scoring', q.scoring, 'honeypot', q.honeypot)
     from (select 1) one left join ${taskQualitySettings} q on q.task_id = ${change.taskId}::uuid`,
   };

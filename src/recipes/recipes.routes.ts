@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { registerProjectResolver } from '../projects/permissions.ts';
+import type { ProjectOf } from '../projects/permissions.ts';
 import * as service from './recipes.service.ts';
 import { createRecipeBody, patchRecipeBody, recipeOut } from './recipes.schema.ts';
 
@@ -12,8 +12,12 @@ const tags = ['recipes'];
 const projectParams = z.object({ projectId: z.string() });
 const recipeParams = z.object({ recipeId: z.string() });
 
+/** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
+export const recipesProjectOf: ProjectOf = {
+  recipeId: (id) => sql`select project_id from recipes where id = ${id}::uuid`,
+};
+
 export async function recipeRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('recipeId', (id) => sql`select project_id from recipes where id = ${id}::uuid`);
 
   app.post('/api/v1/projects/:projectId/recipes', {
     config: { access: { project: 'projectId', minRole: 'manager' } },

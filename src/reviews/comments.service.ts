@@ -6,10 +6,10 @@ import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { requireRole } from '../projects/permissions.ts';
-import { users } from '../auth/auth.table.ts';
-import { items } from '../datasets/datasets.table.ts';
-import { annotations } from '../annotations/annotations.table.ts';
-import { tasks } from '../task-units/tasks.table.ts';
+import { userDirectory as users } from '../auth/user-reads.ts';
+import { itemRef } from '../datasets/items-for-evaluation.ts';
+import { answerFacts } from '../annotations/answer-reads.ts';
+import { taskFacts } from '../task-units/unit-reads.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
 import { comments, issues, type CommentSubject } from './reviews.table.ts';
 
@@ -18,7 +18,8 @@ const subjectNames: Record<CommentSubject, string> = { task: 'Task', item: 'Item
 /** The project a comment subject lives in, or null when there is no such subject. */
 export async function subjectProject(db: Db, kind: CommentSubject, id: string): Promise<string | null> {
   if (!isId(id)) return null;
-  const table = { task: tasks, item: items, annotation: annotations, issue: issues }[kind];
+  if (kind === 'item') return (await itemRef(db, id))?.projectId ?? null;
+  const table = { task: taskFacts, annotation: answerFacts, issue: issues }[kind];
   const [row] = await db.select({ projectId: table.projectId }).from(table).where(eq(table.id, id));
   return row?.projectId ?? null;
 }
@@ -61,7 +62,7 @@ export async function createComment(ctx: Ctx, caller: Caller, input: { subjectKi
 /**
  * A subject's comments, oldest first, keyset by id. A task's list also holds its review
  * failures (`kind: 'review_failure'`): the comment a reviewer must give when failing a review
- * (SPEC 3.2), read from that transition's audit event, so the annotator sees why the work came
+ * (docs/workflow.md, Workflow), read from that transition's audit event, so the annotator sees why the work came
  * back without a second copy of it to keep in step.
  */
 export async function listComments(ctx: Ctx, caller: Caller, query: { subjectKind: CommentSubject; subjectId: string; limit: number; cursor?: string }) {
@@ -79,12 +80,12 @@ export async function listComments(ctx: Ctx, caller: Caller, query: { subjectKin
         where a.subject_id = ${query.subjectId}::uuid and a.action = 'task.fail_review' and a.after ? 'comment'`
       : sql``;
   const result = await ctx.db.execute(sql`
-    select x.*, u.name as author_name, u.email as author_email from (
+    select x.*, ${users.name} as author_name, ${users.email} as author_email from (
       select c.id, c.project_id, c.subject_kind, c.subject_id, c.author_id, c.kind, c.body, c.created_at
       from comments c
       where c.subject_kind = ${query.subjectKind} and c.subject_id = ${query.subjectId}::uuid${failures}
     ) x (id, project_id, subject_kind, subject_id, author_id, kind, body, created_at)
-    left join users u on u.id = x.author_id
+    left join ${users} on ${users.id} = x.author_id
     where true${afterCondition}
     order by x.id
     limit ${query.limit + 1}`);

@@ -1,5 +1,5 @@
 /**
- * The issue lifecycle (SPEC 2, Issue) as a pure state machine: `open` → `for_review` (the
+ * The issue lifecycle (docs/review-quality.md, Issues) as a pure state machine: `open` → `for_review` (the
  * annotator corrected it) → `resolved` (the reviewer accepts), or back to `open` (rejected
  * again). Reviewers and managers may also resolve an open issue (withdraw it) and reopen a
  * resolved one. Wrong state answers before the role is looked at, like the task workflow.

@@ -6,14 +6,14 @@ import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
-import { groupMembers, projectMembers } from '../projects/projects.table.ts';
+import { groupIdsOf, membershipFacts as projectMembers } from '../projects/member-reads.ts';
 import type { Role } from '../core/shared/roles.ts';
 import { recordEvent } from '../outbox/outbox.service.ts';
-import { annotations } from '../annotations/annotations.table.ts';
-import { taskAssignees } from '../task-units/assignments.table.ts';
-import { tasks } from '../task-units/tasks.table.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
-import { moveIssueCounters, moveTaskCounters } from '../task-units/task-counters.ts';
+import { answerFacts as annotations } from '../annotations/answer-reads.ts';
+import { assigneeFacts as taskAssignees } from '../task-units/assignee-reads.ts';
+import { taskFacts as tasks, unitFacts as taskItems } from '../task-units/unit-reads.ts';
+import { moveReviewUnitCounters } from '../task-units/review-unit-counters.ts';
+import { moveIssueCounters } from '../task-units/task-counters.ts';
 import { checkIssueTransition, counterDelta } from './issue-workflow.ts';
 import { comments, issues, type IssueStatus } from './reviews.table.ts';
 
@@ -43,7 +43,7 @@ export const issueView = (i: IssueRow) => ({
  */
 async function isReviewerOf(db: Db, caller: Caller, role: Role, projectId: string, sourceTaskId: string): Promise<boolean> {
   if (atLeast(role, 'reviewer')) return true;
-  const myGroups = db.select({ id: groupMembers.groupId }).from(groupMembers).where(and(eq(groupMembers.userId, caller.userId), eq(groupMembers.projectId, projectId)));
+  const myGroups = groupIdsOf(caller.userId, projectId);
   const [row] = await db
     .select({ one: sql<number>`1` })
     .from(taskAssignees)
@@ -70,22 +70,10 @@ async function reviewUnitOf(tx: Tx, sourceTaskId: string, itemId: string) {
   return row ?? null;
 }
 
-/** Moves the counters of a QA task's unit and of its task (the project summary counts an issue once, on its source). */
-async function moveReviewUnitCounters(tx: Tx, unit: { id: string; taskId: string; assignmentId: string | null }, d: { openIssues: number; forReview: number }) {
-  if (!d.openIssues && !d.forReview) return;
-  await tx
-    .update(taskItems)
-    .set({ openIssues: sql`${taskItems.openIssues} + ${d.openIssues}`, forReview: sql`${taskItems.forReview} + ${d.forReview}` })
-    .where(eq(taskItems.id, unit.id));
-  await moveTaskCounters(tx, unit.taskId, unit.assignmentId, d);
-}
-
 async function moveCounters(tx: Tx, issue: Pick<IssueRow, 'taskItemId' | 'reviewTaskId' | 'reviewTaskItemId'>, d: { openIssues: number; forReview: number }) {
   await moveIssueCounters(tx, issue.taskItemId, d);
-  if (issue.reviewTaskId && issue.reviewTaskItemId) {
-    const [unit] = await tx.select({ id: taskItems.id, taskId: taskItems.taskId, assignmentId: taskItems.assignmentId }).from(taskItems).where(eq(taskItems.id, issue.reviewTaskItemId));
-    if (unit) await moveReviewUnitCounters(tx, unit, d);
-  }
+  // The QA task's unit and task count the issue too (the project summary counts it once, on its source).
+  if (issue.reviewTaskId && issue.reviewTaskItemId) await moveReviewUnitCounters(tx, issue.reviewTaskItemId, d);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
-import { registerProjectResolver } from '../projects/permissions.ts';
+import type { ProjectOf } from '../projects/permissions.ts';
 import { onItemStatusChange } from '../tasks/status-listeners.ts';
 import * as issuesService from './issues.service.ts';
 import * as commentsService from './comments.service.ts';
@@ -32,13 +32,17 @@ const issueParams = z.object({ issueId: z.string() });
 // The listener is process-wide (several apps in one process share it): register it once.
 let listening = false;
 
+/** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
+export const reviewsProjectOf: ProjectOf = {
+  annotationId: (id) => sql`select project_id from annotations where id = ${id}::uuid`,
+  issueId: (id) => sql`select project_id from issues where id = ${id}::uuid`,
+};
+
 export async function reviewRoutes(app: App, ctx: Ctx) {
   if (!listening) {
     listening = true;
     onItemStatusChange(qaService.flowIntoQaTasks);
   }
-  registerProjectResolver('annotationId', (id) => sql`select project_id from annotations where id = ${id}::uuid`);
-  registerProjectResolver('issueId', (id) => sql`select project_id from issues where id = ${id}::uuid`);
 
   app.post('/api/v1/tasks/:taskId/qa-tasks', {
     config: { access: { project: 'taskId', minRole: 'manager' } },

@@ -10,7 +10,7 @@ export type AssignmentRole = 'annotator' | 'reviewer';
 /**
  * An assignment: one assignee's (person's or group's) share of a task, with counters moved in
  * the same transaction as the task items they count. Every member of a group assignee can work
- * the group's share. The derived status is a generated column over the counters (SPEC 3.1).
+ * the group's share. The derived status is a generated column over the counters (docs/workflow.md, Task units and the derived status).
  */
 export const taskAssignees = pgTable(
   'task_assignees',

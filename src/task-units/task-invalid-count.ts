@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import { tasks } from './tasks.table.ts';
 
 /**
@@ -7,7 +7,7 @@ import { tasks } from './tasks.table.ts';
  * caller's transaction: +1 when a current annotation is marked invalid, -1 when a new version
  * or an un-invalidation makes it valid again.
  */
-export async function moveInvalidCount(tx: Db, taskId: string, delta: number) {
+export async function moveInvalidCount(tx: Tx, taskId: string, delta: number) {
   if (!delta) return;
   await tx.update(tasks).set({ invalidCount: sql`${tasks.invalidCount} + ${delta}` }).where(eq(tasks.id, taskId));
 }

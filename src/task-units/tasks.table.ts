@@ -28,7 +28,7 @@ export interface ReviewNote {
 }
 
 /**
- * The derived system status (SPEC 3.1) as SQL over a row's counters: a generated column, so it
+ * The derived system status (docs/workflow.md, Task units and the derived status) as SQL over a row's counters: a generated column, so it
  * is always in step with the counters and filterable without reading items.
  */
 const derivedStatus = sql`case

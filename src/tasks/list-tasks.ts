@@ -58,7 +58,7 @@ export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilt
 }
 
 /**
- * The project's tasks with every filter of SPEC 9.1, sorted and keyset-paginated (`sort` by
+ * The project's tasks with every filter of docs/workflow.md (Task lists), sorted and keyset-paginated (`sort` by
  * createdAt, name, priority, dueDate or updatedAt, `-` for descending). Archived tasks appear
  * only with `archived=true`. Progress comes from counters and hourly buckets: items are never read.
  */

@@ -6,7 +6,7 @@ import { statusOf } from '../api/problem.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
 import { itemFilterField } from '../datasets/item-filter.ts';
-import { registerProjectResolver } from '../projects/permissions.ts';
+import type { ProjectOf } from '../projects/permissions.ts';
 import { createTask } from './create-task.ts';
 import * as service from './tasks.service.ts';
 import { listTasks } from './list-tasks.ts';
@@ -24,8 +24,12 @@ const workerQuery = z.object({ workerId: z.uuid().optional().describe('Whose cop
 /** Moved to `tasks.schema.ts` (other modules' routes use it); re-exported for old imports. */
 export { taskItemOut };
 
+/** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
+export const tasksProjectOf: ProjectOf = {
+  taskId: (id) => sql`select project_id from tasks where id = ${id}::uuid`,
+};
+
 export async function taskRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('taskId', (id) => sql`select project_id from tasks where id = ${id}::uuid`);
 
   app.post('/api/v1/projects/:projectId/tasks', {
     config: { access: { project: 'projectId', minRole: 'manager' } },

@@ -141,7 +141,7 @@ export async function setLocked(ctx: Ctx, caller: Caller, taskId: string, locked
 }
 
 /**
- * Moves the task's workflow (SPEC 3.2) through the pure state machine in `task-workflow.ts`.
+ * Moves the task's workflow (docs/workflow.md, Workflow) through the pure state machine in `task-workflow.ts`.
  * Refusals change nothing: 409 `invalid_transition`, 403 `forbidden`, 422 for a review failure
  * without a comment, 409 `task_locked`. The review failure's comment is kept on the task for the
  * annotators. Row-locked; the summary's `pendingReviews` moves in the same transaction.
@@ -193,7 +193,7 @@ export async function transitionTask(ctx: Ctx, caller: Caller, taskId: string, i
 export type DeleteOutcome = { archived: true } | { deleted: true };
 
 /**
- * Deletes a task (manager or owner) by SPEC 3.4: unresolved issues refuse (409
+ * Deletes a task (manager or owner) by docs/workflow.md (Delete and archive): unresolved issues refuse (409
  * `unresolved_issues`); a task with history (any status or annotation ever set) is archived
  * instead; otherwise it is removed with its units and assignments. Datasets and items are never
  * touched. Row-locked, one transaction, summary counters and audit event included.

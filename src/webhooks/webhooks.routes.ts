@@ -4,7 +4,7 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
-import { registerProjectResolver } from '../projects/permissions.ts';
+import type { ProjectOf } from '../projects/permissions.ts';
 import { EVENT_TYPES } from '../outbox/outbox.service.ts';
 import * as service from './webhooks.service.ts';
 
@@ -52,9 +52,13 @@ const deliveryOut = z.object({
 });
 const deliveriesQuery = pageQuery.extend({ status: z.enum(['pending', 'retrying', 'succeeded', 'failed']).optional() });
 
+/** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
+export const webhooksProjectOf: ProjectOf = {
+  webhookId: (id) => sql`select project_id from webhooks where id = ${id}::uuid`,
+};
+
 /** Webhook subscriptions and their delivery log (docs/webhooks.md). Managers and owners only. */
 export async function webhookRoutes(app: App, ctx: Ctx) {
-  registerProjectResolver('webhookId', (id) => sql`select project_id from webhooks where id = ${id}::uuid`);
 
   app.post('/api/v1/projects/:projectId/webhooks', {
     config: { access: { project: 'projectId', minRole: 'manager' } },

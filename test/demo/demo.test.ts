@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { buildApp } from '../../src/api/app.ts';
+import { openDb } from '../../src/db/client.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { createUser } from '../../src/auth/auth.service.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -40,9 +44,32 @@ describe('POST /api/v1/demo', () => {
 });
 
 describe('GET /api/v1/demo/status', () => {
-  it('answers without sign-in whether the instance is on its first start', async () => {
+  it('answers without sign-in: a first start while only the bootstrap administrator exists, not after a second user', async () => {
+    // A database of its own: the shared one already holds other files' users.
+    const database = await openDb({ dataDir: 'memory://' });
+    try {
+      await runMigrations(database);
+      const { app, ctx } = await buildApp({ database, jobs: { enqueue: async () => null }, logger: false });
+      const status = async () => {
+        const res = await app.inject({ method: 'GET', url: '/api/v1/demo/status' });
+        expect(res.statusCode).toBe(200);
+        return (res.json() as { firstStart: boolean }).firstStart;
+      };
+      expect(await status()).toBe(true);
+      await createUser(ctx, null, { email: 'admin@localhost', name: 'Administrator', isAdmin: true });
+      expect(await status()).toBe(true);
+      await createUser(ctx, null, { email: 'second@example.com', name: 'Second' });
+      expect(await status()).toBe(false);
+      await app.close();
+    } finally {
+      await database.close();
+    }
+  }, 300_000); // migrating a fresh embedded database took 64-170 s with six helpers sharing two cores
+
+  it('is no first start on an instance with users besides the administrator', async () => {
+    await t.user();
     const res = await t.get('/api/v1/demo/status', { token: null });
     expect(res.status).toBe(200);
-    expect(typeof res.body.firstStart).toBe('boolean');
+    expect(res.body.firstStart).toBe(false);
   });
 });

@@ -77,7 +77,7 @@ async function answer(taskId: string, itemId: string, shapes: unknown[], who: Te
 
 const goldOf = (units: Unit[], goldIds: string[]) => units.filter((u) => goldIds.includes(u.itemId)).map((u) => u.itemId).sort();
 
-describe('honeypot tasks with distribution (SPEC 2, 4, 5 Gold)', () => {
+describe('honeypot tasks with distribution (docs/allocation.md, docs/review-quality.md Gold)', () => {
   it('refuses honeypot settings on another task type, or a honeypot task without them, with 422 and no task', async () => {
     const w = await honeypotWorld(4, 1);
     const listed = async () => (await t.get(`/api/v1/projects/${w.projectId}/tasks`, { token: w.token })).body.data.length;

@@ -12,7 +12,7 @@ afterAll(async () => {
 
 const label = (name: string) => [{ tool: 'classification', label: name }];
 
-describe('qualification tasks end to end (SPEC 2, 4, 5 Gold)', () => {
+describe('qualification tasks end to end (docs/allocation.md, docs/review-quality.md Gold)', () => {
   it('gives every annotator every gold item blind, and scores each one against the gold answers', async () => {
     const project = await t.project();
     const manager = await t.member(project.id, 'manager');

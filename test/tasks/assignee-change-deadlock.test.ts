@@ -44,7 +44,7 @@ describe('assignee changes racing status writes', () => {
       const [done, removed] = await Promise.all([Promise.all(sets), removal]);
       writes.push(...done.map((r: any) => r.status));
       outcomes.push(removed.status);
-      // Archived when a status got in first (SPEC 3.4: history is kept), gone otherwise.
+      // Archived when a status got in first (docs/workflow.md, Delete and archive: history is kept), gone otherwise.
       const after = await t.get(`/api/v1/tasks/${task.id}`, { token: w.manager.token });
       if (removed.status === 200) expect(after.body.archived).toBe(true);
       else expect(after.status).toBe(404);

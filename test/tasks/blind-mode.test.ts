@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-describe('blind mode (SPEC 4) on consensus tasks', () => {
+describe('blind mode (docs/allocation.md) on consensus tasks', () => {
   it('shows an annotator only their own answer until the item is done, and everyone’s after', async () => {
     const w = await world(t, 1);
     const a = await t.member(w.projectId, 'annotator');

@@ -1,5 +1,5 @@
 /**
- * The task workflow (SPEC 3.2) as a pure state machine: no I/O, so the service, the API and the
+ * The task workflow (docs/workflow.md, Workflow) as a pure state machine: no I/O, so the service, the API and the
  * web app read the same rules. `checkTransition` answers whether one actor may move a task from
  * one state to another, and why not.
  */
@@ -87,7 +87,7 @@ export function availableTransitions(type: TaskType, from: string, actor: Workfl
     .map((t) => ({ to: t.to, name: t.name, requiresComment: Boolean(t.requiresComment) }));
 }
 
-/** After `review_passed` annotators can change nothing in the task (SPEC 3.2). */
+/** After `review_passed` annotators can change nothing in the task (docs/workflow.md, Workflow). */
 export const frozenForAnnotators = (type: TaskType, state: string) =>
   type !== 'ticket' && (state === 'review_passed' || state === 'data_submitted');
 

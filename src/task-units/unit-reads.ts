@@ -1,0 +1,42 @@
+import { QueryBuilder } from 'drizzle-orm/pg-core';
+import { taskItems } from './task-items.table.ts';
+import { tasks } from './tasks.table.ts';
+
+/**
+ * What other modules may read of task units (one row per item copy in a task), as a subquery
+ * they join: which task and item, who works it, whether it is done or gold, its status. Writes
+ * go through this module's functions. The planner flattens the subquery, so a join on it costs
+ * what a join on `task_items` costs.
+ */
+export const unitFacts = new QueryBuilder()
+  .select({
+    id: taskItems.id,
+    projectId: taskItems.projectId,
+    taskId: taskItems.taskId,
+    itemId: taskItems.itemId,
+    copy: taskItems.copy,
+    isGold: taskItems.isGold,
+    assignmentId: taskItems.assignmentId,
+    workerId: taskItems.workerId,
+    status: taskItems.status,
+    done: taskItems.done,
+  })
+  .from(taskItems)
+  .as('unit_facts');
+
+/**
+ * What other modules may read of a task's row without loading it whole (`findTask` does that):
+ * its project, type, source task, archived and locked flags, creation time. A subquery to join.
+ */
+export const taskFacts = new QueryBuilder()
+  .select({
+    id: tasks.id,
+    projectId: tasks.projectId,
+    type: tasks.type,
+    sourceTaskId: tasks.sourceTaskId,
+    archived: tasks.archived,
+    locked: tasks.locked,
+    createdAt: tasks.createdAt,
+  })
+  .from(tasks)
+  .as('task_facts');
