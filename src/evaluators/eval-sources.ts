@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import { itemsForEvaluation, type ItemForEvaluation } from '../datasets/items-for-evaluation.ts';
-import { spanBatch, spansOfTraces, type EvalSpan, type SpanPosition } from '../traces/eval-span-source.ts';
+import { spanBatch, spansOfTraces, type EvalSpan } from '../traces/eval-span-source.ts';
 import type { Subject } from './eval-subject.ts';
 import type { EvalRunRow, EvalTaskRow } from './eval-tasks.service.ts';
 import type { RunProgress } from './evaluators.table.ts';
@@ -100,7 +100,7 @@ export async function* subjectBatches(db: Db, task: EvalTaskRow, run: EvalRunRow
     }
     return;
   }
-  let after: SpanPosition | null = from?.after && typeof from.after === 'object' ? from.after : null;
+  let after: { startTime: string; traceId: string; spanId: string } | null = from?.after && typeof from.after === 'object' ? from.after : null;
   const start = run.params.from ? new Date(run.params.from) : undefined;
   const to = run.params.to ? new Date(run.params.to) : undefined;
   while (seen < max) {

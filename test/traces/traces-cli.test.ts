@@ -61,6 +61,6 @@ describe('loupe traces', () => {
 
     const stranger = await t.project();
     const refused = await loupe(['traces', 'list', p.id], stranger.owner.token);
-    expect(refused.code).not.toBe(0);
+    expect((refused as { code?: number }).code).not.toBe(0);
   }, 120_000);
 });
