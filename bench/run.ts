@@ -13,6 +13,7 @@ import { statusWorkload } from './workloads/status-writes.ts';
 import { importWorkload } from './workloads/import-items.ts';
 import { otlpWorkload } from './workloads/otlp-ingest.ts';
 import { exportWorkload } from './workloads/export.ts';
+import { evaluatorsWorkload } from './workloads/evaluators.ts';
 import { detailWorkload, listWorkload, seedBigProject, type BigProject } from './workloads/task-list.ts';
 
 const baseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -49,6 +50,7 @@ async function runTarget(kind: TargetKind): Promise<ResultRow[]> {
     if (workloads.has('import')) await attempt('NDJSON import', () => importWorkload(target, cfg, routes));
     if (workloads.has('otlp')) await attempt('OTLP ingest', () => otlpWorkload(target, routes));
     if (workloads.has('export')) await attempt('export', () => exportWorkload(target, cfg, routes));
+    if (workloads.has('evaluators')) await attempt('evaluators', () => evaluatorsWorkload(target));
     if (workloads.has('list') || workloads.has('detail')) {
       let big: BigProject | null = null;
       await attempt('seed 100k tasks', async () => {

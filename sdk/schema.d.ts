@@ -1117,6 +1117,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/eval-runs/{runId}/success-rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dataset run’s success rate over its test cases, drafted ones excluded
+         * @description Requires the viewer role or higher in the project of `runId`.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Scored test cases left out because they are drafted now */
+                            excludedDrafts: number;
+                            failed: number;
+                            /** @description Test cases whose every check passed */
+                            passed: number;
+                            runId: string;
+                            /** @description passed / testCases; null when no test case counts */
+                            successRate: number | null;
+                            /** @description Test cases the run scored, drafts excluded */
+                            testCases: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/eval-tasks/{evalTaskId}": {
         parameters: {
             query?: never;

@@ -9,7 +9,7 @@ const num = (name: string, fallback: number) => {
 };
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
 
-export const workloadNames = ['pull', 'decay', 'status', 'import', 'list', 'detail', 'otlp', 'export'] as const;
+export const workloadNames = ['pull', 'decay', 'status', 'import', 'list', 'detail', 'otlp', 'export', 'evaluators'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 /**

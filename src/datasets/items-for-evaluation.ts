@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { datasets, items } from './datasets.table.ts';
 
@@ -31,4 +31,12 @@ export async function itemsForEvaluation(db: Db, datasetId: string, afterId: str
 export async function itemRef(db: Db, itemId: string): Promise<{ projectId: string; datasetId: string } | null> {
   const [row] = await db.select({ projectId: items.projectId, datasetId: items.datasetId }).from(items).where(eq(items.id, itemId));
   return row ?? null;
+}
+
+/**
+ * The ids of a dataset's drafted items, as a subquery (`item_id not in (…)`): drafts leave
+ * success rates until they are undrafted, whenever they were drafted.
+ */
+export function draftedItemIds(datasetId: string): SQL {
+  return sql`select ${items.id} from ${items} where ${items.datasetId} = ${datasetId}::uuid and ${items.draft}`;
 }

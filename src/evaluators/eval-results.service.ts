@@ -1,11 +1,12 @@
-import { and, asc, eq, gt, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { notFound, ruleBroken } from '../core/errors.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { requireRole } from '../projects/permissions.ts';
 import { createTask } from '../tasks/create-task.ts';
 import { createTaskBody } from '../tasks/tasks.schema.ts';
-import { evalDecisions, evalResults, evalRunLogs, evaluators, type Decision } from './evaluators.table.ts';
+import { draftedItemIds } from '../datasets/items-for-evaluation.ts';
+import { evalDecisions, evalResults, evalRunLogs, evalTasks, evaluators, type Decision } from './evaluators.table.ts';
 import { runRow } from './eval-tasks.service.ts';
 import type { TicketInput } from './evaluators.schema.ts';
 
@@ -67,6 +68,34 @@ export async function listTestCaseResults(ctx: Ctx, caller: Caller, runId: strin
     return { id: (failed ?? checks[0])!.resultId, itemId, passed: !failed, checks, reason: failed ? `${failed.evaluatorName}: ${failed.explanation}` : null };
   });
   return { data, nextCursor: p.nextCursor };
+}
+
+/**
+ * A dataset run's success rate: test cases whose every check passed over the test cases it
+ * scored, leaving out the ones drafted now (a draft leaves success rates until it is undrafted,
+ * so the figure moves back when it is). One aggregate over the run's results; a span run has no
+ * test cases (0, rate null).
+ */
+export async function successRate(ctx: Ctx, caller: Caller, runId: string) {
+  const run = await runRow(ctx, caller, runId);
+  const [task] = await ctx.db.select({ datasetId: evalTasks.datasetId }).from(evalTasks).where(eq(evalTasks.id, run.taskId));
+  const drafted = task?.datasetId ? sql`${evalResults.itemId} in (${draftedItemIds(task.datasetId)})` : sql`false`;
+  const perCase = ctx.db
+    .select({ ok: sql<boolean>`bool_and(${evalResults.passed})`.as('ok'), draft: sql<boolean>`bool_or(${drafted})`.as('draft') })
+    .from(evalResults)
+    .where(and(eq(evalResults.runId, runId), isNotNull(evalResults.itemId)))
+    .groupBy(evalResults.itemId)
+    .as('per_case');
+  const [row] = await ctx.db
+    .select({
+      testCases: sql<number>`(count(*) filter (where not ${perCase.draft}))::int`,
+      passed: sql<number>`(count(*) filter (where not ${perCase.draft} and ${perCase.ok}))::int`,
+      excludedDrafts: sql<number>`(count(*) filter (where ${perCase.draft}))::int`,
+    })
+    .from(perCase);
+  const testCases = Number(row?.testCases ?? 0);
+  const passed = Number(row?.passed ?? 0);
+  return { runId, testCases, passed, failed: testCases - passed, successRate: testCases ? passed / testCases : null, excludedDrafts: Number(row?.excludedDrafts ?? 0) };
 }
 
 /**

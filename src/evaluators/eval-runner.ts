@@ -9,10 +9,11 @@ import { judge, JudgeError } from './llm-judge.ts';
 import { allowedBaseUrl } from './llm-port.ts';
 import { defaultItemMapping, defaultSpanMapping, renderTemplate, sampled, variablesOf } from './mapping.ts';
 import { matchesFilter, type Subject } from './eval-subject.ts';
-import { evalDecisions, evalResults, evalRunLogs, evalRuns, evalTasks, evaluators, type Decision } from './evaluators.table.ts';
+import { evalDecisions, evalResults, evalRunLogs, evalRuns, evalTasks, evaluators, type Decision, type RunProgress } from './evaluators.table.ts';
 import { llmSettings, type EvaluatorRow } from './evaluators.service.ts';
 import type { EvalRunRow, EvalTaskRow } from './eval-tasks.service.ts';
 import { subjectBatches } from './eval-sources.ts';
+import { evalRunJob } from './eval-jobs.ts';
 
 /** A score at or above this passes (code checks score 1 or 0; judges score by their label map). */
 export const PASS_SCORE = 0.5;
@@ -71,7 +72,7 @@ async function evaluate(ctx: Ctx, task: EvalTaskRow, evaluator: EvaluatorRow, su
  * got there first turns this run's answer into `duplicate`, never into a second score.
  * Returns the task's status after the batch (`blocked` stops the run).
  */
-export async function processBatch(ctx: Ctx, run: EvalRunRow, task: EvalTaskRow, evaluatorRows: EvaluatorRow[], subjects: Subject[]) {
+export async function processBatch(ctx: Ctx, run: EvalRunRow, task: EvalTaskRow, evaluatorRows: EvaluatorRow[], subjects: Subject[], progress: RunProgress) {
   const decisions: DecisionRow[] = [];
   const eligible: Subject[] = [];
   for (const subject of subjects) {
@@ -99,6 +100,15 @@ export async function processBatch(ctx: Ctx, run: EvalRunRow, task: EvalTaskRow,
   const now = ctx.clock.now();
 
   return ctx.db.transaction(async (tx) => {
+    // The fence: only the execution that owns the run (its attempt) commits a batch, with the
+    // progress a resume would start from. An execution presumed dead and resumed elsewhere
+    // finds the attempt moved on and writes nothing.
+    const [owned] = await tx
+      .update(evalRuns)
+      .set({ heartbeatAt: now, progress })
+      .where(and(eq(evalRuns.id, run.id), eq(evalRuns.status, 'running'), eq(evalRuns.attempt, run.attempt)))
+      .returning({ id: evalRuns.id });
+    if (!owned) throw new LostRunError(run.id);
     const scored = outcomes.filter((o) => o.verdict);
     const values = scored.map((o) => ({
       id: newId(),
@@ -202,39 +212,103 @@ async function updateStreak(tx: Tx, task: EvalTaskRow, run: EvalRunRow, b: { str
   return 'blocked' as const;
 }
 
+/** Thrown when a run was taken over by a resume while this execution still ran. */
+export class LostRunError extends Error {
+  constructor(runId: string) {
+    super(`Run ${runId} was resumed by another execution; this one stops without writing`);
+  }
+}
+
+/** How long a running run may go without a heartbeat before it counts as orphaned (`LOUPE_EVAL_RUN_STALE_SECONDS`). */
+export function staleAfterMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.LOUPE_EVAL_RUN_STALE_SECONDS);
+  return (Number.isFinite(v) && v > 0 ? v : 120) * 1000;
+}
+/** A run is resumed this many times at most; then it fails, with the reason in its log. */
+export const MAX_RUN_ATTEMPTS = 3;
+
 /**
  * Runs one queued run to its end: claims it (queued → running, one statement, so a second
- * worker given the same job does nothing), walks its subjects in keyset batches and records the
- * outcome. A failing subject is a decision, never the end of the run; the run stops early only
- * when the task is paused or blocked, and fails only when the database itself fails.
+ * worker given the same job does nothing), walks its subjects in keyset batches from where its
+ * last committed batch left off and records the outcome. While it runs, a heartbeat shows its
+ * process is alive (`recoverStaleRuns` resumes runs whose process died). A failing subject is a
+ * decision, never the end of the run; the run stops early only when the task is paused or
+ * blocked, and fails only when the database itself fails.
  */
 export async function executeRun(ctx: Ctx, runId: string, batchSize = 200): Promise<void> {
   const [run] = await ctx.db
     .update(evalRuns)
-    .set({ status: 'running', startedAt: ctx.clock.now() })
+    .set({ status: 'running', startedAt: sql`coalesce(${evalRuns.startedAt}, ${ctx.clock.now().toISOString()}::timestamptz)`, heartbeatAt: ctx.clock.now() })
     .where(and(eq(evalRuns.id, runId), eq(evalRuns.status, 'queued')))
     .returning();
   if (!run) return;
+  const mine = and(eq(evalRuns.id, run.id), eq(evalRuns.status, 'running'), eq(evalRuns.attempt, run.attempt));
+  const beat = setInterval(() => {
+    ctx.db.update(evalRuns).set({ heartbeatAt: ctx.clock.now() }).where(mine).catch(() => {});
+  }, Math.max(50, staleAfterMs() / 4));
+  beat.unref();
   try {
     const [task] = await ctx.db.select().from(evalTasks).where(eq(evalTasks.id, run.taskId));
     if (!task) throw new Error('The evaluation task is gone');
     const found = await ctx.db.select().from(evaluators).where(inArray(evaluators.id, task.evaluatorIds));
     const evaluatorRows = task.evaluatorIds.map((id) => found.find((e) => e.id === id)).filter((e): e is EvaluatorRow => !!e);
-    await log(ctx.db, run.id, 'info', `Started: ${run.kind} run of "${task.name}" with ${evaluatorRows.map((e) => e.name).join(', ')}`);
+    const resumed = run.progress ? ` (attempt ${run.attempt + 1}, resuming after ${run.progress.seen} considered)` : '';
+    await log(ctx.db, run.id, 'info', `Started: ${run.kind} run of "${task.name}" with ${evaluatorRows.map((e) => e.name).join(', ')}${resumed}`);
     let status: string = task.status;
-    let considered = 0;
+    let considered = run.progress?.seen ?? 0;
     if (status === 'active') {
-      for await (const batch of subjectBatches(ctx.db, task, run, batchSize)) {
-        considered += batch.length;
-        status = await processBatch(ctx, run, task, evaluatorRows, batch);
+      for await (const batch of subjectBatches(ctx.db, task, run, batchSize, run.progress)) {
+        considered = batch.progress.seen;
+        status = await processBatch(ctx, run, task, evaluatorRows, batch.subjects, batch.progress);
         if (status !== 'active') break;
       }
     }
     const final = status === 'active' ? 'completed' : 'stopped';
+    const [ended] = await ctx.db.update(evalRuns).set({ status: final, endedAt: ctx.clock.now() }).where(mine).returning({ id: evalRuns.id });
+    if (!ended) throw new LostRunError(run.id);
     await log(ctx.db, run.id, final === 'completed' ? 'info' : 'warn', final === 'completed' ? `Completed: ${considered} considered` : `Stopped after ${considered} considered: the task is ${status}`);
-    await ctx.db.update(evalRuns).set({ status: final, endedAt: ctx.clock.now() }).where(eq(evalRuns.id, run.id));
   } catch (error) {
-    await log(ctx.db, run.id, 'error', `Failed: ${(error as Error).message}`).catch(() => {});
-    await ctx.db.update(evalRuns).set({ status: 'failed', endedAt: ctx.clock.now() }).where(eq(evalRuns.id, run.id));
+    if (error instanceof LostRunError) return;
+    const [failed] = await ctx.db.update(evalRuns).set({ status: 'failed', endedAt: ctx.clock.now() }).where(mine).returning({ id: evalRuns.id });
+    if (failed) await log(ctx.db, run.id, 'error', `Failed: ${(error as Error).message}`).catch(() => {});
+  } finally {
+    clearInterval(beat);
   }
+}
+
+/**
+ * Runs left `running` by a process that died (no heartbeat for `staleAfterMs`): each is handed
+ * back to the queue as a new attempt that resumes after its last committed batch (results are
+ * unique per evaluator, task and subject, so nothing is scored twice), or, after
+ * `MAX_RUN_ATTEMPTS`, failed with the reason in its log. One transaction per run, guarded by its
+ * attempt, so two sweepers at once resume it once. Returns the runs resumed and failed.
+ */
+export async function recoverStaleRuns(ctx: Ctx, staleMs = staleAfterMs()): Promise<{ resumed: string[]; failed: string[] }> {
+  const now = ctx.clock.now();
+  const cutoff = new Date(now.getTime() - staleMs);
+  const stale = await ctx.db
+    .select({ id: evalRuns.id, attempt: evalRuns.attempt, heartbeatAt: evalRuns.heartbeatAt, startedAt: evalRuns.startedAt })
+    .from(evalRuns)
+    .where(and(eq(evalRuns.status, 'running'), sql`coalesce(${evalRuns.heartbeatAt}, ${evalRuns.startedAt}, ${evalRuns.createdAt}) < ${cutoff.toISOString()}::timestamptz`))
+    .limit(100);
+  const out = { resumed: [] as string[], failed: [] as string[] };
+  for (const r of stale) {
+    const last = (r.heartbeatAt ?? r.startedAt)?.toISOString() ?? 'never';
+    const giveUp = r.attempt + 1 >= MAX_RUN_ATTEMPTS;
+    await ctx.db.transaction(async (tx) => {
+      const [moved] = await tx
+        .update(evalRuns)
+        .set(giveUp ? { status: 'failed', endedAt: now, attempt: r.attempt + 1 } : { status: 'queued', attempt: r.attempt + 1 })
+        .where(and(eq(evalRuns.id, r.id), eq(evalRuns.status, 'running'), eq(evalRuns.attempt, r.attempt)))
+        .returning({ id: evalRuns.id });
+      if (!moved) return;
+      const message = giveUp
+        ? `Failed: its process stopped ${MAX_RUN_ATTEMPTS} times (no heartbeat since ${last}); results so far are kept`
+        : `Its process stopped (no heartbeat since ${last}); queued again to resume after its last committed batch`;
+      await tx.insert(evalRunLogs).values({ id: newId(), runId: r.id, level: giveUp ? 'error' : 'warn', message, at: now });
+      if (!giveUp) await ctx.jobs.enqueue(tx, evalRunJob, { runId: r.id });
+      (giveUp ? out.failed : out.resumed).push(r.id);
+    });
+  }
+  return out;
 }

@@ -22,6 +22,7 @@ import {
   patchEvaluatorBody,
   runOut,
   testCaseResultOut,
+  successRateOut,
   ticketBody,
 } from './evaluators.schema.ts';
 
@@ -125,6 +126,11 @@ export async function evaluatorRoutes(app: App, ctx: Ctx) {
     config: { access: { project: 'runId', minRole: 'viewer' } },
     schema: { tags, summary: 'A dataset run’s results per test case', params: runParams, querystring: listQuery, response: { 200: page(testCaseResultOut) } },
   }, async (request) => resultsService.listTestCaseResults(ctx, callerOf(request), request.params.runId, request.query));
+
+  app.get('/api/v1/eval-runs/:runId/success-rate', {
+    config: { access: { project: 'runId', minRole: 'viewer' } },
+    schema: { tags, summary: 'A dataset run’s success rate over its test cases, drafted ones excluded', params: runParams, response: { 200: successRateOut } },
+  }, async (request) => resultsService.successRate(ctx, callerOf(request), request.params.runId));
 
   app.post('/api/v1/eval-results/:resultId/ticket', {
     config: { access: { project: 'resultId', minRole: 'manager' } },

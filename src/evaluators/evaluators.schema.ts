@@ -155,6 +155,15 @@ export const testCaseResultOut = z.object({
   reason: z.string().nullable(),
 });
 
+export const successRateOut = z.object({
+  runId: z.string(),
+  testCases: z.number().int().describe('Test cases the run scored, drafts excluded'),
+  passed: z.number().int().describe('Test cases whose every check passed'),
+  failed: z.number().int(),
+  successRate: z.number().nullable().describe('passed / testCases; null when no test case counts'),
+  excludedDrafts: z.number().int().describe('Scored test cases left out because they are drafted now'),
+});
+
 export const ticketBody = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),

@@ -69,6 +69,15 @@ export const evalTasks = pgTable(
   ],
 );
 
+/** Where a run stands after its last committed batch: subjects considered and the keyset position. */
+export interface RunProgress {
+  seen: number;
+  /** Dataset runs: the last item id; backfills: the last span's (startTime, traceId, spanId). */
+  after?: string | { startTime: string; traceId: string; spanId: string };
+  /** Continuous runs: spans of the run's traces already considered, in their read order. */
+  offset?: number;
+}
+
 /** One pass of a task over spans or items; counts move once per batch, in the batch's transaction. */
 export const evalRuns = pgTable(
   'eval_runs',
@@ -88,6 +97,14 @@ export const evalRuns = pgTable(
     draft: integer('draft').notNull().default(0),
     duplicate: integer('duplicate').notNull().default(0),
     rateLimited: integer('rate_limited').notNull().default(0),
+    /**
+     * Crash recovery (docs/evaluators.md, "Runs that lose their process"): which execution owns a
+     * running run (each resume adds one; a batch commits only under the attempt that started it),
+     * when its process last showed life, and where it stands after its last committed batch.
+     */
+    attempt: integer('attempt').notNull().default(0),
+    heartbeatAt: ts('heartbeat_at'),
+    progress: jsonb('progress').$type<RunProgress>(),
     createdAt: ts('created_at').notNull().defaultNow(),
     startedAt: ts('started_at'),
     endedAt: ts('ended_at'),

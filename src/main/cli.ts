@@ -7,6 +7,7 @@ import { exportsCommand } from '../cli/exports.command.ts';
 import { jobsCommand } from '../cli/jobs.command.ts';
 import { workloadsCommand } from '../cli/workloads.command.ts';
 import { evalTasksCommand, evaluatorsCommand } from '../cli/evaluators.command.ts';
+import { tracesCommand } from '../cli/traces.command.ts';
 import { completionCommand, loginCommand, logoutCommand } from '../cli/login.command.ts';
 import {
   annotationsCommand,
@@ -71,6 +72,7 @@ program.addCommand(exportsCommand(global));
 program.addCommand(jobsCommand(global));
 program.addCommand(workloadsCommand(global));
 program.addCommand(evaluatorsCommand(global)).addCommand(evalTasksCommand(global));
+program.addCommand(tracesCommand(global));
 program.addCommand(completionCommand(() => program));
 
 const exitOverride = (command: Command) => {

@@ -1,5 +1,6 @@
-import { and, asc, eq, gte, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { spanAfter, spanConditions } from './span-filter.ts';
 import { spans, traces } from './traces.table.ts';
 
 /**
@@ -39,23 +40,16 @@ const columns = {
   output: spans.outputValue,
 };
 
-export interface SpanPosition {
-  startTime: string;
-  traceId: string;
-  spanId: string;
-}
+export type { SpanPosition } from './span-filter.ts';
+import type { SpanPosition } from './span-filter.ts';
 
 /**
  * One batch of a project's spans with start time in [from, to), after `after`, in
  * (start_time, trace_id, span_id) order: the `spans_project_start_idx` index walks it.
  */
 export async function spanBatch(db: Db, projectId: string, o: { from?: Date; to?: Date; after?: SpanPosition | null; limit: number }): Promise<EvalSpan[]> {
-  const conditions: SQL[] = [eq(spans.projectId, projectId)];
-  if (o.from) conditions.push(gte(spans.startTime, o.from));
-  if (o.to) conditions.push(lt(spans.startTime, o.to));
-  if (o.after) {
-    conditions.push(sql`(${spans.startTime}, ${spans.traceId}, ${spans.spanId}) > (${o.after.startTime}::timestamptz, ${o.after.traceId}, ${o.after.spanId})`);
-  }
+  const conditions = [spanConditions(projectId, { ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}) })];
+  if (o.after) conditions.push(spanAfter(o.after));
   return db
     .select(columns)
     .from(spans)

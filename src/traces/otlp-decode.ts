@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { DomainError } from '../core/errors.ts';
 import { flatAttributes, unfold, type OtlpKeyValue } from './otlp-attributes.ts';
+import { normalizeSpanKind } from './span-filter.ts';
 import { otelSpanKinds, type OtelSpanKind, type SpanStatusCode } from './traces.table.ts';
 
 /**
@@ -17,7 +18,6 @@ interface ProtoType {
   fromObject(object: unknown): unknown;
 }
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const generated = require('@opentelemetry/otlp-transformer/build/src/generated/root.js') as {
   opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: ProtoType; ExportTraceServiceResponse: ProtoType } } } } };
 };
@@ -228,7 +228,7 @@ export function spansOf(request: OtlpRequest, encoding: OtlpEncoding, window: { 
           parentSpanId,
           name: typeof s.name === 'string' ? clean(s.name) : '',
           otelKind: kindOf(s.kind),
-          spanKind: typeof spanKind === 'string' ? spanKind.toUpperCase() : null,
+          spanKind: typeof spanKind === 'string' ? normalizeSpanKind(spanKind) : null,
           startTime: new Date(Number(startMs)),
           endTime: new Date(Number(end / NS_PER_MS)),
           durationMs: Number(end - start) / 1e6,

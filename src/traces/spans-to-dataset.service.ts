@@ -5,8 +5,7 @@ import { isId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { requireRole } from '../projects/permissions.ts';
 import { addItemsIfAbsent } from '../datasets/add-items-if-absent.ts';
-import { parseSpanFilter } from './span-filter.ts';
-import { spanConditions } from './spans.service.ts';
+import { isSpanId, normalizeId, parseSpanFilter, spanConditions } from './span-filter.ts';
 import { spans } from './traces.table.ts';
 
 /** At most this many spans become items per request. */
@@ -37,13 +36,13 @@ export async function addSpansToDataset(ctx: Ctx, caller: Caller, projectId: str
   }
   if (!isId(input.datasetId)) throw notFound('Dataset');
   const max = Math.min(input.max ?? MAX_SPANS_TO_DATASET, MAX_SPANS_TO_DATASET);
-  const ids = input.spanIds?.map((s) => s.toLowerCase());
-  if (ids && ids.some((s) => !/^[0-9a-f]{16}$/.test(s))) throw new DomainError('invalid_request', 'spanIds are 16 hex characters');
+  const ids = input.spanIds?.map(normalizeId);
+  if (ids && !ids.every(isSpanId)) throw new DomainError('invalid_request', 'spanIds are 16 hex characters');
   const where = spanConditions(projectId, {
     ...(input.filter !== undefined ? { filter: parseSpanFilter(input.filter) } : {}),
     ...(input.from ? { from: input.from } : {}),
     ...(input.to ? { to: input.to } : {}),
-    ...(input.traceId ? { traceId: input.traceId.toLowerCase() } : {}),
+    ...(input.traceId ? { traceId: input.traceId } : {}),
   });
   const rows = await ctx.db
     .select({

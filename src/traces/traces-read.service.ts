@@ -4,15 +4,13 @@ import { DomainError, notFound } from '../core/errors.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { requireRole } from '../projects/permissions.ts';
 import { spanKey, type SpanEvaluation } from './span-evaluations.port.ts';
-import { parseSpanFilterParam } from './span-filter.ts';
-import { readSpans, type SpanPosition, type SpanRow } from './spans.service.ts';
+import { isTraceId, normalizeId, parseSpanFilterParam, type SpanPosition } from './span-filter.ts';
+import { readSpans, type SpanRow } from './spans.service.ts';
 import { spans, traces } from './traces.table.ts';
 
 /** A trace is read whole up to this many spans (the view says when there were more). */
 export const MAX_TRACE_SPANS = 5000;
 
-const hexId = (bytes: number) => new RegExp(`^[0-9a-f]{${bytes * 2}}$`);
-const traceIdPattern = hexId(16);
 
 export interface SpanListQuery extends PageQuery {
   traceId?: string;
@@ -70,8 +68,8 @@ export async function listSpans(ctx: Ctx, caller: Caller, projectId: string, q: 
   const rows = await readSpans(ctx.db, projectId, {
     ...(q.from ? { from: q.from } : {}),
     ...(q.to ? { to: q.to } : {}),
-    ...(q.traceId ? { traceId: q.traceId.toLowerCase() } : {}),
-    ...(q.spanKind ? { spanKind: q.spanKind.toUpperCase() } : {}),
+    ...(q.traceId ? { traceId: q.traceId } : {}),
+    ...(q.spanKind ? { spanKind: q.spanKind } : {}),
     ...(q.model ? { model: q.model } : {}),
     ...(q.filter ? { filter: parseSpanFilterParam(q.filter) } : {}),
     ...(q.evalLabel !== undefined ? { evalLabel: q.evalLabel, ...(q.evaluatorId ? { evaluatorId: q.evaluatorId } : {}), ...(ctx.spanEvaluations ? { evaluations: ctx.spanEvaluations } : {}) } : {}),
@@ -142,8 +140,8 @@ export async function listTraces(ctx: Ctx, caller: Caller, projectId: string, q:
  */
 export async function readTrace(ctx: Ctx, caller: Caller, projectId: string, traceId: string) {
   await requireRole(ctx.db, caller, projectId, 'viewer', 'Project');
-  const id = traceId.toLowerCase();
-  if (!traceIdPattern.test(id)) throw notFound('Trace');
+  const id = normalizeId(traceId);
+  if (!isTraceId(id)) throw notFound('Trace');
   const [trace] = await ctx.db.select().from(traces).where(and(eq(traces.projectId, projectId), eq(traces.traceId, id)));
   if (!trace) throw notFound('Trace');
   const rows = await ctx.db

@@ -51,13 +51,27 @@ describe('the traces pages in Chromium', () => {
     await page.getByLabel('Status').selectOption('');
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
 
+    // An evaluator scores the LLM spans (a backfill run by the job workers): its result shows on the span.
+    const evaluator = await api('POST', `/api/v1/projects/${projectId}/evaluators`, owner.token, { name: 'mentions settings', kind: 'code', check: 'contains', params: { value: 'Settings' } });
+    expect(evaluator.status).toBe(201);
+    const task = await api('POST', `/api/v1/projects/${projectId}/eval-tasks`, owner.token, { name: 'answers', evaluatorIds: [evaluator.body.id], target: { kind: 'spans' }, filter: { spanKind: 'LLM' }, samplingRate: 1 });
+    expect(task.status).toBe(201);
+    const run = await api('POST', `/api/v1/eval-tasks/${task.body.id}/backfill`, owner.token, {});
+    expect(run.status).toBe(202);
+    for (let i = 0; i < 300 && (await api('GET', `/api/v1/eval-runs/${run.body.id}`, owner.token)).body.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await api('GET', `/api/v1/eval-runs/${run.body.id}`, owner.token)).body.counts).toMatchObject({ scored: 2 });
+
     const traceId = first[0]!.spanContext().traceId;
     await page.goto(`/p/${projectId}/traces/${traceId}`);
     await page.getByRole('table', { name: 'Span waterfall' }).waitFor();
-    expect(await page.getByRole('row').count()).toBe(3);
+    expect(await page.getByRole('table', { name: 'Span waterfall' }).getByRole('row').count()).toBe(3);
     const detail = page.getByRole('region', { name: 'Span details' });
     await detail.getByText('How do I reset my password?').waitFor();
     expect(await detail.textContent()).toContain('gpt-4o-mini');
+    // The LLM span (selected first) carries its evaluation: label, score and explanation.
+    const evaluation = detail.getByRole('row').filter({ hasText: 'pass' });
+    await evaluation.waitFor();
+    expect(await evaluation.textContent()).toContain('Settings');
     await shot(page, 'traces-trace-view');
     await page.getByRole('row').filter({ hasText: 'retrieve' }).click();
     await detail.getByRole('heading', { name: 'retrieve' }).waitFor();

@@ -127,6 +127,18 @@ describe('dataset runs', () => {
     expect(failed.reason).toContain('exact');
     expect(failed.checks).toHaveLength(2);
 
+    const rate = async () => {
+      const res = await t.get(`/api/v1/eval-runs/${run.id}/success-rate`, { token });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    };
+    expect(await rate()).toEqual({ runId: run.id, testCases: 2, passed: 1, failed: 1, successRate: 0.5, excludedDrafts: 0 });
+    // A drafted test case leaves the success rate until it is undrafted.
+    await t.patch(`/api/v1/items/${itemIds[0]}`, { draft: true }, { token });
+    expect(await rate()).toMatchObject({ testCases: 1, passed: 0, failed: 1, successRate: 0, excludedDrafts: 1 });
+    await t.patch(`/api/v1/items/${itemIds[0]}`, { draft: false }, { token });
+    expect(await rate()).toMatchObject({ testCases: 2, passed: 1, successRate: 0.5, excludedDrafts: 0 });
+
     const developer = await t.member(project.id, 'annotator');
     expect((await t.post(`/api/v1/eval-results/${passed.id}/ticket`, {}, { token })).status).toBe(422);
     const ticket = await t.post(`/api/v1/eval-results/${failed.id}/ticket`, { assigneeIds: [developer.id], priority: 'high', draftItem: true }, { token });
@@ -135,6 +147,10 @@ describe('dataset runs', () => {
     expect(ticket.body.links).toEqual(expect.arrayContaining([{ kind: 'evaluation_result', id: failed.id }, { kind: 'item', id: itemIds[1] }]));
     expect((await t.get(`/api/v1/items/${itemIds[1]}`, { token })).body.draft).toBe(true);
     expect((await t.patch(`/api/v1/items/${itemIds[1]}`, { draft: false }, { token })).body.code).toBe('linked_tasks_unresolved');
+
+    expect(await rate()).toMatchObject({ testCases: 1, passed: 1, failed: 0, successRate: 1, excludedDrafts: 1 });
+    const stranger = await t.project();
+    expect((await t.get(`/api/v1/eval-runs/${run.id}/success-rate`, { token: stranger.owner.token })).status).toBe(404);
 
     const again = await runNow(t, taskId, token);
     const drafted = await decisions(t, again.id, token, 'draft');

@@ -9,18 +9,37 @@ import type { AddressInfo } from 'node:net';
  * - `cue:flaky` → 500 the first time it sees this exact prompt, then a label;
  * - `cue:slow`  → answers after 5 s (longer than the tests' timeout);
  * - `cue:text`  → plain text naming a label instead of JSON;
+ * - `cue:hold`  → held without an answer while `holding` is true; `release()` answers them all;
  * - otherwise   → JSON `{label, explanation}`: `hallucinated` when the prompt holds `bad`, else `factual`.
  */
 export interface LlmStub {
   url: string;
   calls: number;
   prompts: string[];
+  /** While true, `cue:hold` prompts wait for `release()`. */
+  holding: boolean;
+  /** Requests waiting on `cue:hold` right now. */
+  held: number;
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startLlmStub(): Promise<LlmStub> {
   const seen = new Set<string>();
-  const stub = { url: '', calls: 0, prompts: [] as string[], close: async () => {} };
+  const waiting: Array<() => void> = [];
+  const stub: LlmStub = {
+    url: '',
+    calls: 0,
+    prompts: [],
+    holding: true,
+    held: 0,
+    release() {
+      stub.holding = false;
+      for (const answer of waiting.splice(0)) answer();
+      stub.held = 0;
+    },
+    close: async () => {},
+  };
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -48,6 +67,9 @@ export async function startLlmStub(): Promise<LlmStub> {
       } else if (prompt.includes('cue:slow')) {
         const timer = setTimeout(() => answer(JSON.stringify({ label, explanation: 'late' })), 2000);
         res.on('close', () => clearTimeout(timer));
+      } else if (prompt.includes('cue:hold') && stub.holding) {
+        stub.held++;
+        waiting.push(() => answer(JSON.stringify({ label, explanation: 'held, then answered' })));
       } else if (prompt.includes('cue:text')) {
         answer(`After reading it, I would call this ${label}: the answer strays from the source.`);
       } else {

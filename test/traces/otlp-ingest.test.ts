@@ -206,6 +206,36 @@ describe('POST /v1/traces refusals', () => {
   });
 });
 
+describe('POST /v1/traces when storage is unavailable', () => {
+  it('answers 503 with Retry-After and an UNAVAILABLE status (protobuf and JSON), so exporters retry later', async () => {
+    const down = await createTestApp();
+    try {
+      await down.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = down.app.server.address();
+      const downUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const p = await down.project();
+      const token = (await down.post(`/api/v1/projects/${p.id}/ingest-tokens`, { name: 'prod' }, { token: p.owner.token })).body.token as string;
+      const body = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: hex(32), spanId: hex(16), name: 'x', startTimeUnixNano: nowNs(), endTimeUnixNano: nowNs() }] }] }] });
+      const ok = await fetch(`${downUrl}/v1/traces`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+      expect(ok.status).toBe(200);
+      // The database goes away under the server (its pool or PGlite session closed).
+      await down.database.close();
+      const json = await fetch(`${downUrl}/v1/traces`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+      expect(json.status).toBe(503);
+      expect(json.headers.get('retry-after')).toBe('1');
+      expect(await json.json()).toMatchObject({ code: 14 });
+      const proto = await fetch(`${downUrl}/v1/traces`, { method: 'POST', body: Buffer.from(v1.ExportTraceServiceRequest.encode(v1.ExportTraceServiceRequest.fromObject({})).finish()), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-protobuf' } });
+      expect(proto.status).toBe(503);
+      expect(proto.headers.get('retry-after')).toBe('1');
+      expect(proto.headers.get('content-type')).toContain('application/x-protobuf');
+    } finally {
+      await down.app.close();
+      await down.jobs.stop(1000).catch(() => {});
+      await down.onClose?.();
+    }
+  });
+});
+
 describe('isolation between projects', () => {
   it('writes spans to the token’s project only; other projects see nothing and answer 404', async () => {
     const a = await projectWithToken();
