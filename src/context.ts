@@ -13,6 +13,8 @@ import type { SQL } from 'drizzle-orm';
 export interface Ctx {
   db: Db;
   clock: Clock;
+  /** Randomness (a number in [0, 1)), e.g. the counter shard a status write moves; `Math.random` when absent. */
+  random?: () => number;
   jobs: JobQueue;
   /** What the tasks module answers about datasets and items (datasets sits below tasks). */
   datasetUse: DatasetUse;

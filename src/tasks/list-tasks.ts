@@ -5,7 +5,8 @@ import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination
 import { isId } from '../core/ids.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
 import { tasks } from '../task-units/tasks.table.ts';
-import { rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
+import { derivedStatusSql } from '../task-units/exact-counters.ts';
+import { exactCounterFields, rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
 
 const sortFields = ['createdAt', 'name', 'priority', 'dueDate', 'updatedAt'] as const;
@@ -33,7 +34,7 @@ export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: st
       ),
     );
   }
-  if (f.status) c.push(eq(tasks.status, f.status));
+  if (f.status) c.push(sql`${derivedStatusSql()} = ${f.status}`);
   if (f.workflowState) c.push(eq(tasks.workflowState, f.workflowState));
   if (f.type) c.push(eq(tasks.type, f.type));
   if (f.priority) c.push(f.priority === 'none' ? isNull(tasks.priority) : eq(tasks.priority, f.priority));
@@ -77,7 +78,7 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
   const now = ctx.clock.now();
   // The ETA's input rides on each row as a subquery: one statement for the page.
   const rows = await ctx.db
-    .select({ ...getTableColumns(tasks), recent: recentDoneSql(rateWindowStart(now)) })
+    .select({ ...getTableColumns(tasks), ...exactCounterFields(), recent: recentDoneSql(rateWindowStart(now)) })
     .from(tasks)
     .where(and(...conditions))
     .orderBy(...order)
