@@ -31,7 +31,8 @@ export async function recentDone(db: Db, taskIds: string[], assignmentKeys: stri
   if (!taskIds.length) return out;
   const wide = assignmentKeys.includes(taskWideKey);
   const others = assignmentKeys.filter((k) => k !== taskWideKey);
-  const key = sql<string>`case when ${taskDoneHourly.assignmentId} between ${taskWideKey}::uuid and ${lastTaskWideKey}::uuid then ${taskWideKey}::uuid else ${taskDoneHourly.assignmentId} end`;
+  // Constants inlined (not bound): the select and the GROUP BY must be the same expression.
+  const key = sql<string>`case when ${taskDoneHourly.assignmentId} between ${sql.raw(`'${taskWideKey}'`)}::uuid and ${sql.raw(`'${lastTaskWideKey}'`)}::uuid then ${sql.raw(`'${taskWideKey}'`)}::uuid else ${taskDoneHourly.assignmentId} end`;
   const rows = await db
     .select({ taskId: taskDoneHourly.taskId, key, done: sql<number>`sum(${taskDoneHourly.done})::int` })
     .from(taskDoneHourly)
