@@ -79,6 +79,10 @@ export const tasks = pgTable(
     index('tasks_project_due_idx').on(t.projectId, t.archived, sql`coalesce(${t.dueDate}, 'infinity'::timestamptz)`, t.id),
     index('tasks_project_updated_idx').on(t.projectId, t.archived, t.updatedAt, t.id),
     index('tasks_project_owner_idx').on(t.projectId, t.ownerId),
+    // `forReview=true` / `openIssues=true` lists: few tasks match, so walking the id index and
+    // filtering read most of the project; these hold only the matching tasks, in list order.
+    index('tasks_project_for_review_idx').on(t.projectId, t.archived, t.id).where(sql`${t.forReview} > 0`),
+    index('tasks_project_open_issues_idx').on(t.projectId, t.archived, t.id).where(sql`${t.openIssues} > 0`),
     index('tasks_dataset_idx').on(t.datasetId),
     index('tasks_source_idx').on(t.sourceTaskId),
   ],

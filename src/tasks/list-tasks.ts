@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
@@ -40,8 +40,9 @@ export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: st
   if (f.priority) c.push(f.priority === 'none' ? isNull(tasks.priority) : eq(tasks.priority, f.priority));
   if (f.ownerId) c.push(eq(tasks.ownerId, f.ownerId === 'me' ? callerId : isId(f.ownerId) ? f.ownerId : '00000000-0000-0000-0000-000000000000'));
   if (f.datasetId) c.push(sql`exists (select 1 from task_datasets td where td.task_id = ${tasks.id} and td.dataset_id = ${f.datasetId}::uuid)`);
-  if (f.openIssues !== undefined) c.push(f.openIssues ? gt(tasks.openIssues, 0) : eq(tasks.openIssues, 0));
-  if (f.forReview !== undefined) c.push(f.forReview ? gt(tasks.forReview, 0) : eq(tasks.forReview, 0));
+  // Literal `> 0`: the partial indexes `tasks_project_{open_issues,for_review}_idx` match it.
+  if (f.openIssues !== undefined) c.push(f.openIssues ? sql`${tasks.openIssues} > 0` : sql`${tasks.openIssues} = 0`);
+  if (f.forReview !== undefined) c.push(f.forReview ? sql`${tasks.forReview} > 0` : sql`${tasks.forReview} = 0`);
   if (f.assignee === 'unassigned') {
     c.push(sql`not exists (select 1 from task_assignees a where a.task_id = ${tasks.id} and a.role = 'annotator')`);
   } else if (f.assignee) {
