@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineJob } from '../jobs/jobs.ts';
-import { returnExpiredLeases } from './pull.service.ts';
+import { returnExpiredLeases } from './lease-sweep.ts';
 
 /**
  * Every minute: pulled items whose lease ran out go back to their task's queue (their worker and

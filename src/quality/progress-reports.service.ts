@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { exactDoneCount, exactStatusCount, taskWideDoneSince } from '../task-units/exact-counters.ts';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError } from '../core/errors.ts';
@@ -168,8 +169,8 @@ async function project(db: Db, projectId: string, now: Date) {
   const windowStart = new Date(now.getTime() - 24 * 3_600_000).toISOString();
   // Completion, ETA and completeness from the task row's counters (as GET /tasks/{id} shows them).
   const taskRows = await rows<{ id: string; name: string; type: string; itemCount: number; doneCount: number; statusCount: number; createdAt: string; recent: number }>(db, sql`
-    select t.id, t.name, t.type, t.item_count as "itemCount", t.done_count as "doneCount", t.status_count as "statusCount", t.created_at as "createdAt",
-      (select coalesce(sum(h.done), 0)::int from task_done_hourly h where h.task_id = t.id and h.assignment_id = '00000000-0000-0000-0000-000000000000'::uuid and h.hour >= ${windowStart}::timestamptz) as recent
+    select t.id, t.name, t.type, t.item_count as "itemCount", ${exactDoneCount('t')} as "doneCount", ${exactStatusCount('t')} as "statusCount", t.created_at as "createdAt",
+      ${taskWideDoneSince(sql`${windowStart}::timestamptz`, 't')} as recent
     from tasks t where t.project_id = ${projectId}::uuid and not t.archived and t.type <> 'ticket'
     order by t.created_at, t.id`);
   const review = await rows<{ taskId: string; reviewed: number; passed: number }>(db, sql`

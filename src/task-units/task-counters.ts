@@ -1,9 +1,11 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { bumpProjectCounters } from '../projects/projects.service.ts';
+import { randomInt, type Random } from '../core/random.ts';
 import { taskAssignees } from './assignments.table.ts';
 import { taskItems } from './task-items.table.ts';
-import { taskDoneHourly, tasks, taskWideKey } from './tasks.table.ts';
+import { TASK_COUNTER_SHARDS, taskDoneHourly, tasks, taskWideKey } from './tasks.table.ts';
+import { taskWideShardKey } from './exact-counters.ts';
 
 /** How a change moves the counters of one task and one of its assignments. */
 export interface UnitDelta {
@@ -60,42 +62,49 @@ export async function moveAssignmentCountersInOrder(tx: Tx, deltas: Iterable<rea
   for (const id of [...sum.keys()].sort()) await moveAssignmentCounters(tx, id, sum.get(id)!);
 }
 
+/** A counter shard for one status write, from the context's randomness port. */
+export const pickCounterShard = (random: Random) => randomInt(random, TASK_COUNTER_SHARDS);
+
 /**
- * The counter writes of one item status change, in ONE statement issued just before commit: the
- * task row (counters and `has_history`), then the assignment row, then the hourly done buckets
- * (task-wide, then the assignment's). The task row is every status write's hot row; taking it
- * last holds it for one round trip plus the commit instead of the whole transaction. Lock order
- * task → assignment matches `moveTaskCounters`, so it cannot deadlock with issue counters.
+ * The counter writes of one item status change, as CTEs (`cf`, `cs`, `ca`, `ch`) for the
+ * statement that writes the unit, so they cost no round trip of their own: the task's counter
+ * shard `shard` (not the task row: concurrent status writes of one task would all queue on it
+ * until their commits), the assignment row, then the hourly done buckets (the task-wide bucket's
+ * shard `shard`, then the assignment's). The task row is written only the first time
+ * (`has_history`, when `firstHistory`). Each part references the one before, which fixes the
+ * order rows are locked in (shard → assignment → buckets); the issue paths (`moveTaskCounters`)
+ * lock task → assignment and no shard, so they cannot deadlock with this.
  */
-export async function applyStatusCounters(
-  tx: Tx,
+export function statusCounterCtes(
   task: { id: string; projectId: string },
   assignmentId: string | null,
   at: Date,
   delta: { statuses: number; done: number },
-) {
+  shard: number,
+  firstHistory: boolean,
+): SQL[] {
   const moves = delta.statuses !== 0 || delta.done !== 0;
   const hour = new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000).toISOString();
-  // Each later part references the earlier one, which fixes the order the rows are locked in.
-  await tx.execute(sql`
-    with t as (
-      update tasks set status_count = status_count + ${delta.statuses}, done_count = done_count + ${delta.done}, has_history = true
-      where id = ${task.id}::uuid and (${moves} or not has_history)
-      returning id
-    ), a as (
+  return [
+    sql`cf as (update tasks set has_history = true where id = ${task.id}::uuid and ${firstHistory} and not has_history returning id)`,
+    sql`cs as (
+      insert into task_counter_shards (task_id, shard, statuses, done)
+      select ${task.id}::uuid, ${shard}, ${delta.statuses}, ${delta.done} where ${moves} and (select count(*) from cf) >= 0
+      on conflict (task_id, shard) do update set statuses = task_counter_shards.statuses + excluded.statuses, done = task_counter_shards.done + excluded.done
+      returning 1)`,
+    sql`ca as (
       update task_assignees set status_count = status_count + ${delta.statuses}, done_count = done_count + ${delta.done}
-      where id = ${assignmentId}::uuid and ${moves} and exists (select 1 from t)
-      returning id
-    ), h as (
+      where id = ${assignmentId}::uuid and ${moves} and (select count(*) from cs) >= 0
+      returning id)`,
+    sql`ch as (
       insert into task_done_hourly (task_id, assignment_id, hour, project_id, done)
       select ${task.id}::uuid, k.key, ${hour}::timestamptz, ${task.projectId}::uuid, ${delta.done}
-      from (values (${taskWideKey}::uuid, 0), (${assignmentId}::uuid, 1)) as k(key, ord)
-      where k.key is not null and ${delta.done} <> 0 and exists (select 1 from t) and (select count(*) from a) >= 0
+      from (values (${taskWideShardKey(shard)}::uuid, 0), (${assignmentId}::uuid, 1)) as k(key, ord)
+      where k.key is not null and ${delta.done} <> 0 and (select count(*) from ca) >= 0
       order by k.ord
       on conflict (task_id, assignment_id, hour) do update set done = task_done_hourly.done + excluded.done
-      returning 1
-    )
-    select (select count(*) from h)::int as n`);
+      returning 1)`,
+  ];
 }
 
 /** Records net finished items in the task's (and assignment's) hourly bucket: the ETA's rate. */

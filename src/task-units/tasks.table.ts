@@ -27,16 +27,6 @@ export interface ReviewNote {
   at: string;
 }
 
-/**
- * The derived system status (docs/workflow.md, Task units and the derived status) as SQL over a row's counters: a generated column, so it
- * is always in step with the counters and filterable without reading items.
- */
-const derivedStatus = sql`case
-  when status_count = 0 then 'open'
-  when status_count < item_count then 'in_progress'
-  when open_issues + for_review > 0 then 'completed_with_issues'
-  else 'completed' end`;
-
 export const tasks = pgTable(
   'tasks',
   {
@@ -68,6 +58,8 @@ export const tasks = pgTable(
     /** Set once any status or annotation was ever written: such a task is archived, not deleted. */
     hasHistory: boolean('has_history').notNull().default(false),
     // Counters, moved in the same transaction as the change (never recomputed from items).
+    // `statusCount` and `doneCount` are a base: item status writes move a counter shard instead
+    // (`task_counter_shards`); the exact value is the base plus the shards (`exactStatusCount`).
     itemCount: integer('item_count').notNull().default(0),
     doneCount: integer('done_count').notNull().default(0),
     statusCount: integer('status_count').notNull().default(0),
@@ -77,7 +69,6 @@ export const tasks = pgTable(
     datasetCount: integer('dataset_count').notNull().default(0),
     /** Current annotations marked invalid (docs/robotics.md), moved by invalidate / re-annotate. */
     invalidCount: integer('invalid_count').notNull().default(0),
-    status: text('status').generatedAlwaysAs(derivedStatus),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -88,6 +79,10 @@ export const tasks = pgTable(
     index('tasks_project_due_idx').on(t.projectId, t.archived, sql`coalesce(${t.dueDate}, 'infinity'::timestamptz)`, t.id),
     index('tasks_project_updated_idx').on(t.projectId, t.archived, t.updatedAt, t.id),
     index('tasks_project_owner_idx').on(t.projectId, t.ownerId),
+    // `forReview=true` / `openIssues=true` lists: few tasks match, so walking the id index and
+    // filtering read most of the project; these hold only the matching tasks, in list order.
+    index('tasks_project_for_review_idx').on(t.projectId, t.archived, t.id).where(sql`${t.forReview} > 0`),
+    index('tasks_project_open_issues_idx').on(t.projectId, t.archived, t.id).where(sql`${t.openIssues} > 0`),
     index('tasks_dataset_idx').on(t.datasetId),
     index('tasks_source_idx').on(t.sourceTaskId),
   ],
@@ -126,3 +121,27 @@ export const taskDoneHourly = pgTable(
 );
 
 export const taskWideKey = '00000000-0000-0000-0000-000000000000';
+
+/** Shards of a task's status counters: a status write moves one, chosen at random. */
+export const TASK_COUNTER_SHARDS = 16;
+
+/**
+ * Item status writes' share of a task's `statusCount`/`doneCount`, spread over up to
+ * `TASK_COUNTER_SHARDS` rows per task so that concurrent status writes of one task do not queue
+ * on one row (the task row was every write's hot row, held until commit). The exact counter is
+ * the task row's base plus the sum of its shards, read in the same statement (one snapshot), so
+ * it is exact at every read. Nothing folds the shards back: a task has at most 16 of them.
+ */
+export const taskCounterShards = pgTable(
+  'task_counter_shards',
+  {
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    shard: smallint('shard').notNull(),
+    statuses: integer('statuses').notNull().default(0),
+    done: integer('done').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.taskId, t.shard] })],
+);
+

@@ -1,11 +1,12 @@
-import { and, asc, desc, eq, getTableColumns, gt, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
 import { tasks } from '../task-units/tasks.table.ts';
-import { rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
+import { derivedStatusSql } from '../task-units/exact-counters.ts';
+import { exactCounterFields, rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
 
 const sortFields = ['createdAt', 'name', 'priority', 'dueDate', 'updatedAt'] as const;
@@ -33,14 +34,15 @@ export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: st
       ),
     );
   }
-  if (f.status) c.push(eq(tasks.status, f.status));
+  if (f.status) c.push(sql`${derivedStatusSql()} = ${f.status}`);
   if (f.workflowState) c.push(eq(tasks.workflowState, f.workflowState));
   if (f.type) c.push(eq(tasks.type, f.type));
   if (f.priority) c.push(f.priority === 'none' ? isNull(tasks.priority) : eq(tasks.priority, f.priority));
   if (f.ownerId) c.push(eq(tasks.ownerId, f.ownerId === 'me' ? callerId : isId(f.ownerId) ? f.ownerId : '00000000-0000-0000-0000-000000000000'));
   if (f.datasetId) c.push(sql`exists (select 1 from task_datasets td where td.task_id = ${tasks.id} and td.dataset_id = ${f.datasetId}::uuid)`);
-  if (f.openIssues !== undefined) c.push(f.openIssues ? gt(tasks.openIssues, 0) : eq(tasks.openIssues, 0));
-  if (f.forReview !== undefined) c.push(f.forReview ? gt(tasks.forReview, 0) : eq(tasks.forReview, 0));
+  // Literal `> 0`: the partial indexes `tasks_project_{open_issues,for_review}_idx` match it.
+  if (f.openIssues !== undefined) c.push(f.openIssues ? sql`${tasks.openIssues} > 0` : sql`${tasks.openIssues} = 0`);
+  if (f.forReview !== undefined) c.push(f.forReview ? sql`${tasks.forReview} > 0` : sql`${tasks.forReview} = 0`);
   if (f.assignee === 'unassigned') {
     c.push(sql`not exists (select 1 from task_assignees a where a.task_id = ${tasks.id} and a.role = 'annotator')`);
   } else if (f.assignee) {
@@ -77,7 +79,7 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
   const now = ctx.clock.now();
   // The ETA's input rides on each row as a subquery: one statement for the page.
   const rows = await ctx.db
-    .select({ ...getTableColumns(tasks), recent: recentDoneSql(rateWindowStart(now)) })
+    .select({ ...getTableColumns(tasks), ...exactCounterFields(), recent: recentDoneSql(rateWindowStart(now)) })
     .from(tasks)
     .where(and(...conditions))
     .orderBy(...order)

@@ -38,10 +38,10 @@ export interface StatusPrefetch {
 /**
  * A status listener: `run` is called inside the transaction that changes the status, after the
  * task item and its audit event are written, with the value of its `prefetch` (null when it has
- * none). A listener that throws rolls the change (and the event) back. The task's and the
- * assignment's counters (and the hourly done buckets) are written after the listeners, just
- * before commit, so that the task row — which every status write of the task needs — is locked
- * for one statement only: a listener must not read those counters expecting this change in them.
+ * none). A listener that throws rolls the change (and the event) back. The task's counter shard,
+ * the assignment's counters and the hourly done buckets are written in the same statement as the
+ * unit (before `run`). A listener with a write of its own that needs no decision in code should
+ * put it in `prefetch.with`: it then costs no round trip.
  * Quality (score functions, "scores reset when the status changes") and reviews (QA tasks)
  * register here.
  */

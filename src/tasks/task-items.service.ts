@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { ruleBroken } from '../core/errors.ts';
 import { cursorValue, decodeCursor, toPage } from '../core/pagination.ts';
@@ -12,7 +12,7 @@ import { annotationShapesOf } from '../annotations/annotation-reads.ts';
 import { taskItems } from '../task-units/task-items.table.ts';
 import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
 import { statusesOf, lockUnit, type UnitRow } from '../task-units/task-units.ts';
-import { applyStatusCounters } from '../task-units/task-counters.ts';
+import { pickCounterShard, statusCounterCtes } from '../task-units/task-counters.ts';
 import { prepareItemStatusChange, type ItemStatusChange } from './status-listeners.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
 import type { Tx } from '../db/client.ts';
@@ -31,18 +31,18 @@ async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /**
- * Writes the unit's new status fields, its audit event and the status listeners' prefetch parts
- * (their reads, and deletes such as "scores reset") in ONE statement, after the unit's lock was
- * taken; then runs the listeners with what they prefetched.
+ * Writes the unit's new status fields, its audit event, the status listeners' prefetch parts
+ * (their reads, and writes such as "scores reset") and the counters (`statusCounterCtes`) in ONE
+ * statement, after the unit's lock was taken; then runs the listeners with what they prefetched.
  */
-async function writeUnitStatus(ctx: Ctx, tx: Tx, row: UnitRow, change: ItemStatusChange, audit: AuditEntry, event?: DomainEvent) {
+async function writeUnitStatus(ctx: Ctx, tx: Tx, row: UnitRow, change: ItemStatusChange, counters: SQL[], audit: AuditEntry, event?: DomainEvent) {
   const listening = prepareItemStatusChange(change);
   const result = await tx.execute(sql`
     with u as (
       update task_items set status = ${row.status}, done = ${row.done}, status_by = ${row.statusBy}::uuid, worker_id = ${row.workerId}::uuid,
         started_at = ${iso(row.startedAt)}::timestamptz, finished_at = ${iso(row.finishedAt)}::timestamptz, lease_expires_at = ${iso(row.leaseExpiresAt)}::timestamptz
       where id = ${row.id}::uuid
-    ), a as (${auditInsert(audit, change.at)})${event ? sql`, e as (${eventInsert(event, change.at)})` : sql``}${sql.join(listening.ctes.map((c) => sql`, ${c}`))}
+    ), a as (${auditInsert(audit, change.at)})${event ? sql`, e as (${eventInsert(event, change.at)})` : sql``}${sql.join([...listening.ctes, ...counters].map((c) => sql`, ${c}`))}
     select 1 as one${sql.join(listening.columns.map((c) => sql`, ${c}`))}`);
   await listening.emit(tx, ctx, rowsOf<Record<string, unknown>>(result)[0]);
 }
@@ -87,7 +87,11 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
       afterDone,
       at: now,
     };
-    await writeUnitStatus(ctx, tx, row, change, {
+    const statusDelta = (next !== null ? 1 : 0) - (unit.status !== null ? 1 : 0);
+    const doneDelta = (afterDone ? 1 : 0) - (unit.done ? 1 : 0);
+    // A counter shard of the task, not the task row: the shard spreads concurrent writes of one task over 16 rows.
+    const counters = statusCounterCtes(task, unit.assignmentId, now, { statuses: statusDelta, done: doneDelta }, pickCounterShard(ctx.random), !task.hasHistory);
+    await writeUnitStatus(ctx, tx, row, change, counters, {
       projectId: task.projectId,
       actorId: caller.userId,
       action: next === null ? 'task_item.status_remove' : 'task_item.status_set',
@@ -103,11 +107,6 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
       actorId: caller.userId,
       data: { taskId: task.id, itemId: unit.itemId, copy: unit.copy, status: next, previousStatus: unit.status, done: afterDone },
     });
-    // Last, just before commit: the task row is the hot row every status write of the task
-    // needs; taking it here holds it for one round trip, not for the whole transaction.
-    const statusDelta = (next !== null ? 1 : 0) - (unit.status !== null ? 1 : 0);
-    const doneDelta = (afterDone ? 1 : 0) - (unit.done ? 1 : 0);
-    await applyStatusCounters(tx, task, unit.assignmentId, now, { statuses: statusDelta, done: doneDelta });
     return unitView(row);
   });
 }
@@ -117,8 +116,8 @@ async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: st
  * statuses answer 422; the recipe's validation rules run (422 naming the rule); the task, its
  * assignment and the completion-rate buckets move in the same transaction, the status listeners
  * run inside it, and the audit event is written with it. Setting the same status again is a no-op.
- * Locks the unit rows of the item first and the task row last (one statement before commit), so
- * status writes of one task queue on the task row only for that statement and the commit.
+ * Locks the unit rows of the item, then writes the unit, audit, event, listeners' parts and a
+ * counter shard of the task in one statement: status writes of one task do not queue on the task row.
  */
 export const setItemStatus = (ctx: Ctx, caller: Caller, taskId: string, itemId: string, status: string, workerId?: string) =>
   changeStatus(ctx, caller, taskId, itemId, status, workerId);

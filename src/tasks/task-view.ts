@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, sql, type Placeholder } from 'drizzle-orm';
+import { and, between, eq, gte, inArray, or, sql, type Placeholder } from 'drizzle-orm';
 import type { Caller } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { prepared } from '../db/prepared.ts';
@@ -6,7 +6,8 @@ import { notFound } from '../core/errors.ts';
 import { atLeast } from '../projects/permissions.ts';
 import { isId } from '../core/ids.ts';
 import { projectMembers } from '../projects/projects.table.ts';
-import { taskDoneHourly, taskLinks, tasks, taskWideKey } from '../task-units/tasks.table.ts';
+import { taskCounterShards, taskDoneHourly, taskLinks, tasks, taskWideKey } from '../task-units/tasks.table.ts';
+import { derivedStatus, exactDoneCount, exactStatusCount, lastTaskWideKey, taskWideDoneSince } from '../task-units/exact-counters.ts';
 import { isLocked, type TaskRow } from '../task-units/task-access.ts';
 
 /** The ETA looks at the last day of completions: recent enough to follow a change of pace. */
@@ -23,19 +24,42 @@ export interface Counted {
 
 /**
  * Net completions in the rate window per key (task id or assignment id): one grouped read of at
- * most 24 bucket rows per key.
+ * most 24 bucket rows per key. `taskWideKey` stands for the task-wide bucket's shards.
  */
 export async function recentDone(db: Db, taskIds: string[], assignmentKeys: string[] = [taskWideKey], now: Date) {
   const out = new Map<string, number>();
   if (!taskIds.length) return out;
+  const wide = assignmentKeys.includes(taskWideKey);
+  const others = assignmentKeys.filter((k) => k !== taskWideKey);
+  // Constants inlined (not bound): the select and the GROUP BY must be the same expression.
+  const key = sql<string>`case when ${taskDoneHourly.assignmentId} between ${sql.raw(`'${taskWideKey}'`)}::uuid and ${sql.raw(`'${lastTaskWideKey}'`)}::uuid then ${sql.raw(`'${taskWideKey}'`)}::uuid else ${taskDoneHourly.assignmentId} end`;
   const rows = await db
-    .select({ taskId: taskDoneHourly.taskId, key: taskDoneHourly.assignmentId, done: sql<number>`sum(${taskDoneHourly.done})::int` })
+    .select({ taskId: taskDoneHourly.taskId, key, done: sql<number>`sum(${taskDoneHourly.done})::int` })
     .from(taskDoneHourly)
-    .where(and(inArray(taskDoneHourly.taskId, taskIds), inArray(taskDoneHourly.assignmentId, assignmentKeys), gte(taskDoneHourly.hour, new Date(now.getTime() - RATE_WINDOW_MS))))
-    .groupBy(taskDoneHourly.taskId, taskDoneHourly.assignmentId);
+    .where(and(
+      inArray(taskDoneHourly.taskId, taskIds),
+      or(wide ? between(taskDoneHourly.assignmentId, taskWideKey, lastTaskWideKey) : undefined, others.length ? inArray(taskDoneHourly.assignmentId, others) : undefined),
+      gte(taskDoneHourly.hour, new Date(now.getTime() - RATE_WINDOW_MS)),
+    ))
+    .groupBy(taskDoneHourly.taskId, key);
   for (const r of rows) out.set(r.key === taskWideKey ? r.taskId : r.key, Number(r.done));
   return out;
 }
+
+/**
+ * A task row with its exact status counters: the row's base plus its counter shards (one read
+ * on the shards' primary key). For rows read without `exactStatusCount`/`exactDoneCount`.
+ */
+export async function withExactCounters<T extends { id: string; statusCount: number; doneCount: number }>(db: Db, row: T): Promise<T> {
+  const [s] = await db
+    .select({ statuses: sql<number>`coalesce(sum(${taskCounterShards.statuses}), 0)::int`, done: sql<number>`coalesce(sum(${taskCounterShards.done}), 0)::int` })
+    .from(taskCounterShards)
+    .where(eq(taskCounterShards.taskId, row.id));
+  return { ...row, statusCount: row.statusCount + Number(s?.statuses ?? 0), doneCount: row.doneCount + Number(s?.done ?? 0) };
+}
+
+/** The exact counters as select fields, to spread over `getTableColumns(tasks)` (they replace the base). */
+export const exactCounterFields = () => ({ statusCount: exactStatusCount(), doneCount: exactDoneCount() });
 
 /** The start of the ETA's rate window at `now`. */
 export const rateWindowStart = (now: Date) => new Date(now.getTime() - RATE_WINDOW_MS);
@@ -47,9 +71,7 @@ export const rateWindowStart = (now: Date) => new Date(now.getTime() - RATE_WIND
  * spelt out: drizzle leaves `tasks.id` unqualified in a single-table select, where inside a
  * subquery it could bind to another table's `id`.
  */
-export const recentDoneSql = (since: Date | Placeholder) =>
-  sql<number>`(select coalesce(sum(h.done), 0)::int from task_done_hourly h
-    where h.task_id = "tasks"."id" and h.assignment_id = ${taskWideKey}::uuid and h.hour >= ${since})`;
+export const recentDoneSql = (since: Date | Placeholder) => taskWideDoneSince(since);
 
 /** The statement behind `readTaskView`, prepared by name (see `prepared`). */
 const taskViewStatement = (db: Db) =>
@@ -57,6 +79,7 @@ const taskViewStatement = (db: Db) =>
     db
       .select({
         task: tasks,
+        exact: { statusCount: exactStatusCount(), doneCount: exactDoneCount() },
         memberRole: projectMembers.role,
         recent: recentDoneSql(sql.placeholder('since')),
         links: sql<Array<{ kind: 'item' | 'finding' | 'evaluation_result'; id: string }> | null>`case when ${tasks.type} = 'ticket' then coalesce(
@@ -76,7 +99,7 @@ const taskViewStatement = (db: Db) =>
 export async function readTaskView(db: Db, caller: Caller, taskId: string, now: Date) {
   const [row] = isId(taskId) ? await taskViewStatement(db).execute({ taskId, userId: caller.userId, since: rateWindowStart(now) }) : [];
   if (!row || (!caller.isAdmin && !row.memberRole)) throw notFound('Task');
-  return taskView(row.task, row.recent, now, row.links ?? undefined, caller.isAdmin || atLeast(row.memberRole!, 'manager'));
+  return taskView({ ...row.task, ...row.exact }, row.recent, now, row.links ?? undefined, caller.isAdmin || atLeast(row.memberRole!, 'manager'));
 }
 
 /** `{total, done, percent, etaSeconds}`: the ETA divides what remains by the recent completion rate. */
@@ -103,10 +126,9 @@ export const countsOf = (c: Counted) => ({
   forReview: c.forReview,
 });
 
-type DerivedStatus = 'open' | 'in_progress' | 'completed' | 'completed_with_issues';
-
 /**
- * A task as the API shows it. `seesGold`: whether the caller may see `honeypot.goldItemIds`
+ * A task as the API shows it, from a row whose `statusCount`/`doneCount` are exact (read with
+ * `exactCounterFields` or `withExactCounters`). `seesGold`: whether the caller may see `honeypot.goldItemIds`
  * (managers and up); below that the honeypot shows only its ratio, since gold is mixed in
  * unannounced and annotators are scored on it.
  */
@@ -125,7 +147,7 @@ export function taskView(task: TaskRow, recent: number, now: Date, links?: Array
     lockAfterDueDate: task.lockAfterDueDate,
     locked: isLocked(task, now),
     archived: task.archived,
-    status: (task.status ?? 'open') as DerivedStatus,
+    status: derivedStatus(task),
     workflowState: task.workflowState,
     description: task.description,
     allocation: task.allocation,

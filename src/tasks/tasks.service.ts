@@ -14,13 +14,13 @@ import { setAnnotatorWorkloads } from '../task-units/allocation-edit.ts';
 import { assertWritable, findTask, isAutoLocked, isLocked, taskActor, type TaskRow } from '../task-units/task-access.ts';
 import { checkTransition } from '../core/shared/task-workflow.ts';
 import { recordEvent } from '../outbox/outbox.service.ts';
-import { linksOf, readTaskView, recentDone, taskView } from './task-view.ts';
+import { linksOf, readTaskView, recentDone, taskView, withExactCounters } from './task-view.ts';
 import type { PatchTaskInput } from './tasks.schema.ts';
 
 async function view(ctx: Ctx, task: TaskRow) {
   const now = ctx.clock.now();
   const recent = (await recentDone(ctx.db, [task.id], undefined, now)).get(task.id) ?? 0;
-  return taskView(task, recent, now, task.type === 'ticket' ? await linksOf(ctx.db, task.id) : undefined);
+  return taskView(await withExactCounters(ctx.db, task), recent, now, task.type === 'ticket' ? await linksOf(ctx.db, task.id) : undefined);
 }
 
 /** A task with its derived status, lock state, progress (with ETA) and counts. Reads no items. */
@@ -151,7 +151,7 @@ export async function transitionTask(ctx: Ctx, caller: Caller, taskId: string, i
   const actor = await taskActor(ctx.db, caller, found);
   const task = await ctx.db.transaction(async (tx) => {
     const now = ctx.clock.now();
-    const before = await lockTask(tx, taskId);
+    const before = await withExactCounters(tx, await lockTask(tx, taskId));
     assertWritable(before, now);
     const check = checkTransition(before.type, before.workflowState, input.to, actor, {
       everyItemHasStatus: before.itemCount > 0 && before.statusCount === before.itemCount,

@@ -141,7 +141,9 @@ describe('pull-queue claim history under concurrency and lease expiry', () => {
     // The database agrees with the history: counters equal a recount of the units.
     const rows = (
       await t.database.pool!.query(
-        `select t.id, t.item_count, t.status_count, t.done_count,
+        `select t.id, t.item_count,
+           t.status_count + (select coalesce(sum(s.statuses), 0)::int from task_counter_shards s where s.task_id = t.id) as status_count,
+           t.done_count + (select coalesce(sum(s.done), 0)::int from task_counter_shards s where s.task_id = t.id) as done_count,
            (select count(*)::int from task_items u where u.task_id = t.id) as units,
            (select count(*)::int from task_items u where u.task_id = t.id and u.status is not null) as with_status,
            (select count(*)::int from task_items u where u.task_id = t.id and u.done) as done

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
-import { pullItems, returnExpiredLeases } from '../../src/assignments/pull.service.ts';
+import { pullItems } from '../../src/assignments/pull.service.ts';
+import { returnExpiredLeases } from '../../src/assignments/lease-sweep.ts';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
 import { createTask, world } from './helpers.ts';
 import { sql } from 'drizzle-orm';

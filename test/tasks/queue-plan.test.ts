@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimCandidates } from '../../src/assignments/pull.service.ts';
+import { claimCandidates } from '../../src/assignments/claim.ts';
 import { rowsOf } from '../../src/task-units/item-selection.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { createTask, world } from './helpers.ts';

@@ -19,13 +19,13 @@ const one = async <T>(query: ReturnType<typeof sql>) => rowsOf<T>(await t.ctx.db
 /** The task's and its assignment's counters next to a recount of the units, and the hourly done total. */
 async function countersAndRecount(taskId: string) {
   return one<Record<string, number>>(sql`select
-    (select status_count from tasks where id = ${taskId}::uuid) as "statusCount",
-    (select done_count from tasks where id = ${taskId}::uuid) as "doneCount",
+    (select status_count + (select coalesce(sum(statuses), 0) from task_counter_shards where task_id = ${taskId}::uuid) from tasks where id = ${taskId}::uuid)::int as "statusCount",
+    (select done_count + (select coalesce(sum(done), 0) from task_counter_shards where task_id = ${taskId}::uuid) from tasks where id = ${taskId}::uuid)::int as "doneCount",
     (select count(*)::int from task_items where task_id = ${taskId}::uuid and status is not null) as "statusRecount",
     (select count(*)::int from task_items where task_id = ${taskId}::uuid and done) as "doneRecount",
     (select coalesce(sum(status_count), 0)::int from task_assignees where task_id = ${taskId}::uuid) as "assignmentStatus",
     (select coalesce(sum(done_count), 0)::int from task_assignees where task_id = ${taskId}::uuid) as "assignmentDone",
-    (select coalesce(sum(done), 0)::int from task_done_hourly where task_id = ${taskId}::uuid and assignment_id = '00000000-0000-0000-0000-000000000000') as "hourlyDone"`);
+    (select coalesce(sum(done), 0)::int from task_done_hourly where task_id = ${taskId}::uuid and assignment_id between '00000000-0000-0000-0000-000000000000' and '00000000-0000-0000-0000-0000000000ff') as "hourlyDone"`);
 }
 
 describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
@@ -84,5 +84,55 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
     const audits = await one<{ n: number }>(sql`select count(*)::int as n from audit_events where subject_kind = 'task_item' and after->>'taskId' = ${task.id}`);
     expect(audits.n).toBe(0);
     expect(await countersAndRecount(task.id)).toMatchObject({ statusCount: 0, doneCount: 0, assignmentStatus: 0, hourlyDone: 0 });
+  });
+
+  it('keeps the counters exact under many parallel status writes on one task (sharded counters), at every read and against a recount', async () => {
+    const w = await world(t, 96);
+    const annotators = await Promise.all(Array.from({ length: 8 }, () => t.member(w.projectId, 'annotator')));
+    const task = await createTask(t, w, { assigneeIds: annotators.map((a) => a.id) });
+    const itemsOf = async (user: { id: string }) =>
+      rowsOf<{ item_id: string }>(await t.ctx.db.execute(sql`select ti.item_id from task_items ti join task_assignees s on s.id = ti.assignment_id where ti.task_id = ${task.id}::uuid and s.assignee_id = ${user.id}::uuid order by ti.position`)).map((r) => r.item_id);
+    const shares = await Promise.all(annotators.map(itemsOf));
+    expect(shares.flat().length).toBe(96);
+    // The shard comes from the context's randomness port: cycle through all 16.
+    let n = 0;
+    const before = t.ctx.random;
+    t.ctx.random = () => ((n++ % 16) + 0.5) / 16;
+    const reads: Array<Record<string, unknown>> = [];
+    try {
+      // Every annotator sets all their items at once (96 writes in flight), while a manager reads the task.
+      const writes = shares.flatMap((items, i) => items.map((itemId, j) => put(task.id, itemId, j % 3 === 0 ? 'discarded' : 'completed', annotators[i]!.token)));
+      const reader = (async () => {
+        for (let i = 0; i < 10; i++) reads.push((await t.get(`/api/v1/tasks/${task.id}`, { token: w.manager.token })).body);
+      })();
+      const results = await Promise.all(writes);
+      await reader;
+      expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+      // Then half of them remove a status, again all at once.
+      const removals = await Promise.all(shares.flatMap((items, i) => items.filter((_, j) => j % 2 === 1).map((itemId) => t.delete(`/api/v1/tasks/${task.id}/items/${itemId}/status`, { token: annotators[i]!.token }))));
+      expect(removals.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    } finally {
+      t.ctx.random = before;
+    }
+    // Each read saw a consistent snapshot: the counts it showed were between none and all.
+    for (const r of reads) {
+      const counts = r.counts as { items: number; withStatus: number; done: number };
+      expect(counts.items).toBe(96);
+      expect(counts.withStatus).toBeGreaterThanOrEqual(0);
+      expect(counts.withStatus).toBeLessThanOrEqual(96);
+      expect(counts.done).toBe(counts.withStatus); // completed and discarded both count as done
+    }
+    const c = await countersAndRecount(task.id);
+    expect(c).toEqual({ statusCount: 48, doneCount: 48, statusRecount: 48, doneRecount: 48, assignmentStatus: 48, assignmentDone: 48, hourlyDone: 48 });
+    const shards = await one<{ n: number }>(sql`select count(*)::int as n from task_counter_shards where task_id = ${task.id}::uuid`);
+    expect(shards.n).toBe(16);
+    // The API shows the exact counters and the derived status over them; the list filters on it.
+    const shown = (await t.get(`/api/v1/tasks/${task.id}`, { token: w.manager.token })).body;
+    expect(shown.counts).toMatchObject({ items: 96, withStatus: 48, done: 48, pending: 48 });
+    expect(shown.status).toBe('in_progress');
+    const listed = await t.get(`/api/v1/projects/${w.projectId}/tasks?status=in_progress`, { token: w.manager.token });
+    expect(listed.body.data.map((x: { id: string }) => x.id)).toContain(task.id);
+    const open = await t.get(`/api/v1/projects/${w.projectId}/tasks?status=open`, { token: w.manager.token });
+    expect(open.body.data.map((x: { id: string }) => x.id)).not.toContain(task.id);
   });
 });

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import { TASK_COUNTER_SHARDS, taskWideKey } from './tasks.table.ts';
+
+/**
+ * The derived system status (docs/tasks.md) of a task's exact counters. It is not a stored
+ * column: a status write moves a counter shard (`task_counter_shards`), not the task row, so the
+ * status is computed from the row plus its shards wherever it is read or filtered on.
+ */
+export type DerivedStatus = 'open' | 'in_progress' | 'completed' | 'completed_with_issues';
+export function derivedStatus(c: { itemCount: number; statusCount: number; openIssues: number; forReview: number }): DerivedStatus {
+  if (c.statusCount === 0) return 'open';
+  if (c.statusCount < c.itemCount) return 'in_progress';
+  return c.openIssues + c.forReview > 0 ? 'completed_with_issues' : 'completed';
+}
+
+/**
+ * The task-wide hourly done bucket is sharded the same way: shard `n` is keyed by the uuid whose
+ * last byte is `n` (shard 0 is `taskWideKey`). Readers sum keys `taskWideKey..lastTaskWideKey`.
+ */
+export const taskWideShardKey = (shard: number) => `00000000-0000-0000-0000-0000000000${shard.toString(16).padStart(2, '0')}`;
+export const lastTaskWideKey = taskWideShardKey(TASK_COUNTER_SHARDS - 1);
+
+/**
+ * Exact counters of the `tasks` row of the enclosing query (`alias`, default `"tasks"`), as scalar
+ * subqueries over its shards on their primary key. Use them wherever a task's status counters or
+ * derived status are read: the row's own columns are only the base.
+ */
+export const exactStatusCount = (alias = '"tasks"') =>
+  sql<number>`(${sql.raw(alias)}.status_count + coalesce((select sum(cs.statuses) from task_counter_shards cs where cs.task_id = ${sql.raw(alias)}.id), 0))::int`;
+export const exactDoneCount = (alias = '"tasks"') =>
+  sql<number>`(${sql.raw(alias)}.done_count + coalesce((select sum(cs.done) from task_counter_shards cs where cs.task_id = ${sql.raw(alias)}.id), 0))::int`;
+/** The derived status over the exact counters, for filters. */
+export const derivedStatusSql = (alias = '"tasks"') => {
+  const a = sql.raw(alias);
+  const statuses = exactStatusCount(alias);
+  return sql<DerivedStatus>`(case when ${statuses} = 0 then 'open' when ${statuses} < ${a}.item_count then 'in_progress'
+    when ${a}.open_issues + ${a}.for_review > 0 then 'completed_with_issues' else 'completed' end)`;
+};
+/** Recent task-wide completions of the enclosing `tasks` row since `since` (the ETA's input). */
+export const taskWideDoneSince = (since: unknown, alias = '"tasks"') =>
+  sql<number>`(select coalesce(sum(h.done), 0)::int from task_done_hourly h
+    where h.task_id = ${sql.raw(alias)}.id and h.assignment_id between ${taskWideKey}::uuid and ${lastTaskWideKey}::uuid and h.hour >= ${since})`;
