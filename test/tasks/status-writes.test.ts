@@ -97,7 +97,7 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
     // The shard comes from the context's randomness port: cycle through all 16.
     let n = 0;
     const before = t.ctx.random;
-    t.ctx.random = () => ((n++ % 16) + 0.5) / 16;
+    t.ctx.random = { next: () => ((n++ % 16) + 0.5) / 16 };
     const reads: Array<Record<string, unknown>> = [];
     try {
       // Every annotator sets all their items at once (96 writes in flight), while a manager reads the task.
