@@ -91,3 +91,19 @@ export async function shot(page: Page, name: string, options: { keepScroll?: boo
   await page.waitForTimeout(150);
   await page.screenshot({ path: `${screenshotsDir}/${name}.png`, fullPage: false });
 }
+
+/**
+ * Calls the harness server's API as `token`: a string body is sent as it is (with `contentType`),
+ * anything else as JSON. The answer's body is parsed when it is JSON, kept as text otherwise, and
+ * null when empty.
+ */
+export async function callApi(h: Harness, method: string, path: string, token: string, body?: unknown, contentType = 'application/json') {
+  const res = await fetch(`${h.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!text) return { status: res.status, body: null };
+  return { status: res.status, body: (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, openPage, problemsOf, shot, signIn, startHarness, type Harness } from './browser-harness.ts';
+import { ADMIN_PASSWORD, callApi, openPage, problemsOf, shot, signIn, startHarness, type Harness } from './browser-harness.ts';
 
 process.env.LOUPE_EXPORT_DIR = mkdtempSync(join(tmpdir(), 'loupe-export-browser-'));
 
@@ -14,15 +14,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function api(method: string, path: string, token: string, body?: unknown, contentType = 'application/json') {
-  const res = await fetch(`${h.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
-}
+const api = (method: string, path: string, token: string, body?: unknown, contentType?: string) => callApi(h, method, path, token, body, contentType);
 
 describe('exports and the job queue in Chromium', () => {
   it('creates an export and a versioned definition, downloads the file, compares versions; an administrator pauses and resumes the queue', async () => {

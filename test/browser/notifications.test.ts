@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxTick, webhookSettings } from '../../src/webhooks/delivery.ts';
-import { ADMIN_PASSWORD, openPage, problemsOf, shot, signIn, startHarness, type Harness } from './browser-harness.ts';
+import { ADMIN_PASSWORD, callApi, openPage, problemsOf, shot, signIn, startHarness, type Harness } from './browser-harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,15 +10,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function api(method: string, path: string, token: string, body?: unknown, contentType = 'application/json') {
-  const res = await fetch(`${h.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text };
-}
+const api = (method: string, path: string, token: string, body?: unknown, contentType?: string) => callApi(h, method, path, token, body, contentType);
 
 /** Relays the outbox as the server's poller does every second: events become notifications. */
 const relay = () => outboxTick(h.built.ctx, webhookSettings({}));

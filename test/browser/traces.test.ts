@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPage, problemsOf, shot, signIn, startHarness, type Harness } from './browser-harness.ts';
+import { callApi, openPage, problemsOf, shot, signIn, startHarness, type Harness } from './browser-harness.ts';
 import { exportSpans, llmTrace, protoExporter } from '../traces/otel-client.ts';
 
 const PASSWORD = 'browser-test-password';
@@ -12,15 +12,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function api(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${h.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = (method: string, path: string, token: string, body?: unknown, contentType?: string) => callApi(h, method, path, token, body, contentType);
 
 describe('the traces pages in Chromium', () => {
   it('lists traces sent by the OpenTelemetry SDK and shows one as a waterfall with input and output', async () => {

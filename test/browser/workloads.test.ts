@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, openPage, problemsOf, shot, signIn, startHarness, type Harness } from './browser-harness.ts';
+import { ADMIN_PASSWORD, callApi, openPage, problemsOf, shot, signIn, startHarness, type Harness } from './browser-harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,15 +9,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function api(method: string, path: string, token: string, body?: unknown, contentType = 'application/json') {
-  const res = await fetch(`${h.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = (method: string, path: string, token: string, body?: unknown, contentType?: string) => callApi(h, method, path, token, body, contentType);
 
 describe('workloads in Chromium', () => {
   it('shows the overview, the cycles against their target, the evaluators’ assignments and the reviewee score chart', async () => {
