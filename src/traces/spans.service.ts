@@ -1,7 +1,8 @@
 import { and, asc, desc } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { spanAfter, spanConditions, type SpanConditions, type SpanPosition } from './span-filter.ts';
-import { spans, type OtelSpanKind, type SpanStatusCode } from './traces.table.ts';
+import type { SpanInput } from './otlp-decode.ts';
+import { spans } from './traces.table.ts';
 
 /**
  * `startTime` is stored at millisecond precision (a JS Date carries no more, and a keyset cursor
@@ -17,31 +18,16 @@ export interface SpanQuery extends SpanConditions {
   withPayload?: boolean;
 }
 
-export interface SpanRow {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  otelKind: OtelSpanKind;
-  spanKind: string | null;
-  startTime: Date;
-  endTime: Date;
-  durationMs: number;
-  statusCode: SpanStatusCode;
-  statusMessage: string | null;
-  model: string | null;
-  promptTokens: number | null;
-  completionTokens: number | null;
-  totalTokens: number | null;
-  serviceName: string | null;
-  attributes: Record<string, unknown>;
+/** A stored span as lists read it: what ingest wrote (docs/traces.md) without resource, events and payload. */
+export interface SpanRow extends Omit<SpanInput, 'resource' | 'events' | 'inputValue' | 'outputValue'> {
   receivedAt: Date;
   /** Present when `withPayload`. */
   inputValue?: string | null;
   outputValue?: string | null;
 }
 
-const listColumns = {
+/** The columns of a `SpanRow` without payload: lists read these, the trace view adds the rest. */
+export const listColumns = {
   traceId: spans.traceId,
   spanId: spans.spanId,
   parentSpanId: spans.parentSpanId,

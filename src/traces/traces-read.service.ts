@@ -5,7 +5,7 @@ import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { requireRole } from '../projects/permissions.ts';
 import { spanKey, type SpanEvaluation } from './span-evaluations.port.ts';
 import { isTraceId, normalizeId, parseSpanFilterParam, type SpanPosition } from './span-filter.ts';
-import { readSpans, type SpanRow } from './spans.service.ts';
+import { listColumns, readSpans, type SpanRow } from './spans.service.ts';
 import { spans, traces } from './traces.table.ts';
 
 /** A trace is read whole up to this many spans (the view says when there were more). */
@@ -145,30 +145,7 @@ export async function readTrace(ctx: Ctx, caller: Caller, projectId: string, tra
   const [trace] = await ctx.db.select().from(traces).where(and(eq(traces.projectId, projectId), eq(traces.traceId, id)));
   if (!trace) throw notFound('Trace');
   const rows = await ctx.db
-    .select({
-      traceId: spans.traceId,
-      spanId: spans.spanId,
-      parentSpanId: spans.parentSpanId,
-      name: spans.name,
-      otelKind: spans.otelKind,
-      spanKind: spans.spanKind,
-      startTime: spans.startTime,
-      endTime: spans.endTime,
-      durationMs: spans.durationMs,
-      statusCode: spans.statusCode,
-      statusMessage: spans.statusMessage,
-      model: spans.model,
-      promptTokens: spans.promptTokens,
-      completionTokens: spans.completionTokens,
-      totalTokens: spans.totalTokens,
-      serviceName: spans.serviceName,
-      attributes: spans.attributes,
-      resource: spans.resource,
-      events: spans.events,
-      inputValue: spans.inputValue,
-      outputValue: spans.outputValue,
-      receivedAt: spans.receivedAt,
-    })
+    .select({ ...listColumns, resource: spans.resource, events: spans.events, inputValue: spans.inputValue, outputValue: spans.outputValue })
     .from(spans)
     .where(and(eq(spans.projectId, projectId), eq(spans.traceId, id), gte(spans.startTime, trace.startTime), sql`${spans.startTime} <= ${trace.endTime.toISOString()}::timestamptz`))
     .orderBy(asc(spans.startTime), asc(spans.spanId))
