@@ -113,3 +113,9 @@ export async function readSettledEvents(tx: Tx, position: OutboxPosition, limit:
     .limit(limit);
   return rows as StoredEvent[];
 }
+
+/** The position of the newest event written so far (the start if the outbox is empty). */
+export async function lastEventPosition(db: Db): Promise<OutboxPosition> {
+  const [row] = await db.select({ txId: outboxEvents.txId, seq: outboxEvents.seq }).from(outboxEvents).orderBy(sql`${outboxEvents.txId} desc, ${outboxEvents.seq} desc`).limit(1);
+  return row ? { txId: Number(row.txId), seq: Number(row.seq) } : { txId: 0, seq: 0 };
+}

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
 import { newId } from '../core/ids.ts';
 import { readSettledEvents } from '../outbox/outbox.service.ts';
-import { lockPosition, savePosition } from '../outbox/outbox-positions.ts';
+import { lockPosition, readPosition, savePosition } from '../outbox/outbox-positions.ts';
 import { notifyRecipients } from '../notifications/notifications.service.ts';
 import { allowedHosts } from './address-guard.ts';
 import { open } from './secret-box.ts';
@@ -72,6 +72,11 @@ export async function relayOutbox(ctx: Ctx, batch = 500): Promise<number> {
     await savePosition(tx, RELAY, { txId: last.txId, seq: last.seq });
     return events.length;
   });
+}
+
+/** Where the relay has read up to (docs/events.md#reading). */
+export function relayPosition(ctx: Ctx) {
+  return readPosition(ctx.db, RELAY);
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { runLoupe, type CliRun } from '../support/cli-harness.ts';
-import { relayOutbox } from '../../src/webhooks/delivery.ts';
+import { relayEverythingWritten } from '../support/outbox.ts';
 
 let t: TestApp;
 let url: string;
@@ -123,7 +123,7 @@ describe('every loupe command against a listening server', () => {
     expect((await ok(['issues', 'show', issue.id])).comment).toBe('not positive');
     expect((await ok(['issues', 'move', issue.id, 'for_review', '--comment', 'fixed'], ann)).status).toBe('for_review');
     expect((await ok(['issues', 'resolve', issue.id], rev)).status).toBe('resolved');
-    await relayOutbox(t.ctx); // events become notifications (no sending: other files' webhooks may share this database)
+    await relayEverythingWritten(t.ctx); // events become notifications (no sending: other files' webhooks may share this database)
     expect((await ok(['notifications', 'count'], ann)).unread).toBeGreaterThanOrEqual(2);
     const inbox = await ok(['notifications', 'list', '--unread'], ann);
     expect(inbox.map((n: any) => n.type)).toEqual(expect.arrayContaining(['issue.opened', 'issue.resolved']));

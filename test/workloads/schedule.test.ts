@@ -4,7 +4,7 @@ import type { Ctx } from '../../src/context.ts';
 import { openDb, type Database } from '../../src/db/client.ts';
 import { PgBossQueue } from '../../src/jobs/jobs.ts';
 import { readEvents } from '../../src/outbox/outbox.service.ts';
-import { relayOutbox } from '../../src/webhooks/delivery.ts';
+import { relayEverythingWritten } from '../support/outbox.ts';
 import { periodAt } from '../../src/workloads/periods.ts';
 import { tickWorkloads } from '../../src/workloads/cycles.service.ts';
 import { tickJob } from '../../src/workloads/workloads.jobs.ts';
@@ -76,7 +76,7 @@ describe('the scheduler tick', () => {
     ]);
     // Webhooks hear of every close; the subscriber's inbox only of the one under target.
     expect(closed.map((e) => e.recipientIds)).toEqual([[], [s.owner.id]]);
-    await relayOutbox(t.ctx);
+    await relayEverythingWritten(t.ctx);
     const inbox = (await t.get('/api/v1/me/notifications', { token: s.owner.token, query: { limit: 50 } })).body.data as Array<{ type: string; data: Record<string, unknown> }>;
     expect(inbox.filter((n) => n.type === 'cycle.closed').map((n) => [n.data.status, n.data.underTarget])).toEqual([['uncompleted', true]]);
     // The two cycles the scheduler started (the owner started the first, and is not told of their own act).
