@@ -61,18 +61,7 @@ const pendingForeignTableReads = [
   'src/assignments/assignments.service.ts',
   'src/assignments/pull.service.ts',
   'src/reviews/qa-tasks.service.ts',
-  'src/task-units/item-selection.ts',
-  'src/task-units/resolve-assignees.ts',
-  'src/task-units/task-access.ts',
-  'src/tasks/create-task.ts',
-  'src/tasks/list-tasks.ts',
-  'src/tasks/status-listeners.ts',
-  'src/tasks/task-history.ts',
   'src/tasks/task-items.service.ts',
-  'src/tasks/task-links.ts',
-  'src/tasks/task-view.ts',
-  'src/tasks/tasks.schema.ts',
-  'src/tasks/tasks.service.ts',
 ];
 
 const folderModules = layers.flat().filter((m) => !['routes', 'http', 'sdk'].includes(m));

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { newId } from '../core/ids.ts';
 import { bumpProjectCounters } from '../projects/projects.service.ts';
@@ -50,3 +50,18 @@ export async function assignmentsOf(db: Db, taskId: string, role: AssignmentRole
 
 export const sharesOf = (rows: Array<{ id: string; workload: number | null }>): Share[] =>
   rows.map((r) => ({ assignmentId: r.id, weight: r.workload }));
+
+/** The people (not groups) assigned to a task in a role. */
+export async function userAssigneeIds(db: Db, taskId: string, role: AssignmentRole): Promise<string[]> {
+  const rows = await db
+    .select({ id: taskAssignees.assigneeId })
+    .from(taskAssignees)
+    .where(and(eq(taskAssignees.taskId, taskId), eq(taskAssignees.role, role), eq(taskAssignees.assigneeKind, 'user')));
+  return rows.map((r) => r.id);
+}
+
+/** How many assignments (annotator and reviewer) a task has. */
+export async function assigneeCount(db: Db, taskId: string): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(taskAssignees).where(eq(taskAssignees.taskId, taskId));
+  return Number(row?.n ?? 0);
+}

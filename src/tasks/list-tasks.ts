@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
-import { tasks } from '../task-units/tasks.table.ts';
+import { taskRecordColumns, taskRecords as tasks } from '../task-units/task-reads.ts';
 import { derivedStatusSql } from '../task-units/exact-counters.ts';
 import { exactCounterFields, rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
@@ -79,7 +79,7 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
   const now = ctx.clock.now();
   // The ETA's input rides on each row as a subquery: one statement for the page.
   const rows = await ctx.db
-    .select({ ...getTableColumns(tasks), ...exactCounterFields(), recent: recentDoneSql(rateWindowStart(now)) })
+    .select({ ...taskRecordColumns, ...exactCounterFields(), recent: recentDoneSql(rateWindowStart(now)) })
     .from(tasks)
     .where(and(...conditions))
     .orderBy(...order)

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
 import type { Tx } from '../db/client.ts';
-import type { TaskType } from '../task-units/tasks.table.ts';
+import type { TaskType } from '../core/shared/task-workflow.ts';
 
 /** One item status being set, changed or removed in a task. */
 export interface ItemStatusChange {
