@@ -55,12 +55,7 @@ const readModelExceptions = ['src/quality/analytics.service.ts'];
  */
 const pendingForeignTableReads = [
   // Added at the merge of issue 20 (robotics), same debt, same rule: replace with owner reads.
-  'src/annotations/invalidate.ts',
-  'src/tasks/task-datasets.service.ts',
-  'src/annotations/annotations.service.ts',
-  'src/assignments/assignments.service.ts',
   'src/assignments/pull.service.ts',
-  'src/reviews/qa-tasks.service.ts',
   'src/tasks/task-items.service.ts',
 ];
 

@@ -81,3 +81,8 @@ export function pickedItems(datasetId: string, pick: ItemPick, excludeIds: strin
  * list or count statements, where the payload must not be read.
  */
 export const itemContent = new QueryBuilder().select({ id: items.id, kind: items.kind, payload: items.payload }).from(items).as('item_content');
+
+/** The ids of a dataset's items, as a subquery for a statement built elsewhere (`x in ${…}`). */
+export function itemIdsOfDataset(datasetId: string): SQL {
+  return sql`(select ${items.id} from ${items} where ${items.datasetId} = ${datasetId}::uuid)`;
+}
