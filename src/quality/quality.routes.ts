@@ -3,7 +3,6 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
-import { scoreOnStatusChange } from './scoring.service.ts';
 import { itemScores, taskScores } from './agreement.service.ts';
 import { taskAnalytics } from './analytics.service.ts';
 import { getQualitySettings, listPauses, putQualitySettings, unpause } from './quality-settings.service.ts';
