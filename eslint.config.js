@@ -54,37 +54,30 @@ const readModelExceptions = ['src/quality/analytics.service.ts'];
  * entry may be added. The list only lifts the table rule: these files are bound by the DAG.
  */
 const pendingForeignTableReads = [
-  // Added at the merge of issue 20 (robotics), same debt, same rule: replace with owner reads.
-  'src/annotations/invalidate.ts',
-  'src/tasks/task-datasets.service.ts',
-  'src/annotations/annotations.service.ts',
-  'src/assignments/assignments.service.ts',
+  // The pull and the status write (issue 19 reworks both hot paths): the last two entries.
   'src/assignments/pull.service.ts',
-  'src/reviews/qa-tasks.service.ts',
-  'src/task-units/item-selection.ts',
-  'src/task-units/resolve-assignees.ts',
-  'src/task-units/task-access.ts',
-  'src/tasks/create-task.ts',
-  'src/tasks/list-tasks.ts',
-  'src/tasks/status-listeners.ts',
-  'src/tasks/task-history.ts',
   'src/tasks/task-items.service.ts',
-  'src/tasks/task-links.ts',
-  'src/tasks/task-view.ts',
-  'src/tasks/tasks.schema.ts',
-  'src/tasks/tasks.service.ts',
 ];
 
 const folderModules = layers.flat().filter((m) => !['routes', 'http', 'sdk'].includes(m));
 
+/**
+ * Elements are folders (eslint-plugin-boundaries 7: element patterns match folders, never single
+ * files): each module's folder, `sdk`, and `src` itself for the files directly in it (the kernel,
+ * `src/context.ts`), listed last so that a module's folder always wins. The file-level layers
+ * (`routes`, `http`) and drizzle-kit's schema list are file categories inside their folders.
+ */
 const elements = [
-  // drizzle-kit's list of every table (not imported by code: `db/client.ts` has no schema).
-  { type: 'schema', pattern: 'src/db/schema.ts', mode: 'full' },
-  { type: KERNEL, pattern: 'src/context.ts', mode: 'full' },
-  { type: 'http', pattern: ['src/api/access.ts', 'src/api/problem.ts'], mode: 'full' },
-  { type: 'routes', pattern: 'src/*/*.routes.ts', mode: 'full' },
   { type: 'sdk', pattern: 'sdk' },
-  ...folderModules.map((m) => ({ type: m, pattern: `src/${m}` })),
+  ...folderModules.map((m) => ({ type: m, pattern: `src/${m}`, partialMatch: false })),
+  { type: KERNEL, pattern: 'src', partialMatch: false },
+];
+
+const files = [
+  // drizzle-kit's list of every table (not imported by code: `db/client.ts` has no schema).
+  { category: 'schema', pattern: 'src/db/schema.ts' },
+  { category: 'http', pattern: ['src/api/access.ts', 'src/api/problem.ts'] },
+  { category: 'routes', pattern: 'src/*/*.routes.ts' },
 ];
 
 const below = (name) => {
@@ -94,20 +87,36 @@ const below = (name) => {
 
 const tableFile = '**/*.table.ts';
 
+const routesFile = { file: { categories: 'routes' } };
+const httpFile = { file: { categories: 'http' } };
+/** The folder elements (`routes` and `http` are file categories, not folders). */
+const folderTypes = (names) => names.filter((m) => !['routes', 'http'].includes(m));
+
+// Later policies override earlier ones where both match.
 const policies = [
+  // Files of one folder import each other freely (`checkInternals` has the rule see these imports
+  // only so that the policies below can refuse a routes or http file its own folder's tables).
+  { allow: { dependency: { relationship: { to: 'internal' } } } },
   // The DAG: each element may import what lies below it, and the kernel.
-  ...layers.flat().map((m) => ({ from: { element: { type: m } }, allow: { to: { element: { types: [...below(m), KERNEL] } } } })),
+  ...folderTypes(layers.flat()).map((m) => ({ from: { element: { type: m } }, allow: { to: { element: { types: [...folderTypes(below(m)), KERNEL] } } } })),
   // The kernel names the types it carries: the database handle, the clock, the job queue.
   { from: { element: { type: KERNEL } }, allow: { to: { element: { types: ['core', 'db'] } } } },
   { from: { element: { type: KERNEL } }, allow: { to: { element: { type: 'jobs' } }, dependency: { kind: 'type' } } },
-  // Routes name the app's type (`App`), nothing else of `api/`.
-  { from: { element: { type: 'routes' } }, allow: { to: { element: { type: 'api' } }, dependency: { kind: 'type' } } },
+  // A module's routes file sits in the `routes` layer, whatever its folder: it may import every
+  // module below `routes` and the `http` files, and names the app's type (`App`), nothing else of `api/`.
+  { from: routesFile, allow: { to: { element: { types: [...folderTypes(below('routes')), KERNEL] } } } },
+  { from: routesFile, allow: { to: httpFile } },
+  { from: routesFile, allow: { to: { element: { type: 'api' } }, dependency: { kind: 'type' } } },
+  // Only `api/` (which collects them) and `main` import a routes file.
+  { from: { element: { types: folderTypes(below('api')) } }, disallow: { to: routesFile } },
+  // The `http` files sit below `routes` and `api/`: they import neither.
+  { from: httpFile, disallow: { to: routesFile } },
+  { from: httpFile, disallow: { to: { element: { types: ['api', 'main'] } } } },
   // A module owns its tables: another module's `*.table.ts` is never imported...
   ...folderModules.map((m) => ({
     from: { element: { type: m } },
     disallow: { to: { element: { types: folderModules.filter((o) => o !== m), fileInternalPath: tableFile } } },
   })),
-  { from: { element: { types: ['routes', 'http', KERNEL] } }, disallow: { to: { element: { fileInternalPath: tableFile } } } },
   // ...except by a table declaring a foreign key to a lower module's table (still bound by the DAG),
   ...folderModules.map((m) => ({
     from: { element: { type: m, fileInternalPath: tableFile } },
@@ -118,8 +127,10 @@ const policies = [
     from: { element: { type: m } },
     allow: { to: { element: { types: below(m), fileInternalPath: tableFile } }, dependency: { kind: 'type' } },
   })),
+  // ...never by a routes or http file or the kernel, not even their own module's tables,
+  { from: [routesFile, httpFile, { element: { type: KERNEL } }], disallow: { to: { element: { fileInternalPath: tableFile } } } },
   // ...by drizzle-kit's schema list,
-  { from: { element: { type: 'schema' } }, allow: { to: { element: { fileInternalPath: tableFile } } } },
+  { from: { file: { categories: 'schema' } }, allow: { to: { element: { fileInternalPath: tableFile } } } },
   // ...and by the reporting read model (still bound by the DAG).
   ...[...readModelExceptions, ...pendingForeignTableReads].map((file) => {
     const [, m, ...rest] = file.split('/');
@@ -148,11 +159,12 @@ export default tseslint.config(
     plugins: { boundaries },
     settings: {
       'boundaries/elements': elements,
+      'boundaries/files': files,
       'boundaries/include': ['src/**/*.ts', 'sdk/**/*.ts'],
       'import/resolver': { node: { extensions: ['.ts'] } },
     },
     rules: {
-      'boundaries/dependencies': ['error', { default: 'disallow', policies }],
+      'boundaries/dependencies': ['error', { default: 'disallow', checkInternals: true, policies }],
     },
   },
 );

@@ -4,6 +4,7 @@ import type { Clock } from './core/clock.ts';
 import type { Random } from './core/random.ts';
 import type { JobQueue } from './jobs/jobs.ts';
 import type { Role } from './core/shared/roles.ts';
+import type { TaskType } from './core/shared/task-workflow.ts';
 import type { SQL } from 'drizzle-orm';
 
 /**
@@ -27,6 +28,12 @@ export interface Ctx {
   datasetUse: DatasetUse;
   /** What the quality module answers before a pull (quality sits above assignments). */
   pullGate: PullGate;
+  /**
+   * What runs in the transaction of every item status change (quality scores, QA tasks, workload
+   * cycles), in this order: the static list `api/modules.ts` collects, never a registry that
+   * modules fill as they are imported.
+   */
+  statusListeners: readonly ItemStatusListener[];
   /** Evaluation results on spans (the evaluators module); absent: spans carry no evaluations. */
   spanEvaluations?: SpanEvaluationsPort;
   /** LLM judges' endpoint, limits and port; read from the environment when absent. */
@@ -156,4 +163,51 @@ export interface UploadLimits {
   databaseSlots: number;
   /** Where staged bodies are written (a folder of its own per upload). */
   stagingDir: string;
+}
+
+/** One item status being set, changed or removed in a task. */
+export interface ItemStatusChange {
+  projectId: string;
+  taskId: string;
+  taskType: TaskType;
+  taskItemId: string;
+  itemId: string;
+  assignmentId: string | null;
+  /** Who worked the unit (the annotator whose answer this is). */
+  workerId: string | null;
+  actorId: string;
+  /** null: the item had no status (set) / has none now (removed). */
+  before: string | null;
+  after: string | null;
+  beforeDone: boolean;
+  afterDone: boolean;
+  at: Date;
+}
+
+/**
+ * What a listener reads (and may delete) in the SAME statement that writes the unit, instead of
+ * in round trips of its own: `with` is a data-modifying statement run as a CTE of it (e.g. a
+ * `DELETE`), `select` an expression or a one-row, one-column query whose value is handed to the
+ * listener (use `json_build_object` for several values). Both run
+ * after the unit's lock was taken, from the statement's snapshot: they do not see the unit's new
+ * status (the update is a sibling CTE), only what was committed or written before it.
+ */
+export interface StatusPrefetch {
+  with?: SQL;
+  select: SQL;
+}
+
+/**
+ * A status listener (a port the tasks module calls and higher modules answer): `run` is called
+ * inside the transaction that changes the status, after the task item and its audit event are
+ * written, with the value of its `prefetch` (null when it has none). A listener that throws rolls
+ * the change (and the event) back. The task's counter shard, the assignment's counters and the
+ * hourly done buckets are written in the same statement as the unit (before `run`). A listener
+ * with a write of its own that needs no decision in code should put it in `prefetch.with`: it
+ * then costs no round trip. Quality (score functions, "scores reset when the status changes"),
+ * reviews (QA tasks) and workloads (cycle counters) answer it; `Ctx.statusListeners` lists them.
+ */
+export interface ItemStatusListener {
+  prefetch?: (change: ItemStatusChange) => StatusPrefetch | null;
+  run: (tx: Tx, change: ItemStatusChange, prefetched: unknown, ctx: Ctx) => Promise<void>;
 }

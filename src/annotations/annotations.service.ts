@@ -6,10 +6,10 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { getProjectSettings } from '../projects/projects.service.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes, validateShapesForItem } from '../recipes/shape-validation.ts';
-import { items } from '../datasets/datasets.table.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
+import { itemContent as items } from '../datasets/item-reads.ts';
+import { unitFacts as taskItems } from '../task-units/unit-reads.ts';
 import { assertMayWorkUnit, assertWritable, findTaskAs } from '../task-units/task-access.ts';
-import { lockUnit, markHistory } from '../task-units/task-units.ts';
+import { lockUnit, markHistory, touchUnit } from '../task-units/task-units.ts';
 import { annotations, annotationVersions } from './annotations.table.ts';
 import { onNewVersionOfInvalid } from './invalidate.ts';
 
@@ -58,14 +58,11 @@ export async function saveAnnotation(ctx: Ctx, caller: Caller, taskId: string, i
       throw new DomainError('status_set', `The item has the status "${unit.status}": remove it before changing the annotation`);
     }
     const mine = unit.workerId === caller.userId || (unit.workerId === null && !actor.isManager);
-    await tx
-      .update(taskItems)
-      .set({
-        workerId: unit.workerId ?? (mine ? caller.userId : null),
-        startedAt: unit.startedAt ?? now,
-        ...(mine ? { leaseExpiresAt: new Date(now.getTime() + task.allocation.leaseSeconds * 1000) } : {}),
-      })
-      .where(eq(taskItems.id, unit.id));
+    await touchUnit(tx, unit.id, {
+      workerId: unit.workerId ?? (mine ? caller.userId : null),
+      startedAt: unit.startedAt ?? now,
+      ...(mine ? { leaseExpiresAt: new Date(now.getTime() + task.allocation.leaseSeconds * 1000) } : {}),
+    });
     const [current] = await tx.select().from(annotations).where(eq(annotations.taskItemId, unit.id));
     if (current && input.id && current.id !== input.id) throw new DomainError('conflict', 'This item already has an annotation with another id', { annotationId: current.id });
     // An invalid answer saved again (even unchanged) becomes a new, valid version (docs/robotics.md).

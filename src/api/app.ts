@@ -15,7 +15,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Ctx } from '../context.ts';
+import type { Ctx, ItemStatusListener } from '../context.ts';
 import type { Database } from '../db/client.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { systemRandom, type Random } from '../core/random.ts';
@@ -28,7 +28,7 @@ import { collectAccess, registerAccess, type Access } from './access.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerOriginCheck } from './origin-check.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
-import { datasetUse, moduleRoutes, projectOf, pullGate } from './modules.ts';
+import { datasetUse, moduleRoutes, projectOf, pullGate, statusListeners } from './modules.ts';
 import type { UploadLimits } from '../datasets/import-staging.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, ZodTypeProvider>;
@@ -53,6 +53,8 @@ export interface AppDeps {
   uploads?: Partial<UploadLimits>;
   /** Server timeouts in ms (0 disables one): see the README's configuration table. */
   timeouts?: Partial<ServerTimeouts>;
+  /** Status listeners run after the modules' own (`statusListeners` of `modules.ts`): tests hand one in. */
+  statusListeners?: readonly ItemStatusListener[];
 }
 
 export interface ServerTimeouts {
@@ -86,7 +88,7 @@ const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url))
  * routes. No socket is opened here: tests call `app.inject()`, `src/main/server.ts` listens.
  */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
-  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, random: deps.random ?? systemRandom, sweeps: new Map(), jobs: deps.jobs, datasetUse, pullGate, spanEvaluations, ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.uploads ? { uploads: deps.uploads } : {}) };
+  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, random: deps.random ?? systemRandom, sweeps: new Map(), jobs: deps.jobs, datasetUse, pullGate, statusListeners: [...statusListeners, ...(deps.statusListeners ?? [])], spanEvaluations, ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.uploads ? { uploads: deps.uploads } : {}) };
   const timeouts = { ...defaultTimeouts, ...deps.timeouts };
   const fastify = Fastify({
     // Typed as boolean only to keep Fastify's overloads on the plain HTTP server; numbers and address lists work too.

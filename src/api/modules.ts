@@ -1,6 +1,6 @@
 
 
-import type { Ctx, DatasetUse, PullGate } from '../context.ts';
+import type { Ctx, DatasetUse, ItemStatusListener, PullGate } from '../context.ts';
 import type { App } from './app.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { projectRoutes, projectsProjectOf } from '../projects/projects.routes.ts';
@@ -19,7 +19,9 @@ import { annotationReviewRoutes } from '../annotations/annotation-review.routes.
 import { progressReportRoutes } from '../quality/progress-reports.routes.ts';
 import { exportRoutes, exportsProjectOf } from '../exports/exports.routes.ts';
 import { jobRoutes } from '../jobs/jobs.routes.ts';
-import { isPausedFromPulling } from '../quality/scoring.service.ts';
+import { isPausedFromPulling, scoreOnStatusChange } from '../quality/scoring.service.ts';
+import { flowIntoQaTasks } from '../reviews/qa-tasks.service.ts';
+import { cycleDoneListener } from '../workloads/work.service.ts';
 import { datasetHasTaskHistory } from '../tasks/task-history.ts';
 import { unresolvedLinkedTasks } from '../tasks/task-links.ts';
 import { tracesRoutes } from '../traces/traces.routes.ts';
@@ -37,6 +39,13 @@ export const moduleRoutes: Array<(app: App, ctx: Ctx) => Promise<void> | void> =
 /** The ports lower modules call and higher ones answer (see `Ctx`). */
 export const datasetUse: DatasetUse = { datasetHasTaskHistory, unresolvedLinkedTasks, annotatesGoldScoredItem };
 export const pullGate: PullGate = { isPausedFromPulling };
+
+/**
+ * What runs in the transaction of every item status change (`Ctx.statusListeners`), in this
+ * order: QA tasks take in done items, quality scores the unit, workload cycles move their done
+ * counter. A new module that reacts to status changes adds its listener here.
+ */
+export const statusListeners: readonly ItemStatusListener[] = [flowIntoQaTasks, scoreOnStatusChange, cycleDoneListener];
 
 /**
  * How every project-scoped path parameter leads to its project: each module's static map, for

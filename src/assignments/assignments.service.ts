@@ -1,13 +1,10 @@
-import { and, asc, eq, gt, inArray, or } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
-import { groupMembers } from '../projects/projects.table.ts';
-import { tasks } from '../task-units/tasks.table.ts';
+import { groupIdsOfUser } from '../projects/member-reads.ts';
+import { assignmentsOfAssignees, taskAssignments } from '../task-units/assignment-rows.ts';
 import { findTask, taskActor } from '../task-units/task-access.ts';
 import { countsOf, progressOf, recentDone } from '../tasks/task-view.ts';
-import { taskAssignees } from '../task-units/assignments.table.ts';
-
-type AssignmentRow = typeof taskAssignees.$inferSelect;
+import type { AssignmentRow } from '../task-units/task-access.ts';
 type DerivedStatus = 'open' | 'in_progress' | 'completed' | 'completed_with_issues';
 
 const view = (a: AssignmentRow, recent: number, now: Date) => ({
@@ -27,7 +24,7 @@ const view = (a: AssignmentRow, recent: number, now: Date) => ({
 export async function listTaskAssignments(ctx: Ctx, caller: Caller, taskId: string) {
   const task = await findTask(ctx.db, taskId);
   await taskActor(ctx.db, caller, task);
-  const rows = await ctx.db.select().from(taskAssignees).where(eq(taskAssignees.taskId, taskId)).orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id));
+  const rows = await taskAssignments(ctx.db, taskId);
   const now = ctx.clock.now();
   const recent = await recentDone(ctx.db, [taskId], rows.map((r) => r.id), now);
   return { data: rows.map((r) => view(r, recent.get(r.id) ?? 0, now)) };
@@ -38,19 +35,9 @@ export async function listTaskAssignments(ctx: Ctx, caller: Caller, taskId: stri
  * archived, newest first by assignment id, keyset-paginated.
  */
 export async function myAssignments(ctx: Ctx, caller: Caller, page: PageQuery) {
-  const groups = (await ctx.db.select({ id: groupMembers.groupId }).from(groupMembers).where(eq(groupMembers.userId, caller.userId))).map((g) => g.id);
-  const conditions = [
-    or(eq(taskAssignees.assigneeId, caller.userId), groups.length ? inArray(taskAssignees.assigneeId, groups) : undefined)!,
-    eq(tasks.archived, false),
-  ];
-  if (page.cursor) conditions.push(gt(taskAssignees.id, String(decodeCursor(page.cursor, 1)[0])));
-  const rows = await ctx.db
-    .select({ a: taskAssignees, taskName: tasks.name, projectId: tasks.projectId, workflowState: tasks.workflowState, taskType: tasks.type })
-    .from(taskAssignees)
-    .innerJoin(tasks, eq(tasks.id, taskAssignees.taskId))
-    .where(and(...conditions))
-    .orderBy(asc(taskAssignees.id))
-    .limit(page.limit + 1);
+  const groups = await groupIdsOfUser(ctx.db, caller.userId);
+  const after = page.cursor ? String(decodeCursor(page.cursor, 1)[0]) : undefined;
+  const rows = await assignmentsOfAssignees(ctx.db, [caller.userId, ...groups], after, page.limit + 1);
   const result = toPage(rows, page.limit, (r) => [r.a.id]);
   const now = ctx.clock.now();
   const recent = await recentDone(ctx.db, [...new Set(result.data.map((r) => r.a.taskId))], result.data.map((r) => r.a.id), now);

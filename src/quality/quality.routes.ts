@@ -3,8 +3,6 @@ import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
-import { onItemStatusChange } from '../tasks/status-listeners.ts';
-import { scoreOnStatusChange } from './scoring.service.ts';
 import { itemScores, taskScores } from './agreement.service.ts';
 import { taskAnalytics } from './analytics.service.ts';
 import { getQualitySettings, listPauses, putQualitySettings, unpause } from './quality-settings.service.ts';
@@ -13,15 +11,7 @@ import { analyticsOut, analyticsQuery, itemScoreOut, pausesOut, putQualityBody, 
 const tags = ['quality'];
 const taskParams = z.object({ taskId: z.string() });
 
-// The listener is process-wide (several apps in one process share it): register it once.
-let listening = false;
-
 export async function qualityRoutes(app: App, ctx: Ctx) {
-  if (!listening) {
-    listening = true;
-    onItemStatusChange(scoreOnStatusChange);
-  }
-
   app.get('/api/v1/tasks/:taskId/scores', {
     config: { access: { project: 'taskId', minRole: 'viewer' } },
     schema: { tags, summary: 'Scores per annotator; agreement, contributors and confusion matrices (consensus); confusion against gold', params: taskParams, querystring: scoresQuery, response: { 200: scoresOut } },

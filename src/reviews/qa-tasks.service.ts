@@ -5,19 +5,20 @@ import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { bumpProjectCounters } from '../projects/projects.service.ts';
-import { recipes } from '../recipes/recipes.table.ts';
+import { getRecipe } from '../recipes/recipes.service.ts';
 import { resolveAssignees } from '../task-units/resolve-assignees.ts';
 import { ensureAssignments, sharesOf } from '../task-units/assignment-rows.ts';
 import { distributeUnits } from '../task-units/distribute.ts';
-import { taskAssignees } from '../task-units/assignments.table.ts';
 import { findTask, taskActor, type TaskRow } from '../task-units/task-access.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
-import { tasks, type Allocation } from '../task-units/tasks.table.ts';
-import { moveAssignmentCounters, moveTaskCounters } from '../task-units/task-counters.ts';
-import { rowsOf } from '../task-units/item-selection.ts';
+import type { Allocation } from '../task-units/tasks.table.ts';
+import { taskFacts, unitFacts as taskItems } from '../task-units/unit-reads.ts';
+import { taskRecords as tasks } from '../task-units/task-reads.ts';
+import { insertTask, readTaskRow } from '../task-units/task-rows.ts';
+import { addDoneItemsOf, assignToLightestShare, removeUntouchedUnits } from '../task-units/task-units.ts';
+import { moveTaskCounters } from '../task-units/task-counters.ts';
 import { taskView } from '../tasks/task-view.ts';
 import type { ItemStatusChange, ItemStatusListener } from '../tasks/status-listeners.ts';
-import { annotations } from '../annotations/annotations.table.ts';
+import { answerFacts as annotations } from '../annotations/answer-reads.ts';
 import { issueView } from './issues.service.ts';
 import { issues, qaTasks } from './reviews.table.ts';
 
@@ -47,19 +48,8 @@ const sampled = (reviewTaskId: string, itemIdColumn: ReturnType<typeof sql>, rat
  * consensus copies included, is done) and falls in the sample; one INSERT … SELECT that never
  * ships rows through the server. `itemId` narrows it to one item (the status listener).
  */
-async function addDoneItems(tx: Tx, review: { id: string; projectId: string }, qa: { sourceTaskId: string; sampleRate: number }, now: Date, itemId?: string) {
-  const oneItem = itemId ? sql` and s.item_id = ${itemId}::uuid` : sql``;
-  const result = await tx.execute(sql`with ins as (
-      insert into task_items (id, project_id, task_id, item_id, copy, position, created_at)
-      select gen_random_uuid(), ${review.projectId}::uuid, ${review.id}::uuid, s.item_id, 0, min(s.position), ${now.toISOString()}::timestamptz
-      from task_items s
-      where s.task_id = ${qa.sourceTaskId}::uuid and not s.is_gold${oneItem}
-      group by s.item_id
-      having bool_and(s.done) and ${sampled(review.id, sql`s.item_id`, qa.sampleRate)}
-      on conflict do nothing
-      returning id)
-    select id from ins`);
-  return rowsOf<{ id: string }>(result).map((r) => r.id);
+function addDoneItems(tx: Tx, review: { id: string; projectId: string }, qa: { sourceTaskId: string; sampleRate: number }, now: Date, itemId?: string) {
+  return addDoneItemsOf(tx, review, qa.sourceTaskId, (item) => sampled(review.id, item, qa.sampleRate), now, itemId);
 }
 
 /**
@@ -79,13 +69,11 @@ export async function createQaTask(ctx: Ctx, caller: Caller, sourceTaskId: strin
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     if (input.recipeId) {
-      const [recipe] = await tx.select({ id: recipes.id }).from(recipes).where(and(eq(recipes.id, input.recipeId), eq(recipes.projectId, source.projectId)));
-      if (!recipe) throw ruleBroken(`Recipe ${input.recipeId} is not in this project`);
+      const recipe = await getRecipe(tx, input.recipeId);
+      if (recipe?.projectId !== source.projectId) throw ruleBroken(`Recipe ${input.recipeId} is not in this project`);
     }
     const allocation: Allocation = { method: 'distribution', batchSize: 5, maxWorkload: 10, leaseSeconds: 3600, ...input.allocation };
-    const [review] = await tx
-      .insert(tasks)
-      .values({
+    const task = await insertTask(tx, {
         id: newId(),
         projectId: source.projectId,
         name: input.name ?? `QA: ${source.name}`.slice(0, 300),
@@ -94,16 +82,13 @@ export async function createQaTask(ctx: Ctx, caller: Caller, sourceTaskId: strin
         recipeId: input.recipeId ?? null,
         ownerId: caller.userId,
         priority: input.priority ?? null,
-        priorityRank: input.priority === 'high' ? 0 : input.priority === 'medium' ? 1 : input.priority === 'low' ? 2 : 3,
         dueDate: input.dueDate ?? null,
         workflowState: 'pending',
         allocation,
         sourceTaskId: source.id,
         createdAt: now,
         updatedAt: now,
-      })
-      .returning();
-    const task = review!;
+      });
     await tx.insert(qaTasks).values({ reviewTaskId: task.id, sourceTaskId: source.id, projectId: source.projectId, sampleRate, createdAt: now });
     const shares = await ensureAssignments(tx, task, 'annotator', reviewers, undefined, now);
     const added = await addDoneItems(tx, task, { sourceTaskId: source.id, sampleRate }, now);
@@ -118,25 +103,11 @@ export async function createQaTask(ctx: Ctx, caller: Caller, sourceTaskId: strin
       subjectId: task.id,
       after: { name: task.name, type: 'review', sourceTaskId: source.id, sampleRate, items: added.length, assignees: reviewers.map((r) => r.id) },
     }, now);
-    const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, task.id));
+    const fresh = await readTaskRow(tx, task.id);
     const view = taskView(fresh!, 0, now);
     // The allocation is a plain JSON object; the response schema passes its extra keys through.
     return { ...view, allocation: view.allocation as Allocation & Record<string, unknown>, sampleRate };
   });
-}
-
-/** Gives one new unit to the reviewer share holding the fewest items (distribution tasks). */
-async function assignNewUnit(tx: Tx, task: Pick<TaskRow, 'id' | 'allocation'>, unitId: string) {
-  if (task.allocation.method !== 'distribution') return;
-  const [share] = await tx
-    .select({ id: taskAssignees.id })
-    .from(taskAssignees)
-    .where(and(eq(taskAssignees.taskId, task.id), eq(taskAssignees.role, 'annotator')))
-    .orderBy(asc(taskAssignees.itemCount), asc(taskAssignees.id))
-    .limit(1);
-  if (!share) return;
-  await tx.update(taskItems).set({ assignmentId: share.id }).where(eq(taskItems.id, unitId));
-  await moveAssignmentCounters(tx, share.id, { items: 1 });
 }
 
 /** Does the change move the unit in or out of "done" in a task that QA tasks may review? */
@@ -153,7 +124,7 @@ const flips = (change: ItemStatusChange) => change.beforeDone !== change.afterDo
 export const flowIntoQaTasks: ItemStatusListener = {
   prefetch: (change) =>
     flips(change)
-      ? { select: sql`exists (select 1 from ${tasks} r where r.source_task_id = ${change.taskId}::uuid and r.type = 'review' and not r.archived and not r.locked)` }
+      ? { select: sql`exists (select 1 from ${taskFacts} where task_facts.source_task_id = ${change.taskId}::uuid and task_facts.type = 'review' and not task_facts.archived and not task_facts.locked)` }
       : null,
   run: async (tx, change, reviewed, ctx) => {
     if (!flips(change) || reviewed !== true) return;
@@ -169,14 +140,10 @@ export const flowIntoQaTasks: ItemStatusListener = {
       if (change.afterDone) {
         const [unitId] = await addDoneItems(tx, review, { sourceTaskId: change.taskId, sampleRate: review.sampleRate ?? 1 }, ctx.clock.now(), change.itemId);
         if (!unitId) continue;
-        await assignNewUnit(tx, review, unitId);
+        await assignToLightestShare(tx, review, unitId);
         await moveTaskCounters(tx, review.id, null, { items: 1 });
       } else {
-        const removed = await tx
-          .delete(taskItems)
-          .where(and(eq(taskItems.taskId, review.id), eq(taskItems.itemId, change.itemId), sql`${taskItems.status} is null`, eq(taskItems.openIssues, 0), eq(taskItems.forReview, 0)))
-          .returning({ assignmentId: taskItems.assignmentId });
-        for (const r of removed) await moveTaskCounters(tx, review.id, r.assignmentId, { items: -1 });
+        await removeUntouchedUnits(tx, review.id, change.itemId);
       }
     }
   },

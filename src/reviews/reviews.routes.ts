@@ -5,7 +5,6 @@ import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
 import type { ProjectOf } from '../projects/permissions.ts';
-import { onItemStatusChange } from '../tasks/status-listeners.ts';
 import * as issuesService from './issues.service.ts';
 import * as commentsService from './comments.service.ts';
 import * as qaService from './qa-tasks.service.ts';
@@ -29,9 +28,6 @@ const taskItemParams = taskParams.extend({ itemId: z.string() });
 const annotationParams = z.object({ annotationId: z.string() });
 const issueParams = z.object({ issueId: z.string() });
 
-// The listener is process-wide (several apps in one process share it): register it once.
-let listening = false;
-
 /** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
 export const reviewsProjectOf: ProjectOf = {
   annotationId: (id) => sql`select project_id from annotations where id = ${id}::uuid`,
@@ -39,11 +35,6 @@ export const reviewsProjectOf: ProjectOf = {
 };
 
 export async function reviewRoutes(app: App, ctx: Ctx) {
-  if (!listening) {
-    listening = true;
-    onItemStatusChange(qaService.flowIntoQaTasks);
-  }
-
   app.post('/api/v1/tasks/:taskId/qa-tasks', {
     config: { access: { project: 'taskId', minRole: 'manager' } },
     schema: { tags, summary: 'Create a QA (review) task over this task: its done items now, later ones as they are done', params: taskParams, body: createQaTaskBody, response: { 201: qaTaskOut } },

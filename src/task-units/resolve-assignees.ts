@@ -1,9 +1,8 @@
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { ruleBroken } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { resolveUserRefs } from '../auth/auth.service.ts';
-import { groups, projectMembers } from '../projects/projects.table.ts';
+import { groupIdsInProject, memberIdsInProject } from '../projects/member-reads.ts';
 import type { AssigneeKind } from './assignments.table.ts';
 
 export interface Assignee {
@@ -21,20 +20,11 @@ export interface Assignee {
 export async function resolveAssignees(db: Db, projectId: string, refs: string[]): Promise<Assignee[]> {
   if (!refs.length) return [];
   const ids = refs.filter(isId);
-  const groupRows = ids.length
-    ? await db.select({ id: groups.id }).from(groups).where(and(eq(groups.projectId, projectId), inArray(groups.id, ids)))
-    : [];
-  const groupIds = new Set(groupRows.map((g) => g.id));
+  const groupIds = await groupIdsInProject(db, projectId, ids);
   const userRefs = refs.filter((r) => !groupIds.has(r));
   const users = await resolveUserRefs(db, userRefs);
   const userIds = [...new Set(users.values())];
-  const members = userIds.length
-    ? new Set(
-        (await db.select({ id: projectMembers.userId }).from(projectMembers).where(and(eq(projectMembers.projectId, projectId), inArray(projectMembers.userId, userIds)))).map(
-          (m) => m.id,
-        ),
-      )
-    : new Set<string>();
+  const members = await memberIdsInProject(db, projectId, userIds);
   const out: Assignee[] = [];
   const unknown: string[] = [];
   const seen = new Set<string>();

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
@@ -6,6 +6,9 @@ import { getRecipe } from '../recipes/recipes.service.ts';
 import { taskItems } from './task-items.table.ts';
 import { tasks, type TaskType } from './tasks.table.ts';
 import type { TaskActor, TaskRow } from './task-access.ts';
+import { moveAssignmentCounters, moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from './task-counters.ts';
+import { taskAssignees } from './assignments.table.ts';
+import { rowsOf } from './item-selection.ts';
 
 export type UnitRow = typeof taskItems.$inferSelect;
 
@@ -79,4 +82,81 @@ export async function lockFirstUnitId(tx: Tx, taskId: string, itemId: string): P
     .limit(1)
     .for('update');
   return unit?.id ?? null;
+}
+
+/**
+ * Records that a unit is being worked as an answer is saved, in the caller's transaction (the
+ * unit locked by `lockUnit`): its worker (kept once set), its start, and the worker's lease
+ * renewed until `leaseExpiresAt` when given.
+ */
+export async function touchUnit(tx: Tx, unitId: string, set: { workerId: string | null; startedAt: Date; leaseExpiresAt?: Date }) {
+  await tx.update(taskItems).set(set).where(eq(taskItems.id, unitId));
+}
+
+/**
+ * Removes a task's units whose item is in `itemIds` (a subquery), in the caller's transaction,
+ * and moves the item counters of the task and of each assignment (honeypot gold is not counted).
+ * Answers how many counted units left.
+ */
+export async function removeUnits(tx: Tx, taskId: string, itemIds: SQL): Promise<number> {
+  const removed = await tx
+    .delete(taskItems)
+    .where(and(eq(taskItems.taskId, taskId), sql`${taskItems.itemId} in ${itemIds}`))
+    .returning({ assignmentId: taskItems.assignmentId, isGold: taskItems.isGold });
+  const counted = removed.filter((r) => !r.isGold);
+  await moveTaskCounters(tx, taskId, null, { items: -counted.length });
+  const perAssignment = new Map<string, UnitDelta>();
+  for (const r of counted) if (r.assignmentId) perAssignment.set(r.assignmentId, { items: (perAssignment.get(r.assignmentId)?.items ?? 0) - 1 });
+  await moveAssignmentCountersInOrder(tx, perAssignment);
+  return counted.length;
+}
+
+/**
+ * Adds to a review task one unit per item of its source task whose every unit (consensus copies
+ * included, gold left out) is done there and that `sampled(itemId)` keeps; `itemId` narrows it
+ * to one item. One INSERT … SELECT in the caller's transaction that never ships rows through
+ * the server; items already in the review task are skipped. Answers the new units' ids (the
+ * caller moves the counters).
+ */
+export async function addDoneItemsOf(tx: Tx, review: { id: string; projectId: string }, sourceTaskId: string, sampled: (itemId: SQL) => SQL, now: Date, itemId?: string): Promise<string[]> {
+  const oneItem = itemId ? sql` and s.item_id = ${itemId}::uuid` : sql``;
+  const result = await tx.execute(sql`with ins as (
+      insert into task_items (id, project_id, task_id, item_id, copy, position, created_at)
+      select gen_random_uuid(), ${review.projectId}::uuid, ${review.id}::uuid, s.item_id, 0, min(s.position), ${now.toISOString()}::timestamptz
+      from task_items s
+      where s.task_id = ${sourceTaskId}::uuid and not s.is_gold${oneItem}
+      group by s.item_id
+      having bool_and(s.done) and ${sampled(sql`s.item_id`)}
+      on conflict do nothing
+      returning id)
+    select id from ins`);
+  return rowsOf<{ id: string }>(result).map((r) => r.id);
+}
+
+/** Gives one new unit to the annotator-role share holding the fewest items (distribution tasks), in the caller's transaction. */
+export async function assignToLightestShare(tx: Tx, task: Pick<TaskRow, 'id' | 'allocation'>, unitId: string) {
+  if (task.allocation.method !== 'distribution') return;
+  const [share] = await tx
+    .select({ id: taskAssignees.id })
+    .from(taskAssignees)
+    .where(and(eq(taskAssignees.taskId, task.id), eq(taskAssignees.role, 'annotator')))
+    .orderBy(asc(taskAssignees.itemCount), asc(taskAssignees.id))
+    .limit(1);
+  if (!share) return;
+  await tx.update(taskItems).set({ assignmentId: share.id }).where(eq(taskItems.id, unitId));
+  await moveAssignmentCounters(tx, share.id, { items: 1 });
+}
+
+/**
+ * Takes an item out of a task where nobody has dealt with it yet (no status, no open or
+ * for-review issue), in the caller's transaction, moving the item counters of the task and its
+ * assignment. Answers how many units left.
+ */
+export async function removeUntouchedUnits(tx: Tx, taskId: string, itemId: string): Promise<number> {
+  const removed = await tx
+    .delete(taskItems)
+    .where(and(eq(taskItems.taskId, taskId), eq(taskItems.itemId, itemId), sql`${taskItems.status} is null`, eq(taskItems.openIssues, 0), eq(taskItems.forReview, 0)))
+    .returning({ assignmentId: taskItems.assignmentId });
+  for (const r of removed) await moveTaskCounters(tx, taskId, r.assignmentId, { items: -1 });
+  return removed.length;
 }

@@ -7,10 +7,8 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' 
 import type { TaskType } from '../core/shared/task-workflow.ts';
 /** Task types live with the workflow in `core/shared/task-workflow.ts`; re-exported for old imports. */
 export { taskTypes, type TaskType } from '../core/shared/task-workflow.ts';
-export const priorities = ['high', 'medium', 'low'] as const;
-export type Priority = (typeof priorities)[number];
-/** Sort rank of a priority: high first, "none" last (stored so the list can keyset on it). */
-export const priorityRank = (p: Priority | null | undefined) => (p === 'high' ? 0 : p === 'medium' ? 1 : p === 'low' ? 2 : 3);
+import type { Priority } from './priorities.ts';
+export { priorities, priorityRank, type Priority } from './priorities.ts';
 
 export interface Allocation {
   method: 'distribution' | 'pulling';

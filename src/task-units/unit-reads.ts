@@ -26,7 +26,8 @@ export const unitFacts = new QueryBuilder()
 
 /**
  * What other modules may read of a task's row without loading it whole (`findTask` does that):
- * its project, type, source task, archived and locked flags, creation time. A subquery to join.
+ * its project, type, source task, archived and locked flags, workflow state, whether it has
+ * analytics history (then it is archived, never deleted), creation time. A subquery to join.
  */
 export const taskFacts = new QueryBuilder()
   .select({
@@ -36,6 +37,8 @@ export const taskFacts = new QueryBuilder()
     sourceTaskId: tasks.sourceTaskId,
     archived: tasks.archived,
     locked: tasks.locked,
+    workflowState: tasks.workflowState,
+    hasHistory: tasks.hasHistory,
     createdAt: tasks.createdAt,
   })
   .from(tasks)

@@ -1,5 +1,4 @@
 import { parseItemFilter } from '../datasets/item-filter.ts';
-import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
@@ -7,16 +6,14 @@ import { newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { requireRole } from '../projects/permissions.ts';
 import { bumpProjectCounters } from '../projects/projects.service.ts';
-import { datasets, items } from '../datasets/datasets.table.ts';
-import { recipes } from '../recipes/recipes.table.ts';
+import { datasetIdsInProject, draftItems, itemDraftFlags } from '../datasets/item-reads.ts';
+import { getRecipe } from '../recipes/recipes.service.ts';
 import { resolveAssignees } from '../task-units/resolve-assignees.ts';
-import { distributeUnits } from '../task-units/distribute.ts';
-import { ensureAssignments, sharesOf } from '../task-units/assignment-rows.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
-import { priorityRank, taskLinks, tasks, type Allocation } from '../task-units/tasks.table.ts';
+import { ensureAssignments } from '../task-units/assignment-rows.ts';
+import type { Allocation } from '../task-units/tasks.table.ts';
+import { insertTask, insertTaskLinks, readTaskRow, taskInProject, type TaskLink } from '../task-units/task-rows.ts';
 import { initialState, statesOf, type WorkflowState } from '../core/shared/task-workflow.ts';
-import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
-import { assertItemsInDataset, insertUnits, type ItemSelection } from '../task-units/item-selection.ts';
+import { assertItemsInDataset, type ItemSelection } from '../task-units/item-selection.ts';
 import { taskView } from './task-view.ts';
 import { recordEvent } from '../outbox/outbox.service.ts';
 import { fillTask } from '../task-units/fill-task.ts';
@@ -24,9 +21,15 @@ import { assertDatasetsInProject, assertItemsInDatasets, attachDatasets } from '
 import type { CreateTaskInput } from './tasks.schema.ts';
 import type { TaskRow } from '../task-units/task-access.ts';
 
-async function assertInProject(tx: Tx, table: typeof datasets | typeof recipes | typeof tasks, id: string, projectId: string, what: string) {
-  const [row] = await tx.select({ id: table.id }).from(table).where(and(eq(table.id, id), eq(table.projectId, projectId)));
-  if (!row) throw ruleBroken(`${what} ${id} is not in this project`, { [`${what.toLowerCase()}Id`]: id });
+/** Each check reads through the owner of the row: datasets, recipes, task units. */
+const inProject = {
+  Dataset: async (tx: Tx, id: string, projectId: string) => (await datasetIdsInProject(tx, projectId, [id])).has(id),
+  Recipe: async (tx: Tx, id: string, projectId: string) => (await getRecipe(tx, id))?.projectId === projectId,
+  Task: (tx: Tx, id: string, projectId: string) => taskInProject(tx, id, projectId),
+};
+
+async function assertInProject(tx: Tx, what: keyof typeof inProject, id: string, projectId: string) {
+  if (!(await inProject[what](tx, id, projectId))) throw ruleBroken(`${what} ${id} is not in this project`, { [`${what.toLowerCase()}Id`]: id });
 }
 
 /**
@@ -68,15 +71,13 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, gi
   }
   const now = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
-    if (input.datasetId) await assertInProject(tx, datasets, input.datasetId, projectId, 'Dataset');
+    if (input.datasetId) await assertInProject(tx, 'Dataset', input.datasetId, projectId);
     if (datasetIds.length > 1) await assertDatasetsInProject(tx, projectId, datasetIds);
-    if (input.recipeId) await assertInProject(tx, recipes, input.recipeId, projectId, 'Recipe');
-    if (input.sourceTaskId) await assertInProject(tx, tasks, input.sourceTaskId, projectId, 'Task');
+    if (input.recipeId) await assertInProject(tx, 'Recipe', input.recipeId, projectId);
+    if (input.sourceTaskId) await assertInProject(tx, 'Task', input.sourceTaskId, projectId);
     if (input.itemIds) await assertItemsInDatasets(tx, datasetIds, input.itemIds);
     if (input.honeypot) await assertItemsInDataset(tx, input.datasetId!, input.honeypot.goldItemIds);
-    const [task] = await tx
-      .insert(tasks)
-      .values({
+    const task = await insertTask(tx, {
         id: newId(),
         projectId,
         name: input.name,
@@ -85,7 +86,6 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, gi
         recipeId: input.recipeId ?? null,
         ownerId: owner?.id ?? caller.userId,
         priority: input.priority ?? null,
-        priorityRank: priorityRank(input.priority),
         dueDate: input.dueDate ?? null,
         lockAfterDueDate: input.lockAfterDueDate,
         workflowState: (input.workflowState as WorkflowState | undefined) ?? initialState(input.type),
@@ -96,47 +96,46 @@ export async function createTask(ctx: Ctx, caller: Caller, projectId: string, gi
         sourceTaskId: input.sourceTaskId ?? null,
         createdAt: now,
         updatedAt: now,
-      })
-      .returning();
-    await ensureAssignments(tx, task!, 'annotator', annotators, input.allocation.workload, now);
-    await ensureAssignments(tx, task!, 'reviewer', reviewers, undefined, now);
+      });
+    await ensureAssignments(tx, task, 'annotator', annotators, input.allocation.workload, now);
+    await ensureAssignments(tx, task, 'reviewer', reviewers, undefined, now);
     const selection: ItemSelection = input.itemIds ? { itemIds: input.itemIds } : input.filter !== undefined ? { filter: parseItemFilter(input.filter) } : null;
-    const added = isTicket ? 0 : (await fillTask(tx, task!, selection, now)) + (await attachDatasets(tx, task!, datasetIds, selection, now));
-    const links = await linkSubjects(tx, task!, input.links ?? [], input.draftLinkedItems, caller, now);
+    const added = isTicket ? 0 : (await fillTask(tx, task, selection, now)) + (await attachDatasets(tx, task, datasetIds, selection, now));
+    const links = await linkSubjects(tx, task, input.links ?? [], input.draftLinkedItems, caller, now);
     await bumpProjectCounters(tx, projectId, { tasks: 1 });
     await recordAudit(tx, {
       projectId,
       actorId: caller.userId,
       action: 'task.create',
       subjectKind: 'task',
-      subjectId: task!.id,
-      after: { name: input.name, type: input.type, workflowState: task!.workflowState, datasetId: input.datasetId ?? null, datasetIds, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
+      subjectId: task.id,
+      after: { name: input.name, type: input.type, workflowState: task.workflowState, datasetId: input.datasetId ?? null, datasetIds, items: added, assignees: annotators.map((a) => a.id), reviewers: reviewers.map((r) => r.id) },
     });
     await recordEvent(tx, {
       projectId,
       type: 'task.created',
       subjectKind: 'task',
-      subjectId: task!.id,
+      subjectId: task.id,
       actorId: caller.userId,
       recipientIds: [...new Set(annotators.filter((a) => a.kind === 'user').map((a) => a.id))].filter((id) => id !== caller.userId),
-      data: { taskId: task!.id, name: input.name, type: input.type, datasetId: input.datasetId ?? null, items: added, assigneeIds: annotators.map((a) => a.id), reviewerIds: reviewers.map((r) => r.id) },
+      data: { taskId: task.id, name: input.name, type: input.type, datasetId: input.datasetId ?? null, items: added, assigneeIds: annotators.map((a) => a.id), reviewerIds: reviewers.map((r) => r.id) },
     }, now);
-    const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, task!.id));
+    const fresh = await readTaskRow(tx, task.id);
     return taskView(fresh!, 0, now, isTicket ? links : undefined);
   });
 }
 
 /** Links a ticket to its subjects; with `draft`, sets the linked items to draft in the same transaction. */
-async function linkSubjects(tx: Tx, task: TaskRow, links: Array<{ kind: 'item' | 'finding' | 'evaluation_result'; id: string }>, draft: boolean, caller: Caller, now: Date) {
+async function linkSubjects(tx: Tx, task: TaskRow, links: TaskLink[], draft: boolean, caller: Caller, now: Date) {
   if (!links.length) return [];
   const itemIds = links.filter((l) => l.kind === 'item').map((l) => l.id);
   if (itemIds.length) {
-    const found = await tx.select({ id: items.id, draft: items.draft }).from(items).where(and(eq(items.projectId, task.projectId), inArray(items.id, itemIds)));
+    const found = await itemDraftFlags(tx, task.projectId, itemIds);
     if (found.length !== new Set(itemIds).size) throw notFound('Linked item');
     if (draft) {
       const toDraft = found.filter((f) => !f.draft).map((f) => f.id);
       if (toDraft.length) {
-        await tx.update(items).set({ draft: true, updatedAt: now }).where(inArray(items.id, toDraft));
+        await draftItems(tx, toDraft, now);
         for (const id of toDraft) {
           await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'item.draft', subjectKind: 'item', subjectId: id, before: { draft: false }, after: { draft: true } });
         }
@@ -144,7 +143,7 @@ async function linkSubjects(tx: Tx, task: TaskRow, links: Array<{ kind: 'item' |
     }
   }
   const unique = [...new Map(links.map((l) => [`${l.kind}:${l.id}`, l])).values()];
-  await tx.insert(taskLinks).values(unique.map((l) => ({ taskId: task.id, projectId: task.projectId, kind: l.kind, targetId: l.id })));
+  await insertTaskLinks(tx, task, unique);
   return unique;
 }
 

@@ -1,10 +1,13 @@
-import { and, asc, desc, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
-import { tasks } from '../task-units/tasks.table.ts';
+import { groupIdsOfSql } from '../projects/member-reads.ts';
+import { datasetFacts } from '../datasets/item-reads.ts';
+import { assigneeFacts } from '../task-units/assignee-reads.ts';
+import { taskRecordColumns, taskRecords as tasks } from '../task-units/task-reads.ts';
 import { derivedStatusSql } from '../task-units/exact-counters.ts';
 import { exactCounterFields, rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
@@ -30,7 +33,7 @@ export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: st
       or(
         sql`${tasks.name} ilike ${like}`,
         isId(f.q) ? eq(tasks.id, f.q) : undefined,
-        sql`exists (select 1 from datasets d where d.id = ${tasks.datasetId} and d.name ilike ${like})`,
+        sql`exists (select 1 from ${datasetFacts} where dataset_facts.id = ${tasks.datasetId} and dataset_facts.name ilike ${like})`,
       ),
     );
   }
@@ -44,11 +47,11 @@ export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: st
   if (f.openIssues !== undefined) c.push(f.openIssues ? sql`${tasks.openIssues} > 0` : sql`${tasks.openIssues} = 0`);
   if (f.forReview !== undefined) c.push(f.forReview ? sql`${tasks.forReview} > 0` : sql`${tasks.forReview} = 0`);
   if (f.assignee === 'unassigned') {
-    c.push(sql`not exists (select 1 from task_assignees a where a.task_id = ${tasks.id} and a.role = 'annotator')`);
+    c.push(sql`not exists (select 1 from ${assigneeFacts} where assignee_facts.task_id = ${tasks.id} and assignee_facts.role = 'annotator')`);
   } else if (f.assignee) {
     const who = f.assignee === 'me' ? callerId : isId(f.assignee) ? f.assignee : '00000000-0000-0000-0000-000000000000';
-    c.push(sql`exists (select 1 from task_assignees a where a.task_id = ${tasks.id}
-      and (a.assignee_id = ${who}::uuid or a.assignee_id in (select g.group_id from group_members g where g.user_id = ${who}::uuid and g.project_id = ${projectId}::uuid)))`);
+    c.push(sql`exists (select 1 from ${assigneeFacts} where assignee_facts.task_id = ${tasks.id}
+      and (assignee_facts.assignee_id = ${who}::uuid or assignee_facts.assignee_id in ${groupIdsOfSql(sql`${who}::uuid`, sql`${projectId}::uuid`)}))`);
   }
   return and(...c)!;
 }
@@ -79,7 +82,7 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
   const now = ctx.clock.now();
   // The ETA's input rides on each row as a subquery: one statement for the page.
   const rows = await ctx.db
-    .select({ ...getTableColumns(tasks), ...exactCounterFields(), recent: recentDoneSql(rateWindowStart(now)) })
+    .select({ ...taskRecordColumns, ...exactCounterFields(), recent: recentDoneSql(rateWindowStart(now)) })
     .from(tasks)
     .where(and(...conditions))
     .orderBy(...order)

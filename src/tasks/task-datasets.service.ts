@@ -1,16 +1,17 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { datasets, items } from '../datasets/datasets.table.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
-import { tasks } from '../task-units/tasks.table.ts';
+import { datasetFacts, datasetIdsInProject, itemFacts, itemIdsInDatasets, itemIdsOfDataset } from '../datasets/item-reads.ts';
+import { answerFacts } from '../annotations/answer-reads.ts';
+import { unitFacts } from '../task-units/unit-reads.ts';
+import { lockTaskRow as lockTaskRowIfAny, moveDatasetCount, updateTaskRow } from '../task-units/task-rows.ts';
+import { removeUnits } from '../task-units/task-units.ts';
 import { taskDatasets } from './task-datasets.table.ts';
 import { assertWritable, findTask, taskActor, type TaskRow } from '../task-units/task-access.ts';
 import { fillTask } from '../task-units/fill-task.ts';
-import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from '../task-units/task-counters.ts';
 import { rowsOf, type ItemSelection } from '../task-units/item-selection.ts';
 
 /** The dataset ids of a task, oldest association first. */
@@ -22,9 +23,8 @@ export async function taskDatasetIds(db: Db, taskId: string): Promise<string[]> 
 /** Refuses (422) dataset ids that are not datasets of the project. */
 export async function assertDatasetsInProject(db: Db, projectId: string, datasetIds: string[]) {
   const unique = [...new Set(datasetIds)];
-  const found = unique.length ? await db.select({ id: datasets.id }).from(datasets).where(and(eq(datasets.projectId, projectId), inArray(datasets.id, unique))) : [];
-  if (found.length !== unique.length) {
-    const known = new Set(found.map((f) => f.id));
+  const known = await datasetIdsInProject(db, projectId, unique);
+  if (known.size !== unique.length) {
     throw ruleBroken('Some datasets are not in this project', { unknownDatasetIds: unique.filter((id) => !known.has(id)) });
   }
 }
@@ -32,9 +32,8 @@ export async function assertDatasetsInProject(db: Db, projectId: string, dataset
 /** Refuses ids that are not items of one of the datasets (422), so a typo never silently shrinks a task. */
 export async function assertItemsInDatasets(db: Db, datasetIds: string[], itemIds: string[]) {
   if (!itemIds.length) return;
-  const found = await db.select({ id: items.id }).from(items).where(and(inArray(items.datasetId, datasetIds), inArray(items.id, itemIds)));
-  if (found.length !== new Set(itemIds).size) {
-    const known = new Set(found.map((f) => f.id));
+  const known = await itemIdsInDatasets(db, datasetIds, itemIds);
+  if (known.size !== new Set(itemIds).size) {
     throw ruleBroken('Some items are not in the task’s datasets', { unknownItemIds: itemIds.filter((id) => !known.has(id)).slice(0, 100) });
   }
 }
@@ -48,7 +47,7 @@ export async function attachDatasets(tx: Tx, task: TaskRow, datasetIds: string[]
   const unique = [...new Set(datasetIds)];
   if (!unique.length) return 0;
   await tx.insert(taskDatasets).values(unique.map((datasetId) => ({ taskId: task.id, datasetId, projectId: task.projectId, addedAt: now }))).onConflictDoNothing();
-  await tx.update(tasks).set({ datasetCount: sql`(select count(*)::int from task_datasets where task_id = ${task.id}::uuid)` }).where(eq(tasks.id, task.id));
+  await updateTaskRow(tx, task.id, { datasetCount: sql`(select count(*)::int from ${taskDatasets} where ${taskDatasets.taskId} = ${task.id}::uuid)` });
   return fillFromOthers(tx, task, unique, selection, now);
 }
 
@@ -84,18 +83,18 @@ export async function listTaskDatasets(ctx: Ctx, caller: Caller, taskId: string)
   await taskActor(ctx.db, caller, task, 'viewer');
   const result = await ctx.db.execute(sql`
     with per as (
-      select i.dataset_id, count(*)::int as items,
-        count(a.id) filter (where a.invalid_at is null)::int as annotated,
-        count(*) filter (where ti.done)::int as done
-      from task_items ti
-      join items i on i.id = ti.item_id
-      left join annotations a on a.task_item_id = ti.id
-      where ti.task_id = ${task.id}::uuid and not ti.is_gold
-      group by i.dataset_id)
-    select td.dataset_id as "datasetId", d.name, coalesce(per.items, 0)::int as items,
+      select item_facts.dataset_id, count(*)::int as items,
+        count(answer_facts.id) filter (where answer_facts.invalid_at is null)::int as annotated,
+        count(*) filter (where unit_facts.done)::int as done
+      from ${unitFacts}
+      join ${itemFacts} on item_facts.id = unit_facts.item_id
+      left join ${answerFacts} on answer_facts.task_item_id = unit_facts.id
+      where unit_facts.task_id = ${task.id}::uuid and not unit_facts.is_gold
+      group by item_facts.dataset_id)
+    select td.dataset_id as "datasetId", dataset_facts.name, coalesce(per.items, 0)::int as items,
       coalesce(per.annotated, 0)::int as annotated, coalesce(per.done, 0)::int as done
     from task_datasets td
-    join datasets d on d.id = td.dataset_id
+    join ${datasetFacts} on dataset_facts.id = td.dataset_id
     left join per on per.dataset_id = td.dataset_id
     where td.task_id = ${task.id}::uuid
     order by td.added_at, td.dataset_id`);
@@ -110,7 +109,7 @@ export async function listTaskDatasets(ctx: Ctx, caller: Caller, taskId: string)
 }
 
 async function lockTaskRow(tx: Tx, taskId: string): Promise<TaskRow> {
-  const [row] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for('update');
+  const row = await lockTaskRowIfAny(tx, taskId);
   if (!row) throw notFound('Task');
   return row;
 }
@@ -134,7 +133,7 @@ export async function addTaskDataset(ctx: Ctx, caller: Caller, taskId: string, d
     const inserted = await tx.insert(taskDatasets).values({ taskId: task.id, datasetId, projectId: task.projectId, addedAt: now }).onConflictDoNothing().returning();
     if (!inserted.length) return { datasetId, added: 0 };
     const first = locked.datasetId ?? datasetId;
-    await tx.update(tasks).set({ datasetCount: sql`${tasks.datasetCount} + 1`, datasetId: first, updatedAt: now }).where(eq(tasks.id, task.id));
+    await moveDatasetCount(tx, task.id, 1, first, now);
     const added = await fillTask(tx, { ...locked, datasetId }, null, now);
     await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.add_dataset', subjectKind: 'task', subjectId: task.id, after: { datasetId, added } });
     return { datasetId, added };
@@ -161,9 +160,9 @@ export async function removeTaskDataset(ctx: Ctx, caller: Caller, taskId: string
     if (ids.length === 1) throw ruleBroken('A task keeps at least one dataset: delete the task instead');
     const [work] = rowsOf<{ withStatus: number; annotated: number }>(
       await tx.execute(sql`
-        select count(*) filter (where ti.status is not null)::int as "withStatus", count(a.id)::int as annotated
-        from task_items ti join items i on i.id = ti.item_id left join annotations a on a.task_item_id = ti.id
-        where ti.task_id = ${task.id}::uuid and i.dataset_id = ${datasetId}::uuid`),
+        select count(*) filter (where unit_facts.status is not null)::int as "withStatus", count(answer_facts.id)::int as annotated
+        from ${unitFacts} join ${itemFacts} on item_facts.id = unit_facts.item_id left join ${answerFacts} on answer_facts.task_item_id = unit_facts.id
+        where unit_facts.task_id = ${task.id}::uuid and item_facts.dataset_id = ${datasetId}::uuid`),
     );
     if (Number(work?.withStatus ?? 0) > 0 || Number(work?.annotated ?? 0) > 0) {
       throw new DomainError('dataset_has_work', 'Items of this dataset have annotations or statuses in the task: it cannot be removed', {
@@ -172,22 +171,11 @@ export async function removeTaskDataset(ctx: Ctx, caller: Caller, taskId: string
         annotated: Number(work?.annotated ?? 0),
       });
     }
-    const removed = await tx
-      .delete(taskItems)
-      .where(and(eq(taskItems.taskId, task.id), sql`${taskItems.itemId} in (select id from items where dataset_id = ${datasetId}::uuid)`))
-      .returning({ assignmentId: taskItems.assignmentId, isGold: taskItems.isGold });
-    const counted = removed.filter((r) => !r.isGold);
+    const removed = await removeUnits(tx, task.id, itemIdsOfDataset(datasetId));
     const remaining = ids.filter((id) => id !== datasetId);
-    await moveTaskCounters(tx, task.id, null, { items: -counted.length });
-    const perAssignment = new Map<string, UnitDelta>();
-    for (const r of counted) if (r.assignmentId) perAssignment.set(r.assignmentId, { items: (perAssignment.get(r.assignmentId)?.items ?? 0) - 1 });
-    await moveAssignmentCountersInOrder(tx, perAssignment);
     await tx.delete(taskDatasets).where(and(eq(taskDatasets.taskId, task.id), eq(taskDatasets.datasetId, datasetId)));
-    await tx
-      .update(tasks)
-      .set({ datasetCount: sql`${tasks.datasetCount} - 1`, datasetId: locked.datasetId === datasetId ? remaining[0]! : locked.datasetId, updatedAt: now })
-      .where(eq(tasks.id, task.id));
-    await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.remove_dataset', subjectKind: 'task', subjectId: task.id, before: { datasetId }, after: { removedUnits: counted.length } });
-    return { datasetId, removed: counted.length };
+    await moveDatasetCount(tx, task.id, -1, locked.datasetId === datasetId ? remaining[0]! : locked.datasetId, now);
+    await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.remove_dataset', subjectKind: 'task', subjectId: task.id, before: { datasetId }, after: { removedUnits: removed } });
+    return { datasetId, removed };
   });
 }

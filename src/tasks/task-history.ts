@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { tasks } from '../task-units/tasks.table.ts';
+import { taskFacts as tasks } from '../task-units/unit-reads.ts';
 
 /**
  * True when some task over this dataset has analytics history (any status or annotation ever

@@ -36,7 +36,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
  * statement, after the unit's lock was taken; then runs the listeners with what they prefetched.
  */
 async function writeUnitStatus(ctx: Ctx, tx: Tx, row: UnitRow, change: ItemStatusChange, counters: SQL[], audit: AuditEntry, event?: DomainEvent) {
-  const listening = prepareItemStatusChange(change);
+  const listening = prepareItemStatusChange(ctx.statusListeners, change);
   const result = await tx.execute(sql`
     with u as (
       update task_items set status = ${row.status}, done = ${row.done}, status_by = ${row.statusBy}::uuid, worker_id = ${row.workerId}::uuid,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { itemFilterField } from '../datasets/item-filter.ts';
 import { taskTypes } from '../core/shared/task-workflow.ts';
-import { priorities } from '../task-units/tasks.table.ts';
+import { priorities } from '../task-units/priorities.ts';
 
 const ref = z.string().min(1).max(320);
 const refs = z.array(ref).max(1000);

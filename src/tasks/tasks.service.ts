@@ -1,20 +1,20 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Tx } from '../db/client.ts';
 import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
 import { bumpProjectCounters } from '../projects/projects.service.ts';
-import { recipes } from '../recipes/recipes.table.ts';
+import { getRecipe } from '../recipes/recipes.service.ts';
 import { resolveAssignees } from '../task-units/resolve-assignees.ts';
 import { transactionWithRetry } from '../db/retry.ts';
 import { replaceAssignees } from '../task-units/reassign.service.ts';
-import { taskAssignees } from '../task-units/assignments.table.ts';
-import { priorityRank, tasks, type Allocation } from '../task-units/tasks.table.ts';
+import type { Allocation } from '../task-units/tasks.table.ts';
+import { assigneeCount, userAssigneeIds } from '../task-units/assignment-rows.ts';
+import { deleteTaskRow, linksOf, lockTaskRow, readTaskRow, updateTaskRow } from '../task-units/task-rows.ts';
 import { setAnnotatorWorkloads } from '../task-units/allocation-edit.ts';
 import { assertWritable, findTask, isAutoLocked, isLocked, taskActor, type TaskRow } from '../task-units/task-access.ts';
 import { checkTransition } from '../core/shared/task-workflow.ts';
 import { recordEvent } from '../outbox/outbox.service.ts';
-import { linksOf, readTaskView, recentDone, taskView, withExactCounters } from './task-view.ts';
+import { readTaskView, recentDone, taskView, withExactCounters } from './task-view.ts';
 import type { PatchTaskInput } from './tasks.schema.ts';
 
 async function view(ctx: Ctx, task: TaskRow) {
@@ -29,7 +29,7 @@ export async function getTask(ctx: Ctx, caller: Caller, taskId: string) {
 }
 
 async function lockTask(tx: Tx, taskId: string) {
-  const [task] = await tx.select().from(tasks).where(eq(tasks.id, taskId)).for('update');
+  const task = await lockTaskRow(tx, taskId);
   if (!task) throw notFound('Task');
   return task;
 }
@@ -65,8 +65,8 @@ export async function patchInTx(
   if (!onlyDates) assertWritable(before, now);
   else if (before.archived) assertWritable(before, now);
   if (patch.recipeId) {
-    const [r] = await tx.select({ id: recipes.id }).from(recipes).where(sql`${recipes.id} = ${patch.recipeId} and ${recipes.projectId} = ${before.projectId}`);
-    if (!r) throw ruleBroken(`Recipe ${patch.recipeId} is not in this project`);
+    const r = await getRecipe(tx, patch.recipeId);
+    if (r?.projectId !== before.projectId) throw ruleBroken(`Recipe ${patch.recipeId} is not in this project`);
   }
   const next = {
     name: patch.name,
@@ -92,11 +92,7 @@ export async function patchInTx(
           return keep ? { ...merged, workload: keep } : merged;
         })()
       : undefined;
-  const [row] = await tx
-    .update(tasks)
-    .set({ ...next, ...(allocation ? { allocation } : {}), ...(patch.priority !== undefined ? { priorityRank: priorityRank(patch.priority) } : {}), updatedAt: now })
-    .where(eq(tasks.id, taskId))
-    .returning();
+  const row = await updateTaskRow(tx, taskId, { ...next, ...(allocation ? { allocation } : {}), updatedAt: now });
   if (resolved.annotators) await replaceAssignees(tx, row!, 'annotator', resolved.annotators, now);
   if (workloadFinal !== undefined) await setAnnotatorWorkloads(tx, row!, workloadFinal);
   if (resolved.reviewers) await replaceAssignees(tx, row!, 'reviewer', resolved.reviewers, now);
@@ -113,8 +109,7 @@ export async function patchInTx(
     const people = [...(resolved.annotators ?? []), ...(resolved.reviewers ?? [])].filter((a) => a.kind === 'user').map((a) => a.id);
     await recordEvent(tx, { projectId: before.projectId, type: 'task.updated', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, recipientIds: [...new Set(people)].filter((id) => id !== caller.userId), data: { taskId, name: row!.name, changed: Object.keys(changes?.after ?? {}), ...(resolved.annotators ? { assigneeIds: resolved.annotators.map((a) => a.id) } : {}), ...(resolved.reviewers ? { reviewerIds: resolved.reviewers.map((a) => a.id) } : {}) } }, now);
   }
-  const [fresh] = await tx.select().from(tasks).where(eq(tasks.id, taskId));
-  return fresh!;
+  return (await readTaskRow(tx, taskId))!;
 }
 
 /**
@@ -130,7 +125,7 @@ export async function setLocked(ctx: Ctx, caller: Caller, taskId: string, locked
     const before = await lockTask(tx, taskId);
     const wasLocked = isLocked(before, now);
     const autoLockLiftedFor = locked ? null : isAutoLocked(before, now) ? before.dueDate : before.autoLockLiftedFor;
-    const [row] = await tx.update(tasks).set({ locked, autoLockLiftedFor, updatedAt: now }).where(eq(tasks.id, taskId)).returning();
+    const row = await updateTaskRow(tx, taskId, { locked, autoLockLiftedFor, updatedAt: now });
     if (before.locked !== locked || wasLocked !== locked) {
       await recordAudit(tx, { projectId: before.projectId, actorId: caller.userId, action: locked ? 'task.lock' : 'task.unlock', subjectKind: 'task', subjectId: taskId, before: { locked: wasLocked }, after: { locked } });
       await recordEvent(tx, { projectId: before.projectId, type: 'task.updated', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, data: { taskId, name: before.name, changed: ['locked'], locked } });
@@ -163,11 +158,7 @@ export async function transitionTask(ctx: Ctx, caller: Caller, taskId: string, i
       throw new DomainError('open_issues', 'The task has open or for-review issues: resolve or close them before passing the review', { openIssues: before.openIssues, forReview: before.forReview });
     }
     const reviewNote = check.name === 'fail_review' ? { body: input.comment!.trim(), authorId: caller.userId, at: now.toISOString() } : undefined;
-    const [row] = await tx
-      .update(tasks)
-      .set({ workflowState: input.to, ...(reviewNote ? { reviewNote } : {}), updatedAt: now })
-      .where(eq(tasks.id, taskId))
-      .returning();
+    const row = await updateTaskRow(tx, taskId, { workflowState: input.to, ...(reviewNote ? { reviewNote } : {}), updatedAt: now });
     const delta = (input.to === 'pending_review' ? 1 : 0) - (before.workflowState === 'pending_review' ? 1 : 0);
     await bumpProjectCounters(tx, before.projectId, { pendingReviews: delta });
     await recordAudit(tx, {
@@ -181,9 +172,7 @@ export async function transitionTask(ctx: Ctx, caller: Caller, taskId: string, i
     });
     // Reviewers hear of work waiting for them; annotators of a failed review.
     const role = input.to === 'pending_review' ? 'reviewer' : check.name === 'fail_review' ? 'annotator' : null;
-    const recipients = role
-      ? (await tx.select({ id: taskAssignees.assigneeId }).from(taskAssignees).where(and(eq(taskAssignees.taskId, taskId), eq(taskAssignees.role, role), eq(taskAssignees.assigneeKind, 'user')))).map((r) => r.id)
-      : [];
+    const recipients = role ? await userAssigneeIds(tx, taskId, role) : [];
     await recordEvent(tx, { projectId: before.projectId, type: 'task.workflow_changed', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, recipientIds: recipients.filter((id) => id !== caller.userId), data: { taskId, name: before.name, from: before.workflowState, to: input.to, transition: check.name } }, now);
     return row!;
   });
@@ -211,17 +200,17 @@ export async function deleteInTx(tx: Tx, ctx: Ctx, caller: Caller, taskId: strin
     throw new DomainError('unresolved_issues', `The task has ${task.openIssues + task.forReview} unresolved issues`, { openIssues: task.openIssues, forReview: task.forReview });
   }
   const pendingReviews = task.workflowState === 'pending_review' ? -1 : 0;
-  const [assignments] = await tx.select({ n: sql<number>`count(*)::int` }).from(taskAssignees).where(eq(taskAssignees.taskId, taskId));
+  const assignments = await assigneeCount(tx, taskId);
   // Archived tasks leave the summary like deleted ones; their rows stay for analytics.
   if (task.hasHistory) {
-    await tx.update(tasks).set({ archived: true, updatedAt: ctx.clock.now() }).where(eq(tasks.id, taskId));
-    await bumpProjectCounters(tx, task.projectId, { tasks: -1, assignments: -Number(assignments?.n ?? 0), pendingReviews });
+    await updateTaskRow(tx, taskId, { archived: true, updatedAt: ctx.clock.now() });
+    await bumpProjectCounters(tx, task.projectId, { tasks: -1, assignments: -assignments, pendingReviews });
     await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.archive', subjectKind: 'task', subjectId: taskId, before: { archived: false }, after: { archived: true } });
     await recordEvent(tx, { projectId: task.projectId, type: 'task.updated', subjectKind: 'task', subjectId: taskId, actorId: caller.userId, data: { taskId, name: task.name, changed: ['archived'], archived: true } });
     return { archived: true };
   }
-  await tx.delete(tasks).where(eq(tasks.id, taskId));
-  await bumpProjectCounters(tx, task.projectId, { tasks: -1, assignments: -Number(assignments?.n ?? 0), pendingReviews });
+  await deleteTaskRow(tx, taskId);
+  await bumpProjectCounters(tx, task.projectId, { tasks: -1, assignments: -assignments, pendingReviews });
   await recordAudit(tx, { projectId: task.projectId, actorId: caller.userId, action: 'task.delete', subjectKind: 'task', subjectId: taskId, before: { name: task.name, type: task.type } });
   return { deleted: true };
 }

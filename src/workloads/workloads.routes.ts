@@ -5,7 +5,6 @@ import type { Ctx } from '../context.ts';
 import { callerOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
 import type { ProjectOf } from '../projects/permissions.ts';
-import { onItemStatusChange } from '../tasks/status-listeners.ts';
 import * as service from './workloads.service.ts';
 import * as work from './work.service.ts';
 import * as report from './report.service.ts';
@@ -30,19 +29,12 @@ const workloadParams = z.object({ workloadId: z.string() });
 const taskItemParams = z.object({ taskId: z.string(), itemId: z.string() });
 const manage = { project: 'workloadId', minRole: 'owner' } as const;
 
-// The listener is process-wide (several apps in one process share it): register it once.
-let listening = false;
-
 /** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
 export const workloadsProjectOf: ProjectOf = {
   workloadId: (id) => sql`select project_id from workloads where id = ${id}::uuid`,
 };
 
 export async function workloadRoutes(app: App, ctx: Ctx) {
-  if (!listening) {
-    listening = true;
-    onItemStatusChange(work.cycleDoneListener);
-  }
   app.post('/api/v1/projects/:projectId/workloads', {
     config: { access: { project: 'projectId', minRole: 'owner' } },
     schema: { tags, summary: 'Create a workload; its first cycle starts at once', params: projectParams, body: createWorkloadBody, response: { 201: workloadOut } },

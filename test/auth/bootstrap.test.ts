@@ -4,7 +4,7 @@ import { runMigrations } from '../../src/db/migrate.ts';
 import { bootstrapAdmin, authenticateToken, login } from '../../src/auth/auth.service.ts';
 import { systemClock } from '../../src/core/clock.ts';
 import { systemRandom } from '../../src/core/random.ts';
-import { datasetUse, pullGate } from '../../src/api/modules.ts';
+import { datasetUse, pullGate, statusListeners } from '../../src/api/modules.ts';
 import type { Ctx } from '../../src/context.ts';
 import type { JobQueue } from '../../src/jobs/jobs.ts';
 
@@ -16,7 +16,7 @@ afterEach(() => database?.close());
 async function emptyCtx(): Promise<Ctx> {
   database = await openDb({ dataDir: 'memory://' });
   await runMigrations(database);
-  return { db: database.db, clock: systemClock, random: systemRandom, sweeps: new Map(), jobs: noJobs, datasetUse, pullGate };
+  return { db: database.db, clock: systemClock, random: systemRandom, sweeps: new Map(), jobs: noJobs, datasetUse, pullGate, statusListeners };
 }
 
 describe('first start', () => {

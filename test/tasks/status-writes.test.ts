@@ -2,14 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { ManualClock } from '../../src/core/clock.ts';
 import { rowsOf } from '../../src/task-units/item-selection.ts';
-import { onItemStatusChange } from '../../src/tasks/status-listeners.ts';
+import type { ItemStatusListener } from '../../src/context.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { createTask, world } from './helpers.ts';
 
 let t: TestApp;
 const clock = new ManualClock(new Date('2031-03-01T10:00:00Z'));
+/** A listener of this app only (`Ctx.statusListeners`): it refuses every change of the task named here. */
+let refusedTask: string | null = null;
+let seen: unknown = 'not called';
+const refusing: ItemStatusListener = {
+  prefetch: (change) => (change.taskId === refusedTask ? { select: sql`select status from task_items where id = ${change.taskItemId}::uuid` } : null),
+  run: async (_tx, change, prefetched) => {
+    if (change.taskId !== refusedTask) return;
+    seen = prefetched;
+    throw new Error('listener refuses');
+  },
+};
 beforeAll(async () => {
-  t = await createTestApp({ clock });
+  t = await createTestApp({ clock, statusListeners: [refusing] });
 });
 afterAll(() => t?.close());
 
@@ -62,20 +73,12 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
     const w = await world(t, 2);
     const a = await t.member(w.projectId, 'annotator');
     const task = await createTask(t, w, { assigneeIds: [a.id] });
-    let seen: unknown = 'not called';
-    const off = onItemStatusChange({
-      prefetch: (change) => (change.taskId === task.id ? { select: sql`select status from task_items where id = ${change.taskItemId}::uuid` } : null),
-      run: async (_tx, change, prefetched) => {
-        if (change.taskId !== task.id) return;
-        seen = prefetched;
-        throw new Error('listener refuses');
-      },
-    });
+    refusedTask = task.id;
     try {
       const res = await put(task.id, w.itemIds[0]!, 'completed', a.token);
       expect(res.status).toBe(500);
     } finally {
-      off();
+      refusedTask = null;
     }
     // The prefetch ran in the unit's statement, from its snapshot: it saw the status before the change.
     expect(seen).toBeNull();

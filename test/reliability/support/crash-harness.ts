@@ -4,7 +4,7 @@ import { createToken, createUser } from '../../../src/auth/auth.service.ts';
 import { systemClock } from '../../../src/core/clock.ts';
 import { systemRandom } from '../../../src/core/random.ts';
 import type { Database } from '../../../src/db/client.ts';
-import { datasetUse, pullGate } from '../../../src/api/modules.ts';
+import { datasetUse, pullGate, statusListeners } from '../../../src/api/modules.ts';
 import type { Ctx } from '../../../src/context.ts';
 import { startServer, type ServerProcess } from '../../support/server-process.ts';
 import { openTestDb } from '../../support/test-db.ts';
@@ -29,7 +29,7 @@ export class CrashHarness {
     const databaseUrl = inject('testDatabaseUrl');
     if (!databaseUrl) throw new Error('the reliability suite runs on PostgreSQL: set TEST_DATABASE_URL or use its global setup');
     const database = await openTestDb({ databaseUrl }, 4);
-    const ctx = { db: database.db, clock: systemClock, random: systemRandom, sweeps: new Map(), jobs: { enqueue: async () => null }, datasetUse, pullGate } as Ctx;
+    const ctx = { db: database.db, clock: systemClock, random: systemRandom, sweeps: new Map(), jobs: { enqueue: async () => null }, datasetUse, pullGate, statusListeners } as Ctx;
     const name = `crash-admin-${process.pid}-${Date.now()}`;
     const user = await createUser(ctx, null, { email: `${name}@example.com`, name, isAdmin: true });
     const { token } = await createToken(ctx, { userId: user.id, isAdmin: true }, user.id, 'crash');
