@@ -4,7 +4,7 @@ import { DomainError } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { taskItems } from '../task-units/task-items.table.ts';
-import { assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
+import { assertWritable, findTaskAs, findTaskAsPreloaded, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
 import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
 import { itemContentJson, itemContents, type ItemContent } from '../datasets/item-contents.ts';
@@ -45,8 +45,9 @@ function pullAssignment(actor: TaskActor) {
  * whenever the free queue cannot fill the request; the `queue.return-expired-leases` job sweeps
  * every pulling task each minute, so idle tasks show returned items too.
  */
-export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input: { count?: number }) {
-  const { task, actor } = await findTaskAs(ctx.db, caller, taskId, 'annotator');
+export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input: { count?: number }, preloaded?: unknown) {
+  // The HTTP route reads the task and the caller's assignments with the authentication (`taskActorJson`).
+  const { task, actor } = await findTaskAsPreloaded(ctx.db, caller, taskId, 'annotator', preloaded ?? null);
   if (task.allocation.method !== 'pulling') throw new DomainError('conflict', 'This task distributes its items: open your assigned items instead of pulling');
   if (frozenForAnnotators(task.type, task.workflowState)) throw new DomainError('forbidden', `The task is ${task.workflowState}: nothing more to pull`);
   const assignmentId = pullAssignment(actor);

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Caller } from '../context.ts';
 import { prepared } from '../db/prepared.ts';
 import type { Db, Tx } from '../db/client.ts';
@@ -122,6 +122,36 @@ export async function findTaskAs(db: Db, caller: Caller, taskId: string, minRole
   const rows = isId(taskId) ? await findTaskAsStatement(db).execute({ taskId, userId: caller.userId }) : [];
   if (!rows.length) throw notFound('Task');
   return { task: rows[0]!.task, actor: actorOf(caller, rows, minRole) };
+}
+
+/**
+ * `findTaskAs`'s read as ONE JSON value inside another statement: the authenticating statement of
+ * a route that declares `preload: 'taskActor'` (src/api/access.ts) reads it with the credential,
+ * so a pull costs no lookup of its own. `taskId` and `userId` are SQL of that statement.
+ */
+export const taskActorJson = (taskId: SQL, userId: SQL) => sql`(select json_build_object(
+    'task', row_to_json(t),
+    'memberRole', (select m.role from ${projectMembers} m where m.project_id = t.project_id and m.user_id = ${userId}),
+    'assignments', coalesce((select json_agg(json_build_object('id', ${taskAssignees.id}, 'role', ${taskAssignees.role}, 'assigneeId', ${taskAssignees.assigneeId})
+                                      order by ${taskAssignees.createdAt}, ${taskAssignees.id})
+                             from ${taskAssignees} where ${callerAssignments(userId, sql`t.id`, sql`t.project_id`)}), '[]'::json))
+  from ${tasks} t where t.id = ${taskId})`;
+
+const taskColumns = Object.entries(getTableColumns(tasks));
+
+/**
+ * `findTaskAs` from a `taskActorJson` value read earlier in the request (null when it is absent
+ * or names another task: then it reads, as `findTaskAs`). Same answers.
+ */
+export async function findTaskAsPreloaded(db: Db, caller: Caller, taskId: string, minRole: Role, preload: unknown): Promise<{ task: TaskRow; actor: TaskActor }> {
+  const p = preload as { task: Record<string, unknown> | null; memberRole: Role | null; assignments: Array<{ id: string; role: string; assigneeId: string }> } | null;
+  if (!p?.task || p.task.id !== taskId) return findTaskAs(db, caller, taskId, minRole);
+  const task = Object.fromEntries(taskColumns.map(([key, column]) => {
+    const value = p.task![column.name];
+    return [key, value === null || value === undefined ? null : column.mapFromDriverValue(value)];
+  })) as TaskRow;
+  const rows: ActorRow[] = p.assignments.length ? p.assignments.map((a) => ({ memberRole: p.memberRole, ...a })) : [{ memberRole: p.memberRole, id: null, role: null, assigneeId: null }];
+  return { task, actor: actorOf(caller, rows, minRole) };
 }
 
 type UnitRow = typeof taskItems.$inferSelect;
