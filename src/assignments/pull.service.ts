@@ -1,9 +1,9 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
+import { renewLease } from '../task-units/unit-queue.ts';
 import { assertWritable, findTaskAs, findTaskAsPreloaded, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
 import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
@@ -162,11 +162,7 @@ export async function heartbeat(ctx: Ctx, caller: Caller, taskId: string, itemId
   assertWritable(task, now);
   if (!isId(itemId)) throw new DomainError('not_found', 'Task item not found');
   const lease = new Date(now.getTime() + task.allocation.leaseSeconds * 1000);
-  const [row] = await ctx.db
-    .update(taskItems)
-    .set({ leaseExpiresAt: lease })
-    .where(and(eq(taskItems.taskId, taskId), eq(taskItems.itemId, itemId), eq(taskItems.workerId, caller.userId), sql`${taskItems.status} is null`))
-    .returning({ itemId: taskItems.itemId, leaseExpiresAt: taskItems.leaseExpiresAt });
+  const row = await renewLease(ctx.db, taskId, itemId, caller.userId, lease);
   if (!row) throw new DomainError('conflict', 'You do not hold this item (its lease ran out or it is finished): pull again');
   return row;
 }
