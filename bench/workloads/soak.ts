@@ -72,7 +72,11 @@ export async function soakWorkload(target: Target, cfg: BenchConfig, routes: Set
   const full = (t: Throughput) => perWindow(t).filter((_, i, a) => i < a.length - 1 || a.length === 1);
   const first = (t: Throughput) => full(t)[0] ?? 0;
   const last = (t: Throughput) => full(t).at(-1) ?? 0;
-  const change = (t: Throughput) => (first(t) ? `${(((last(t) - first(t)) / first(t)) * 100).toFixed(0)} %` : 'n/a');
+  const change = (t: Throughput) => {
+    if (!first(t)) return 'n/a';
+    const pct = ((last(t) - first(t)) / first(t)) * 100;
+    return `${pct >= 0 ? '+' : ''}${pct.toFixed(0)} %`;
+  };
   const label = `soak, ${cfg.soakClients} annotators pull → completed`;
   return [
     throughputRow(target.kind, `${label}, first ${cfg.soakWindowSeconds} s (items/s)`, first(loupe), first(raw)),
