@@ -48,17 +48,6 @@ const KERNEL = 'context';
  */
 const readModelExceptions = ['src/quality/analytics.service.ts'];
 
-/**
- * DEBT (issue 11, not finished): files that still query another module's tables. Each entry is
- * to be replaced by a read function the owner exports, then deleted from this list; no new
- * entry may be added. The list only lifts the table rule: these files are bound by the DAG.
- */
-const pendingForeignTableReads = [
-  // The pull and the status write (issue 19 reworks both hot paths): the last two entries.
-  'src/assignments/pull.service.ts',
-  'src/tasks/task-items.service.ts',
-];
-
 const folderModules = layers.flat().filter((m) => !['routes', 'http', 'sdk'].includes(m));
 
 /**
@@ -132,7 +121,7 @@ const policies = [
   // ...by drizzle-kit's schema list,
   { from: { file: { categories: 'schema' } }, allow: { to: { element: { fileInternalPath: tableFile } } } },
   // ...and by the reporting read model (still bound by the DAG).
-  ...[...readModelExceptions, ...pendingForeignTableReads].map((file) => {
+  ...readModelExceptions.map((file) => {
     const [, m, ...rest] = file.split('/');
     return { from: { element: { type: m, fileInternalPath: rest.join('/') } }, allow: { to: { element: { types: below(m), fileInternalPath: tableFile } } } };
   }),

@@ -9,7 +9,7 @@ const num = (name: string, fallback: number) => {
 };
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
 
-export const workloadNames = ['pull', 'decay', 'status', 'import', 'list', 'detail', 'otlp', 'export', 'evaluators'] as const;
+export const workloadNames = ['pull', 'decay', 'status', 'soak', 'import', 'list', 'detail', 'otlp', 'export', 'evaluators'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 /**
@@ -28,6 +28,10 @@ export function benchConfig(kind: TargetKind) {
     decaySeconds: num('BENCH_DECAY_SECONDS', quick ? (pg ? 20 : 0) : pg ? 300 : 60),
     decayWindowSeconds: num('BENCH_DECAY_WINDOW_SECONDS', quick ? 10 : 30),
     decayClients: num('BENCH_DECAY_CLIENTS', 8),
+    /** Soak: annotators looping pull → completed, its length and its window (docs/benchmarks.md). */
+    soakSeconds: num('BENCH_SOAK_SECONDS', quick ? 20 : 120),
+    soakWindowSeconds: num('BENCH_SOAK_WINDOW_SECONDS', quick ? 10 : 60),
+    soakClients: num('BENCH_SOAK_CLIENTS', 16),
     importItems: num('BENCH_IMPORT_ITEMS', quick ? 20_000 : pg ? 1_000_000 : 200_000),
     tasks: num('BENCH_TASKS', quick ? 20_000 : 100_000),
     samples: num('BENCH_SAMPLES', quick ? 40 : 300),

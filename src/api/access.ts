@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
-import { authenticate, type Authenticated } from '../auth/auth.service.ts';
+import { authenticate, type Authenticated, type AuthPreload } from '../auth/auth.service.ts';
 import { authScope, checkProjectRole, requireProjectRole, type ProjectOf } from '../projects/permissions.ts';
 import type { Role } from '../core/shared/roles.ts';
 
@@ -15,9 +15,15 @@ export const SESSION_COOKIE = 'loupe_session';
  * - `admin`: administrators only.
  * - `{ project: 'taskId', minRole }`: the path parameter names an object whose project the
  *   caller must belong to with at least `minRole` (404 when not a member, 403 when below).
+ *   With `preload`, the same authenticating statement also reads what the route's service needs
+ *   of that object first (one of `AccessPreloads`, e.g. the task and the caller's assignments in
+ *   it for a pull): it reaches the handler as `preloadOf(request)`, and costs no round trip.
  * - `ingest`: the route checks its own bearer token (OTLP ingest tokens, `POST /v1/traces`).
  */
-export type Access = 'public' | 'user' | 'admin' | 'ingest' | { project: string; minRole: Role };
+export type Access = 'public' | 'user' | 'admin' | 'ingest' | { project: string; minRole: Role; preload?: 'taskActor' };
+
+/** The statements' parts behind `preload` names, handed in by the app (they belong to the modules owning the objects). */
+export type AccessPreloads = Record<'taskActor', AuthPreload['sql']>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -29,6 +35,8 @@ declare module 'fastify' {
     projectAccess: { projectId: string; role: Role } | null;
     /** The object's project and the caller's role there, as read with the authentication (not yet checked). */
     authProject: Authenticated['project'] | null;
+    /** The route's `preload` value, read with the authentication (null: none). */
+    authPreload: unknown;
   }
 }
 
@@ -39,10 +47,11 @@ export function callerOf(request: FastifyRequest): Caller {
 }
 
 /** `projectOf`: how each path parameter leads to its project, as `api/modules.ts` collects it. */
-export function registerAccess(app: FastifyInstance, ctx: Ctx, projectOf: ProjectOf) {
+export function registerAccess(app: FastifyInstance, ctx: Ctx, projectOf: ProjectOf, preloads?: Partial<AccessPreloads>) {
   app.decorateRequest('caller', null);
   app.decorateRequest('projectAccess', null);
   app.decorateRequest('authProject', null);
+  app.decorateRequest('authPreload', null);
 
   // Authentication runs before body parsing, so an anonymous caller never gets a body parsed. On
   // a project-scoped route the same statement reads the object's project and the caller's role
@@ -50,7 +59,11 @@ export function registerAccess(app: FastifyInstance, ctx: Ctx, projectOf: Projec
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config?.access;
     if (!access || access === 'ingest') return; // 404 handler and static files; routes with their own tokens
-    const scope = typeof access === 'object' ? authScope(projectOf, access.project, paramOf(request, access.project)) : undefined;
+    const preload = typeof access === 'object' && access.preload ? preloads?.[access.preload] : undefined;
+    const scope =
+      typeof access === 'object'
+        ? { ...authScope(projectOf, access.project, paramOf(request, access.project)), ...(preload ? { preload: { name: access.preload!, sql: preload } } : {}) }
+        : undefined;
     const header = request.headers.authorization;
     let auth: Authenticated | null = null;
     if (header?.toLowerCase().startsWith('bearer ')) {
@@ -62,6 +75,7 @@ export function registerAccess(app: FastifyInstance, ctx: Ctx, projectOf: Projec
     }
     request.caller = auth?.caller ?? null;
     request.authProject = auth?.project ?? null;
+    request.authPreload = auth?.preload ?? null;
     if (access === 'public') return;
     if (!request.caller) throw new DomainError('unauthenticated', 'Sign in or send an API token');
     if (access === 'admin' && !request.caller.isAdmin) throw new DomainError('forbidden', 'Only administrators may do this');
@@ -80,6 +94,9 @@ export function registerAccess(app: FastifyInstance, ctx: Ctx, projectOf: Projec
     if (!caller.isAdmin) caller.projectRole = request.projectAccess;
   });
 }
+
+/** The route's `preload` value (see `Access`): null when it declares none or the object does not exist. */
+export const preloadOf = (request: FastifyRequest): unknown => request.authPreload;
 
 const paramOf = (request: FastifyRequest, name: string) => (request.params as Record<string, string | undefined>)[name] ?? '';
 

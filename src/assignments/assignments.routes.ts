@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
-import { callerOf } from '../api/access.ts';
+import { callerOf, preloadOf } from '../api/access.ts';
 import { page, pageQuery } from '../core/pagination.ts';
 import { progressOut, countsOut, taskItemOut } from '../tasks/tasks.schema.ts';
 import { heartbeat, pullItems } from './pull.service.ts';
@@ -48,7 +48,7 @@ export async function assignmentRoutes(app: App, ctx: Ctx) {
   }, async (request) => myAssignments(ctx, callerOf(request), request.query));
 
   app.post('/api/v1/tasks/:taskId/pull', {
-    config: { access: { project: 'taskId', minRole: 'annotator' } },
+    config: { access: { project: 'taskId', minRole: 'annotator', preload: 'taskActor' } },
     schema: {
       tags,
       summary: 'Claim your next items of a pulling task (leased)',
@@ -56,7 +56,7 @@ export async function assignmentRoutes(app: App, ctx: Ctx) {
       body: z.object({ count: z.number().int().min(1).max(100).optional() }).strict().default({}),
       response: { 200: z.object({ items: z.array(pulledItemOut) }) },
     },
-  }, async (request) => pullItems(ctx, callerOf(request), request.params.taskId, request.body ?? {}));
+  }, async (request) => pullItems(ctx, callerOf(request), request.params.taskId, request.body ?? {}, preloadOf(request)));
 
   app.post('/api/v1/tasks/:taskId/items/:itemId/heartbeat', {
     config: { access: { project: 'taskId', minRole: 'annotator' } },

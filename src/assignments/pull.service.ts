@@ -1,13 +1,13 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { DomainError } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
-import { assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
+import { renewLease } from '../task-units/unit-queue.ts';
+import { assertWritable, findTaskAs, findTaskAsPreloaded, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
 import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
-import { itemContents } from '../datasets/item-contents.ts';
+import { itemContentJson, itemContents, type ItemContent } from '../datasets/item-contents.ts';
 import { byQueueOrder, claimFree, ensureClaimFunction, goldShare, heldCount, mixGold, pulledView, servedTo, type ClaimedRow, type PulledUnit, type Served } from './claim.ts';
 import { auditReturned, moveClaimCounters, sweepDue, sweepExpired, type ReturnedUnits } from './lease-sweep.ts';
 
@@ -45,8 +45,9 @@ function pullAssignment(actor: TaskActor) {
  * whenever the free queue cannot fill the request; the `queue.return-expired-leases` job sweeps
  * every pulling task each minute, so idle tasks show returned items too.
  */
-export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input: { count?: number }) {
-  const { task, actor } = await findTaskAs(ctx.db, caller, taskId, 'annotator');
+export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input: { count?: number }, preloaded?: unknown) {
+  // The HTTP route reads the task and the caller's assignments with the authentication (`taskActorJson`).
+  const { task, actor } = await findTaskAsPreloaded(ctx.db, caller, taskId, 'annotator', preloaded ?? null);
   if (task.allocation.method !== 'pulling') throw new DomainError('conflict', 'This task distributes its items: open your assigned items instead of pulling');
   if (frozenForAnnotators(task.type, task.workflowState)) throw new DomainError('forbidden', `The task is ${task.workflowState}: nothing more to pull`);
   const assignmentId = pullAssignment(actor);
@@ -59,18 +60,21 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
   if (requested <= 0) return { items: [] };
   const sweep = sweepDue(ctx.sweeps, task.id, now);
   let units: PulledUnit[];
+  // What the workspace needs per item comes in the same answer (docs/hardening.md): payload,
+  // kind and external id, never the gold answer, so a honeypot's gold stays unannounced. The
+  // one-call path reads them in its call; the full path in one keyed read for its batch.
+  const contents = new Map<string, ItemContent>();
   if (task.honeypot || sweep) {
     units = await pullInTransaction(ctx, caller, task, assignmentId, requested, now, sweep);
   } else {
     // The common path: one call. Only when it comes back short (the free queue ran dry, or the
     // person's workload is full) does the full path run for the rest, sweeping expired leases
     // back into the queue first.
-    units = await claimInOneCall(ctx, caller, task, assignmentId, requested, now);
+    units = await claimInOneCall(ctx, caller, task, assignmentId, requested, now, contents);
     if (units.length < requested) units.push(...(await pullInTransaction(ctx, caller, task, assignmentId, requested - units.length, now, true)));
   }
-  // What the workspace needs per item comes in the same answer (docs/hardening.md): payload,
-  // kind and external id, never the gold answer, so a honeypot's gold stays unannounced.
-  const contents = await itemContents(ctx.db, units.map((u) => u.itemId));
+  const missing = units.filter((u) => !contents.has(u.itemId)).map((u) => u.itemId);
+  if (missing.length) for (const [id, item] of await itemContents(ctx.db, missing)) contents.set(id, item);
   return {
     items: units.sort(byQueueOrder).map(({ position: _, ...unit }) => {
       const item = contents.get(unit.itemId);
@@ -83,17 +87,19 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
  * The pull's common path (no honeypot gold, no sweep due) as one database call: the
  * `loupe_pull_claim` function (compiled from the claim's one text, see claim.ts) takes the
  * per-person advisory lock, claims, moves the assignment counters in id order and writes the
- * `task.pull` audit event, all in the one statement's transaction.
+ * `task.pull` audit event, all in the one statement's transaction; the same statement reads the
+ * claimed items' contents (`itemContentJson`), put into `contents`.
  */
-async function claimInOneCall(ctx: Ctx, caller: Caller, task: TaskRow, assignmentId: string, n: number, now: Date) {
+async function claimInOneCall(ctx: Ctx, caller: Caller, task: TaskRow, assignmentId: string, n: number, now: Date, contents: Map<string, ItemContent>) {
   await ensureClaimFunction(ctx.db);
   const lease = new Date(now.getTime() + task.allocation.leaseSeconds * 1000);
-  const rows = rowsOf<ClaimedRow>(
-    await ctx.db.execute(sql`select * from loupe_pull_claim(
+  const rows = rowsOf<ClaimedRow & { content: ItemContent | null }>(
+    await ctx.db.execute(sql`select c.*, ${itemContentJson(sql`c.item_id`)} as content from loupe_pull_claim(
       ${task.id}::uuid, ${task.projectId}::uuid, ${caller.userId}::uuid, ${assignmentId}::uuid,
       ${n}::int, ${task.allocation.maxWorkload}::int, ${task.consensus?.annotatorsPerItem ?? 1}::int,
-      ${now.toISOString()}::timestamptz, ${lease.toISOString()}::timestamptz, ${lease.toISOString()}, ${newId()}::uuid)`),
+      ${now.toISOString()}::timestamptz, ${lease.toISOString()}::timestamptz, ${lease.toISOString()}, ${newId()}::uuid) c`),
   );
+  for (const r of rows) if (r.content) contents.set(r.item_id, r.content);
   return rows.map(pulledView);
 }
 
@@ -156,11 +162,7 @@ export async function heartbeat(ctx: Ctx, caller: Caller, taskId: string, itemId
   assertWritable(task, now);
   if (!isId(itemId)) throw new DomainError('not_found', 'Task item not found');
   const lease = new Date(now.getTime() + task.allocation.leaseSeconds * 1000);
-  const [row] = await ctx.db
-    .update(taskItems)
-    .set({ leaseExpiresAt: lease })
-    .where(and(eq(taskItems.taskId, taskId), eq(taskItems.itemId, itemId), eq(taskItems.workerId, caller.userId), sql`${taskItems.status} is null`))
-    .returning({ itemId: taskItems.itemId, leaseExpiresAt: taskItems.leaseExpiresAt });
+  const row = await renewLease(ctx.db, taskId, itemId, caller.userId, lease);
   if (!row) throw new DomainError('conflict', 'You do not hold this item (its lease ran out or it is finished): pull again');
   return row;
 }

@@ -178,6 +178,8 @@ export async function revokeToken(ctx: Ctx, caller: Caller, userId: string, toke
 export interface Authenticated {
   caller: Caller;
   project?: { projectId: string | null; role: Role | null };
+  /** The scope's `preload` value (null: no such object). */
+  preload?: unknown;
 }
 
 /** A project-scoped route's lookup: the path parameter and its subquery (see `projectIdSql` in permissions.ts). */
@@ -185,6 +187,14 @@ export interface AuthScope {
   param: string;
   id: string;
   projectIdSql: (id: string | Placeholder) => SQL;
+  /** A value the route's service needs anyway, read by the same statement (`preload` in src/api/access.ts). */
+  preload?: AuthPreload;
+}
+
+/** A JSON value of the object `objectId` as the user `userId` sees it (SQL of the authenticating statement). */
+export interface AuthPreload {
+  name: string;
+  sql: (objectId: SQL, userId: SQL) => SQL;
 }
 
 const NIL_ID = '00000000-0000-0000-0000-000000000000';
@@ -194,7 +204,8 @@ const NIL_ID = '00000000-0000-0000-0000-000000000000';
  * the credential's user, and with a scope the object's project and the caller's role in it.
  */
 function authStatement(db: Db, kind: 'token' | 'session', scope?: AuthScope) {
-  return prepared(db, `loupe_auth_${kind}_${scope?.param ?? 'none'}`, () => {
+  const name = `loupe_auth_${kind}_${scope?.param ?? 'none'}${scope?.preload ? `_${scope.preload.name}` : ''}`;
+  return prepared(db, name, () => {
     const credential = kind === 'token' ? apiTokens : sessions;
     const projectId = scope ? sql<string | null>`(${scope.projectIdSql(sql.placeholder('objectId'))})` : sql<string | null>`null::uuid`;
     return db
@@ -208,6 +219,7 @@ function authStatement(db: Db, kind: 'token' | 'session', scope?: AuthScope) {
             : sql<boolean>`false`,
         projectId: sql<string | null>`p.project_id`,
         role: sql<Role | null>`m.role`,
+        preload: scope?.preload ? sql<unknown>`${scope.preload.sql(sql`${sql.placeholder('objectId')}::uuid`, sql`${users.id}`)}` : sql<unknown>`null`,
       })
       .from(credential)
       .innerJoin(users, and(eq(users.id, credential.userId), isNull(users.deactivatedAt)))
@@ -218,7 +230,7 @@ function authStatement(db: Db, kind: 'token' | 'session', scope?: AuthScope) {
           ? and(eq(apiTokens.tokenHash, sql.placeholder('digest')), isNull(apiTokens.revokedAt))
           : and(eq(sessions.tokenHash, sql.placeholder('digest')), gt(sessions.expiresAt, sql.placeholder('now'))),
       )
-      .prepare(`loupe_auth_${kind}_${scope?.param ?? 'none'}`);
+      .prepare(name);
   });
 }
 
@@ -245,6 +257,7 @@ export async function authenticate(ctx: Ctx, credential: { token: string } | { s
   return {
     caller: { userId: row.userId, isAdmin: row.isAdmin },
     ...(scope ? { project: { projectId: row.projectId ?? null, role: row.role ?? null } } : {}),
+    ...(scope?.preload ? { preload: row.preload ?? null } : {}),
   };
 }
 

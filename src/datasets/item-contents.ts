@@ -1,4 +1,4 @@
-import { inArray } from 'drizzle-orm';
+import { inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { items } from './datasets.table.ts';
 
@@ -20,3 +20,11 @@ export async function itemContents(db: Db, itemIds: string[]): Promise<Map<strin
   for (const r of rows) out.set(r.id, { externalId: r.externalId, kind: r.kind, payload: r.payload });
   return out;
 }
+
+/**
+ * The same contents of one item as a JSON value (`ItemContent`) inside another module's
+ * statement, for the item id `itemId` (an SQL expression of that statement): the pull reads its
+ * claimed items' contents in the claim call itself.
+ */
+export const itemContentJson = (itemId: SQL) =>
+  sql`(select json_build_object('externalId', i.external_id, 'kind', i.kind, 'payload', i.payload) from ${items} i where i.id = ${itemId})`;

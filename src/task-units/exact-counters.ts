@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { TASK_COUNTER_SHARDS, taskWideKey } from './tasks.table.ts';
 
 /**
@@ -19,6 +19,8 @@ export function derivedStatus(c: { itemCount: number; statusCount: number; openI
  */
 export const taskWideShardKey = (shard: number) => `00000000-0000-0000-0000-0000000000${shard.toString(16).padStart(2, '0')}`;
 export const lastTaskWideKey = taskWideShardKey(TASK_COUNTER_SHARDS - 1);
+/** `taskWideShardKey` in SQL, of a shard number computed in the statement. */
+export const taskWideShardKeySql = (shard: SQL) => sql`('00000000-0000-0000-0000-0000000000' || lpad(to_hex(${shard}), 2, '0'))::uuid`;
 
 /**
  * Exact counters of the `tasks` row of the enclosing query (`alias`, default `"tasks"`), as scalar

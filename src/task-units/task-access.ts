@@ -1,7 +1,7 @@
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Caller } from '../context.ts';
 import { prepared } from '../db/prepared.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { atLeast } from '../projects/permissions.ts';
@@ -9,6 +9,7 @@ import { groupIdsOfSql, membershipFacts as projectMembers } from '../projects/me
 import type { Role } from '../core/shared/roles.ts';
 import { taskAssignees } from './assignments.table.ts';
 import { tasks } from './tasks.table.ts';
+import { taskItems } from './task-items.table.ts';
 import { frozenForAnnotators, type WorkflowActor } from '../core/shared/task-workflow.ts';
 
 export type TaskRow = typeof tasks.$inferSelect;
@@ -121,6 +122,72 @@ export async function findTaskAs(db: Db, caller: Caller, taskId: string, minRole
   const rows = isId(taskId) ? await findTaskAsStatement(db).execute({ taskId, userId: caller.userId }) : [];
   if (!rows.length) throw notFound('Task');
   return { task: rows[0]!.task, actor: actorOf(caller, rows, minRole) };
+}
+
+/**
+ * `findTaskAs`'s read as ONE JSON value inside another statement: the authenticating statement of
+ * a route that declares `preload: 'taskActor'` (src/api/access.ts) reads it with the credential,
+ * so a pull costs no lookup of its own. `taskId` and `userId` are SQL of that statement.
+ */
+export const taskActorJson = (taskId: SQL, userId: SQL) => sql`(select json_build_object(
+    'task', row_to_json(t),
+    'memberRole', (select m.role from ${projectMembers} m where m.project_id = t.project_id and m.user_id = ${userId}),
+    'assignments', coalesce((select json_agg(json_build_object('id', ${taskAssignees.id}, 'role', ${taskAssignees.role}, 'assigneeId', ${taskAssignees.assigneeId})
+                                      order by ${taskAssignees.createdAt}, ${taskAssignees.id})
+                             from ${taskAssignees} where ${callerAssignments(userId, sql`t.id`, sql`t.project_id`)}), '[]'::json))
+  from ${tasks} t where t.id = ${taskId})`;
+
+const taskColumns = Object.entries(getTableColumns(tasks));
+
+/**
+ * `findTaskAs` from a `taskActorJson` value read earlier in the request (null when it is absent
+ * or names another task: then it reads, as `findTaskAs`). Same answers.
+ */
+export async function findTaskAsPreloaded(db: Db, caller: Caller, taskId: string, minRole: Role, preload: unknown): Promise<{ task: TaskRow; actor: TaskActor }> {
+  const p = preload as { task: Record<string, unknown> | null; memberRole: Role | null; assignments: Array<{ id: string; role: string; assigneeId: string }> } | null;
+  if (!p?.task || p.task.id !== taskId) return findTaskAs(db, caller, taskId, minRole);
+  const task = Object.fromEntries(taskColumns.map(([key, column]) => {
+    const value = p.task![column.name];
+    return [key, value === null || value === undefined ? null : column.mapFromDriverValue(value)];
+  })) as TaskRow;
+  const rows: ActorRow[] = p.assignments.length ? p.assignments.map((a) => ({ memberRole: p.memberRole, ...a })) : [{ memberRole: p.memberRole, id: null, role: null, assigneeId: null }];
+  return { task, actor: actorOf(caller, rows, minRole) };
+}
+
+type UnitRow = typeof taskItems.$inferSelect;
+
+/**
+ * `findTaskAs` and the units of one item in the task, locked FOR UPDATE (in copy order), in ONE
+ * statement of the caller's transaction: the status write's lookup and lock (it then picks its
+ * unit with `pickUnit`). Same answers as `findTaskAs`; `units` is empty when the item is not in
+ * the task (the task and the caller's standing are then read by `findTaskAs`, so a missing task
+ * still answers 404 `Task`, a viewer 403, before any "no such item"). Prepared by name: PostgreSQL
+ * plans it once per connection.
+ */
+export async function findTaskAsLockingItem(tx: Tx, caller: Caller, taskId: string, itemId: string, minRole: Role = 'viewer'): Promise<{ task: TaskRow; actor: TaskActor; units: UnitRow[] }> {
+  if (!isId(taskId)) throw notFound('Task');
+  const rows = isId(itemId)
+    ? await tx
+        .select({ task: tasks, unit: taskItems, memberRole: projectMembers.role, id: taskAssignees.id, role: taskAssignees.role, assigneeId: taskAssignees.assigneeId })
+        .from(tasks)
+        .innerJoin(taskItems, and(eq(taskItems.taskId, tasks.id), eq(taskItems.itemId, sql.placeholder('itemId'))))
+        .leftJoin(projectMembers, and(eq(projectMembers.projectId, tasks.projectId), eq(projectMembers.userId, sql.placeholder('userId'))))
+        .leftJoin(taskAssignees, callerAssignments(sql`${sql.placeholder('userId')}::uuid`, sql`${tasks.id}`, sql`${tasks.projectId}`))
+        .where(eq(tasks.id, sql.placeholder('taskId')))
+        .orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id), asc(taskItems.copy))
+        .for('update', { of: taskItems })
+        .prepare('loupe_find_task_as_locking_item')
+        .execute({ taskId, itemId, userId: caller.userId })
+    : [];
+  if (!rows.length) return { ...(await findTaskAs(tx, caller, taskId, minRole)), units: [] };
+  // One row per (assignment, unit): the assignments in their order, the units in copy order.
+  const units = new Map<string, UnitRow>();
+  const assignments = new Map<string | null, ActorRow>();
+  for (const r of rows) {
+    units.set(r.unit.id, r.unit);
+    if (!assignments.has(r.id)) assignments.set(r.id, r);
+  }
+  return { task: rows[0]!.task, actor: actorOf(caller, [...assignments.values()], minRole), units: [...units.values()].sort((a, b) => a.copy - b.copy) };
 }
 
 /**

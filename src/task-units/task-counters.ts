@@ -5,7 +5,7 @@ import { randomInt, type Random } from '../core/random.ts';
 import { taskAssignees } from './assignments.table.ts';
 import { taskItems } from './task-items.table.ts';
 import { TASK_COUNTER_SHARDS, taskDoneHourly, tasks, taskWideKey } from './tasks.table.ts';
-import { taskWideShardKey } from './exact-counters.ts';
+import { taskWideShardKeySql } from './exact-counters.ts';
 
 /** How a change moves the counters of one task and one of its assignments. */
 export interface UnitDelta {
@@ -66,11 +66,15 @@ export async function moveAssignmentCountersInOrder(tx: Tx, deltas: Iterable<rea
 export const pickCounterShard = (random: Random) => randomInt(random, TASK_COUNTER_SHARDS);
 
 /**
- * The counter writes of one item status change, as CTEs (`cf`, `cs`, `ca`, `ch`) for the
- * statement that writes the unit, so they cost no round trip of their own: the task's counter
- * shard `shard` (not the task row: concurrent status writes of one task would all queue on it
- * until their commits), the assignment row, then the hourly done buckets (the task-wide bucket's
- * shard `shard`, then the assignment's). The task row is written only the first time
+ * The counter writes of one item status change, as CTEs (`cf`, `sk`, `cs`, `ca`, `ch`) for the
+ * statement that writes the unit, so they cost no round trip of their own: a counter shard of the
+ * task (not the task row: concurrent status writes of one task would all queue on it until their
+ * commits), the assignment row, then the hourly done buckets (the task-wide bucket's shard of the
+ * same number, then the assignment's). The shard is `shard` (drawn by the caller) when it does not
+ * exist yet (it is created) or no other transaction holds it; when another one does, it is the
+ * next existing shard nobody holds (`FOR UPDATE SKIP LOCKED`), so writers of one task do not wait
+ * for each other's commits while fewer of them write at once than there are shards. Only when
+ * every existing shard is held does the write wait, for shard `shard`. The task row is written only the first time
  * (`has_history`, when `firstHistory`). Each part references the one before, which fixes the
  * order rows are locked in (shard → assignment → buckets); the issue paths (`moveTaskCounters`)
  * lock task → assignment and no shard, so they cannot deadlock with this.
@@ -87,11 +91,17 @@ export function statusCounterCtes(
   const hour = new Date(Math.floor(at.getTime() / 3_600_000) * 3_600_000).toISOString();
   return [
     sql`cf as (update tasks set has_history = true where id = ${task.id}::uuid and ${firstHistory} and not has_history returning id)`,
+    sql`sk as (
+      select case when not exists (select 1 from task_counter_shards s where s.task_id = ${task.id}::uuid and s.shard = ${shard}::int) then ${shard}::int
+        else coalesce((select s.shard from task_counter_shards s
+                       where s.task_id = ${task.id}::uuid and ${moves} and (select count(*) from cf) >= 0
+                       order by (s.shard - ${shard}::int + ${TASK_COUNTER_SHARDS}::int) % ${TASK_COUNTER_SHARDS}::int
+                       limit 1 for update skip locked), ${shard}::int) end as shard)`,
     sql`cs as (
       insert into task_counter_shards (task_id, shard, statuses, done)
-      select ${task.id}::uuid, ${shard}, ${delta.statuses}, ${delta.done} where ${moves} and (select count(*) from cf) >= 0
+      select ${task.id}::uuid, sk.shard, ${delta.statuses}, ${delta.done} from sk where ${moves}
       on conflict (task_id, shard) do update set statuses = task_counter_shards.statuses + excluded.statuses, done = task_counter_shards.done + excluded.done
-      returning 1)`,
+      returning shard)`,
     sql`ca as (
       update task_assignees set status_count = status_count + ${delta.statuses}, done_count = done_count + ${delta.done}
       where id = ${assignmentId}::uuid and ${moves} and (select count(*) from cs) >= 0
@@ -99,7 +109,7 @@ export function statusCounterCtes(
     sql`ch as (
       insert into task_done_hourly (task_id, assignment_id, hour, project_id, done)
       select ${task.id}::uuid, k.key, ${hour}::timestamptz, ${task.projectId}::uuid, ${delta.done}
-      from (values (${taskWideShardKey(shard)}::uuid, 0), (${assignmentId}::uuid, 1)) as k(key, ord)
+      from (values (${taskWideShardKeySql(sql`(select sk.shard from sk)`)}, 0), (${assignmentId}::uuid, 1)) as k(key, ord)
       where k.key is not null and ${delta.done} <> 0 and (select count(*) from ca) >= 0
       order by k.ord
       on conflict (task_id, assignment_id, hour) do update set done = task_done_hourly.done + excluded.done

@@ -24,6 +24,11 @@ export async function lockUnit(tx: Tx, task: TaskRow, itemId: string, actor: Tas
     .where(and(eq(taskItems.taskId, task.id), eq(taskItems.itemId, itemId)))
     .orderBy(taskItems.copy)
     .for('update');
+  return pickUnit(units, actor, workerId);
+}
+
+/** `lockUnit`'s choice among an item's units (all its copies in the task, in copy order, locked). */
+export function pickUnit(units: UnitRow[], actor: TaskActor, workerId?: string): UnitRow {
   // Honeypot gold stays unannounced: below manager, another person's gold unit does not exist.
   const visible = actor.isManager ? units : units.filter((u) => !u.isGold || u.workerId === actor.userId);
   if (!visible.length) throw notFound('Task item');

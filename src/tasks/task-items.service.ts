@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import { ruleBroken } from '../core/errors.ts';
 import { cursorValue, decodeCursor, toPage } from '../core/pagination.ts';
@@ -7,16 +7,17 @@ import { eventInsert, type DomainEvent } from '../outbox/outbox.service.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { validateShapes } from '../recipes/shape-validation.ts';
 import { runValidationRules } from '../recipes/validation-rules.ts';
-import { items } from '../datasets/datasets.table.ts';
+import { itemContents } from '../datasets/item-contents.ts';
 import { annotationShapesOf } from '../annotations/annotation-reads.ts';
-import { taskItems } from '../task-units/task-items.table.ts';
-import { assertMayWorkUnit, assertWritable, findTaskAs, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
-import { statusesOf, lockUnit, type UnitRow } from '../task-units/task-units.ts';
+import { unitsInQueueOrder } from '../task-units/unit-queue.ts';
+import { assertMayWorkUnit, assertWritable, findTaskAs, findTaskAsLockingItem, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
+import { statusesOf, pickUnit, type UnitRow } from '../task-units/task-units.ts';
 import { pickCounterShard, statusCounterCtes } from '../task-units/task-counters.ts';
 import { prepareItemStatusChange, type ItemStatusChange } from './status-listeners.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
 import type { Tx } from '../db/client.ts';
 import { transactionWithRetry } from '../db/retry.ts';
+import { executeNamed } from '../db/named-statement.ts';
 
 /** Runs the recipe's validation rules over the unit's current annotation (422 naming the rule). */
 async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
@@ -24,7 +25,7 @@ async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
   const recipe = await getRecipe(tx, task.recipeId);
   if (!recipe || !(recipe.validation ?? []).length) return;
   const shapes = await annotationShapesOf(tx, unit.id);
-  const [item] = await tx.select({ kind: items.kind, payload: items.payload }).from(items).where(eq(items.id, unit.itemId));
+  const item = (await itemContents(tx, [unit.itemId])).get(unit.itemId) as Parameters<typeof validateShapes>[1] | undefined;
   runValidationRules(recipe, validateShapes(recipe, item!, shapes ?? []));
 }
 
@@ -37,7 +38,8 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
  */
 async function writeUnitStatus(ctx: Ctx, tx: Tx, row: UnitRow, change: ItemStatusChange, counters: SQL[], audit: AuditEntry, event?: DomainEvent) {
   const listening = prepareItemStatusChange(ctx.statusListeners, change);
-  const result = await tx.execute(sql`
+  // Prepared by name (one text per set of listeners): planning this statement costs more than running it.
+  const result = await executeNamed(tx, sql`
     with u as (
       update task_items set status = ${row.status}, done = ${row.done}, status_by = ${row.statusBy}::uuid, worker_id = ${row.workerId}::uuid,
         started_at = ${iso(row.startedAt)}::timestamptz, finished_at = ${iso(row.finishedAt)}::timestamptz, lease_expires_at = ${iso(row.leaseExpiresAt)}::timestamptz
@@ -48,15 +50,17 @@ async function writeUnitStatus(ctx: Ctx, tx: Tx, row: UnitRow, change: ItemStatu
 }
 
 async function changeStatus(ctx: Ctx, caller: Caller, taskId: string, itemId: string, next: string | null, workerId?: string) {
-  const { task, actor } = await findTaskAs(ctx.db, caller, taskId, 'annotator');
-  const statuses = await statusesOf(ctx.db, task);
-  if (next !== null && !statuses.has(next)) {
-    throw ruleBroken(`"${next}" is not a status of this task`, { allowed: [...statuses.keys()] });
-  }
   return transactionWithRetry(ctx.db, async (tx) => {
+    // The task, the caller's standing and the item's units (locked) in one statement; the checks
+    // below answer in the same order as when they were separate reads.
+    const { task, actor, units } = await findTaskAsLockingItem(tx, caller, taskId, itemId, 'annotator');
+    const statuses = await statusesOf(tx, task);
+    if (next !== null && !statuses.has(next)) {
+      throw ruleBroken(`"${next}" is not a status of this task`, { allowed: [...statuses.keys()] });
+    }
     const now = ctx.clock.now();
     assertWritable(task, now);
-    const unit = await lockUnit(tx, task, itemId, actor, workerId);
+    const unit = pickUnit(units, actor, workerId);
     assertMayWorkUnit(actor, task, unit);
     if (unit.status === next) return unitView(unit);
     if (next !== null && statuses.get(next)!.countsAsDone && next !== 'discarded') await validateForStatus(tx, task, unit);
@@ -150,22 +154,19 @@ export function unitView(u: UnitRow) {
  * share of a task (honeypot gold stays unannounced: it is listed like any other item).
  */
 export async function listTaskItems(ctx: Ctx, caller: Caller, taskId: string, query: { status?: string; assigneeId?: string; limit: number; cursor?: string }) {
-  const { task, actor } = await findTaskAs(ctx.db, caller, taskId);
-  const conditions = [eq(taskItems.taskId, taskId)];
-  if (query.status === 'pending') conditions.push(isNull(taskItems.status));
-  else if (query.status === 'done') conditions.push(eq(taskItems.done, true));
-  else if (query.status) conditions.push(eq(taskItems.status, query.status));
-  if (query.assigneeId) conditions.push(or(eq(taskItems.workerId, query.assigneeId), sql`${taskItems.assignmentId} in (select id from task_assignees where task_id = ${taskId} and assignee_id = ${query.assigneeId})`)!);
-  if (!seesEverything(actor)) {
-    const mine = actor.annotatorAssignmentIds.length ? sql` or ${taskItems.assignmentId} in (${sql.join(actor.annotatorAssignmentIds.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``;
-    conditions.push(sql`(${taskItems.workerId} = ${caller.userId}${mine})`);
-  }
+  const { actor } = await findTaskAs(ctx.db, caller, taskId);
+  let after: { position: number; id: string } | undefined;
   if (query.cursor) {
     const [raw, id] = decodeCursor(query.cursor, 2);
-    const position = cursorValue(raw, 'number');
-    conditions.push(sql`(${taskItems.position}, ${taskItems.id}) > (${Number(position)}, ${String(id)}::uuid)`);
+    after = { position: Number(cursorValue(raw, 'number')), id: String(id) };
   }
-  const rows = await ctx.db.select().from(taskItems).where(and(...conditions)).orderBy(asc(taskItems.position), asc(taskItems.id)).limit(query.limit + 1);
+  const rows = await unitsInQueueOrder(ctx.db, taskId, {
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.assigneeId ? { assigneeId: query.assigneeId } : {}),
+    ...(seesEverything(actor) ? {} : { visibleTo: { userId: caller.userId, assignmentIds: actor.annotatorAssignmentIds } }),
+    ...(after ? { after } : {}),
+    limit: query.limit + 1,
+  });
   const page = toPage(rows, query.limit, (r) => [r.position, r.id]);
   return { data: page.data.map(unitView), nextCursor: page.nextCursor };
 }

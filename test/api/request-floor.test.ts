@@ -77,7 +77,7 @@ describe('an authenticated request', () => {
     }
   });
 
-  it('pulls in four statements: authentication, the task and the caller’s assignments, the claim, the claimed items’ contents', async () => {
+  it('pulls in two statements: authentication with the task and the caller’s assignments, the claim with the claimed items’ contents', async () => {
     const w = await world(t, 6);
     const a = await t.member(w.projectId, 'annotator');
     const task = await createTask(t, w, { assigneeIds: [a.id], allocation: { method: 'pulling', batchSize: 2 } });
@@ -88,11 +88,14 @@ describe('an authenticated request', () => {
       items = (await t.post(`/api/v1/tasks/${task.id}/pull`, {}, { token: a.token })).body.items;
     });
     expect(items).toHaveLength(2);
-    // The fourth reads the claimed items' external id, kind and payload (docs/hardening.md, item 13):
-    // one keyed read for the whole batch, never one per item.
-    expect(statements).toHaveLength(4);
-    expect(statements[2]).toContain('loupe_pull_claim');
-    expect(statements[3]).toContain('items');
+    // The claim call also reads the claimed items' external id, kind and payload (docs/hardening.md,
+    // item 13): no read of its own, never one per item.
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toContain('task_assignees');
+    expect(statements[1]).toContain('loupe_pull_claim');
+    expect(statements[1]).toContain('items');
+    expect(items[0]).toMatchObject({ kind: expect.any(String) });
+    expect(items[0]).toHaveProperty('payload');
   });
 
   it('still refuses a revoked token with 401 on a project route, even for an object that does not exist', async () => {
