@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { and, desc, eq, ne } from 'drizzle-orm';
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
 import { appendJobLog } from '../jobs/job-logs.ts';
-import { countExportRows, readExportBatch, type ExportQuery, type ExportRow } from '../annotations/annotations-for-export.ts';
+import { countExportRows, exportBatchSql, readExportBatch, type ExportQuery } from '../annotations/annotations-for-export.ts';
+import { recordLineSql } from './export-lines.ts';
 import { tasksForExport } from '../task-units/tasks-for-export.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../outbox/outbox.service.ts';
 import { exportItemDigests, exports, type ExportFormat, type ExportManifest } from './exports.table.ts';
 import { exportDir, extensionOf } from './export-files.ts';
-import { sha256File, type FormatContext, type FormatWriter } from './formats/format.ts';
+import { sha256File, type FormatContext, type FormatWriter, type LineChunk } from './formats/format.ts';
 import { writeJson, writeJsonl } from './formats/json.ts';
 import { writeCsv } from './formats/csv.ts';
 import { writeCoco } from './formats/coco.ts';
@@ -92,38 +93,69 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       for (const label of recipe?.labels ?? []) if (!categories.some((c) => c.name === label.name)) categories.push({ id: categories.length + 1, name: label.name });
     }
 
+    // Progress and digests are written during the first pass over the rows only (a format may
+    // make several passes); `seen(n)` is called with the rows read so far.
     let pass = 0;
-    const batches = async function* (): AsyncIterable<ExportRow[]> {
-      const first = pass++ === 0;
-      const read = (after: string | null) => {
-        const pending = readExportBatch(ctx.db, query, after, BATCH, first && versioned);
+    const firstPass = () => pass++ === 0;
+    const progress = async (done: number) => {
+      await ctx.db.update(exports).set({ progressDone: total === null ? done : Math.min(done, total) }).where(eq(exports.id, row.id));
+    };
+    const saveDigests = async (batch: Array<{ taskItemId: string; itemId: string; digest?: string }>) => {
+      await ctx.db.insert(exportItemDigests).values(batch.map((r) => ({ exportId: row.id, taskItemId: r.taskItemId, itemId: r.itemId, digest: r.digest! }))).onConflictDoNothing();
+    };
+
+    /** Keyset batches of `read`'s rows, the next batch read while this one is written. */
+    async function* keyset<T extends { taskItemId: string; itemId: string; digest?: string }>(first: boolean, read: (after: string | null) => Promise<T[]>): AsyncIterable<T[]> {
+      const start = (after: string | null) => {
+        const pending = read(after);
         pending.catch(() => {}); // awaited below; a prefetch left behind by an early return must not go unhandled
         return pending;
       };
-      let next = read(null);
+      let next = start(null);
       let done = 0;
       for (;;) {
-        const batch: ExportRow[] = await next;
+        const batch = await next;
         if (!batch.length) return;
         const full = batch.length === BATCH;
         // Read ahead: on PostgreSQL the next batch is fetched while this one is written.
-        if (full) next = read(batch[batch.length - 1]!.taskItemId);
+        if (full) next = start(batch[batch.length - 1]!.taskItemId);
         done += batch.length;
         if (first) {
-          if (versioned) {
-            await ctx.db.insert(exportItemDigests).values(batch.map((r) => ({ exportId: row.id, taskItemId: r.taskItemId, itemId: r.itemId, digest: r.digest! }))).onConflictDoNothing();
-          }
-          await ctx.db.update(exports).set({ progressDone: total === null ? done : Math.min(done, total) }).where(eq(exports.id, row.id));
+          if (versioned) await saveDigests(batch);
+          await progress(done);
         }
         yield batch;
         if (!full) return;
       }
+    }
+
+    const batches = () => {
+      const first = firstPass();
+      return keyset(first, (after) => readExportBatch(ctx.db, query, after, BATCH, first && versioned));
+    };
+
+    // JSON and JSONL: each record's line is built by the database (export-lines.ts).
+    const lines = (): AsyncIterable<LineChunk> => {
+      const first = firstPass();
+      const withDigest = first && versioned;
+      const read = async (after: string | null) =>
+        rowsOf<{ taskItemId: string; itemId: string; line: string; digest?: string }>(
+          await ctx.db.execute(recordLineSql(exportBatchSql(query, after, BATCH, withDigest), withDigest ? sql`, r."itemId", r.digest` : sql``)),
+        );
+      return (async function* () {
+        for await (const batch of keyset(first, read)) {
+          let text = '';
+          for (const r of batch) text += r.line + '\n';
+          yield { text, rows: batch.length };
+        }
+      })();
     };
 
     const result = await writers[row.format]({
       path: partial,
       scratchDir,
       batches,
+      lines,
       categories,
       taskNames: new Map(tasks.map((t) => [t.id, t.name])),
       options: row.options,
@@ -170,5 +202,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
     await rm(scratchDir, { recursive: true, force: true }).catch(() => {});
   }
 }
+
+const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: unknown[] }).rows ?? (result as unknown[])) as T[];
 
 export const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -12,11 +12,22 @@ export interface FormatContext {
   scratchDir: string;
   /** A fresh pass over the exported rows in keyset batches (one batch in memory at a time). */
   batches: () => AsyncIterable<ExportRow[]>;
+  /**
+   * A fresh pass over the same rows as JSONL text built by the database (export-lines.ts): each
+   * chunk holds whole lines, each line one record ending in `\n` (a record never holds a raw `\n`).
+   */
+  lines: () => AsyncIterable<LineChunk>;
   /** Categories from the tasks' recipes (COCO): label name → id, in recipe order. */
   categories: Array<{ id: number; name: string }>;
   /** Task names by id (LeRobot uses a task's name when an episode names no task). */
   taskNames: Map<string, string>;
   options: ExportOptions;
+}
+
+/** Whole JSONL lines and how many records they hold. */
+export interface LineChunk {
+  text: string;
+  rows: number;
 }
 
 export interface FormatResult {
