@@ -7,13 +7,16 @@ import { sql, type SQL } from 'drizzle-orm';
  * millisecond, shapes and payload as their stored JSON text). JSONL and JSON stream these lines
  * instead of parsing rows into objects and serialising them again.
  *
- * `rows` is the export's row statement (`exportBatchSql`); its columns are read by name.
+ * `rows` is the export's row statement (`exportBatchSql`); its columns are read by name. The
+ * line is the first column (`line`), then `extra` (e.g. `, r."taskItemId"`) if any.
  */
 export function recordLineSql(rows: SQL, extra: SQL = sql``): SQL {
   const str = (column: string) => sql.raw(`coalesce(to_json(r."${column}")::text, 'null')`);
-  return sql`select r."taskItemId", ${sql.raw(`'{"itemId":'`)} || ${str('itemId')} || ${sql.raw(`',"externalId":'`)} || ${str('externalId')}
-      || ${sql.raw(`',"taskId":'`)} || ${str('taskId')} || ${sql.raw(`',"status":'`)} || ${str('status')} || ${sql.raw(`',"annotatorId":'`)} || ${str('annotatorId')}
+  // Ids are uuids as text (hex digits and dashes): quoted as they are, without to_json's escaping pass.
+  const id = (column: string) => sql.raw(`coalesce('"' || r."${column}" || '"', 'null')`);
+  return sql`select ${sql.raw(`'{"itemId":'`)} || ${id('itemId')} || ${sql.raw(`',"externalId":'`)} || ${str('externalId')}
+      || ${sql.raw(`',"taskId":'`)} || ${id('taskId')} || ${sql.raw(`',"status":'`)} || ${str('status')} || ${sql.raw(`',"annotatorId":'`)} || ${id('annotatorId')}
       || ${sql.raw(`',"updatedAt":"'`)} || to_char(timestamp '1970-01-01' + trunc(r."updatedMs") * interval '1 millisecond', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-      || ${sql.raw(`'","shapes":'`)} || r."shapesJson" || ${sql.raw(`',"payload":'`)} || r."payloadJson" || '}' as line${extra}
+      || ${sql.raw(`'","shapes":'`)} || r."shapesJson" || ${sql.raw(`',"payload":'`)} || coalesce(r."payloadJson", 'null') || '}' as line${extra}
     from (${rows}) r`;
 }

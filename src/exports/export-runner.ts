@@ -6,6 +6,7 @@ import type { Ctx } from '../context.ts';
 import { appendJobLog } from '../jobs/job-logs.ts';
 import { countExportRows, exportBatchSql, readExportBatch, type ExportQuery } from '../annotations/annotations-for-export.ts';
 import { recordLineSql } from './export-lines.ts';
+import { copyLines, newlines, pgPoolOf } from './export-copy.ts';
 import { tasksForExport } from '../task-units/tasks-for-export.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { recordAudit } from '../audit/audit.service.ts';
@@ -134,19 +135,45 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       return keyset(first, (after) => readExportBatch(ctx.db, query, after, BATCH, first && versioned));
     };
 
-    // JSON and JSONL: each record's line is built by the database (export-lines.ts).
+    // JSON and JSONL: each record's line is built by the database (export-lines.ts). PostgreSQL
+    // streams them all through one COPY; PGlite reads them in keyset batches (its one session
+    // is never held for the whole export).
+    const pool = pgPoolOf(ctx.db);
+    let linesRead: 'copy' | 'batches' | null = null;
     const lines = (): AsyncIterable<LineChunk> => {
       const first = firstPass();
       const withDigest = first && versioned;
+      linesRead = pool ? 'copy' : 'batches';
+      if (pool) {
+        return (async function* () {
+          const digests = withDigest
+            ? sql`insert into ${exportItemDigests} (export_id, task_item_id, item_id, digest)
+                select ${row.id}::uuid, r."taskItemId"::uuid, r."itemId"::uuid, r.digest from (${exportBatchSql(query, null, null, true)}) r
+                on conflict do nothing`
+            : undefined;
+          let done = 0;
+          let reported = 0;
+          for await (const data of copyLines(pool, recordLineSql(exportBatchSql(query, null, null)), digests)) {
+            const rows = newlines(data);
+            done += rows;
+            if (first && done - reported >= BATCH) {
+              reported = done;
+              await progress(done);
+            }
+            yield { data, rows };
+          }
+          if (first) await progress(done);
+        })();
+      }
       const read = async (after: string | null) =>
         rowsOf<{ taskItemId: string; itemId: string; line: string; digest?: string }>(
-          await ctx.db.execute(recordLineSql(exportBatchSql(query, after, BATCH, withDigest), withDigest ? sql`, r."itemId", r.digest` : sql``)),
+          await ctx.db.execute(recordLineSql(exportBatchSql(query, after, BATCH, withDigest), withDigest ? sql`, r."taskItemId", r."itemId", r.digest` : sql`, r."taskItemId"`)),
         );
       return (async function* () {
         for await (const batch of keyset(first, read)) {
-          let text = '';
-          for (const r of batch) text += r.line + '\n';
-          yield { text, rows: batch.length };
+          let data = '';
+          for (const r of batch) data += r.line + '\n';
+          yield { data, rows: batch.length };
         }
       })();
     };
@@ -191,7 +218,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
         data: { exportId: row.id, format: row.format, rows: result.rows, bytes: file.bytes, sha256: file.sha256, definitionId: row.definitionId, version: row.version },
       });
     });
-    await log('export completed', { rows: result.rows, bytes: file.bytes, sha256: file.sha256 });
+    await log('export completed', { rows: result.rows, bytes: file.bytes, sha256: file.sha256, ...(linesRead ? { read: linesRead } : {}) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await rm(partial, { force: true }).catch(() => {});

@@ -13,6 +13,8 @@ import { exportRetentionJob } from '../../src/exports/export.job.ts';
 import { exportDir } from '../../src/exports/export-files.ts';
 import { recordJson } from '../../src/exports/formats/format.ts';
 import { readExportBatch } from '../../src/annotations/annotations-for-export.ts';
+import { readJobLogs } from '../../src/jobs/job-logs.ts';
+import { usingPostgres } from '../support/test-db.ts';
 import { createTestApp, unique, type TestApp, type TestUser } from '../support/test-app.ts';
 
 // LOUPE_EXPORT_DIR is left at its default (./.loupe/exports): on PostgreSQL the test files share
@@ -112,6 +114,9 @@ describe('POST /api/v1/projects/:projectId/exports', () => {
     expect(rows.some((r) => r.status === 'completed')).toBe(true);
     const jsonl = await runExport(g, { taskIds: [g.taskId], format: 'jsonl' });
     expect(jsonl.bytes.toString('utf8')).toBe(rows.map((r) => recordJson(r) + '\n').join(''));
+    // PostgreSQL streams the lines through one COPY, PGlite in keyset batches (docs/exports.md).
+    const completed = (await readJobLogs(t.ctx.db, jsonl.meta.jobId)).find((l) => l.message === 'export completed');
+    expect(completed?.data).toMatchObject({ read: usingPostgres() ? 'copy' : 'batches' });
     const json = await runExport(g, { taskIds: [g.taskId], format: 'json' });
     expect(json.bytes.toString('utf8')).toBe(`[\n${rows.map(recordJson).join(',\n')}\n]\n`);
     expect(JSON.parse(json.bytes.toString('utf8')).find((r: { externalId: string }) => r.externalId === tricky.externalId).payload).toEqual(tricky.payload);

@@ -13,8 +13,8 @@ export interface FormatContext {
   /** A fresh pass over the exported rows in keyset batches (one batch in memory at a time). */
   batches: () => AsyncIterable<ExportRow[]>;
   /**
-   * A fresh pass over the same rows as JSONL text built by the database (export-lines.ts): each
-   * chunk holds whole lines, each line one record ending in `\n` (a record never holds a raw `\n`).
+   * A fresh pass over the same rows as JSONL text built by the database (export-lines.ts): one
+   * record per line, each ending in `\n` (a record never holds a raw `\n`).
    */
   lines: () => AsyncIterable<LineChunk>;
   /** Categories from the tasks' recipes (COCO): label name → id, in recipe order. */
@@ -24,9 +24,12 @@ export interface FormatContext {
   options: ExportOptions;
 }
 
-/** Whole JSONL lines and how many records they hold. */
+/**
+ * JSONL bytes and how many records (newlines) they hold. A chunk may end inside a line (COPY's
+ * chunks do); the pass as a whole is whole lines.
+ */
 export interface LineChunk {
-  text: string;
+  data: string | Buffer;
   rows: number;
 }
 
@@ -52,7 +55,14 @@ export class FileSink {
     this.stream = createWriteStream(path);
   }
 
-  async write(text: string) {
+  async write(text: string | Buffer) {
+    if (typeof text !== 'string') {
+      // Bytes go out as they are, after the text gathered before them.
+      await this.flush();
+      this.bytes += text.length;
+      if (!this.stream.write(text)) await once(this.stream, 'drain');
+      return;
+    }
     this.pending.push(text);
     this.pendingBytes += text.length;
     if (this.pendingBytes >= 1 << 20) await this.flush();
