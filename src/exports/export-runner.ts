@@ -188,7 +188,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       options: row.options,
     });
     const taskItems = await counted;
-    const file = await sha256File(partial);
+    const file = result.file ?? (await sha256File(partial));
     await rename(partial, join(dir, finalName));
     const manifest: ExportManifest = {
       format: row.format,

@@ -35,6 +35,8 @@ export interface LineChunk {
 
 export interface FormatResult {
   rows: number;
+  /** The written file's checksum and size when the writer computed them as it wrote (else the runner reads the file again). */
+  file?: { sha256: string; bytes: number };
   /** Members of the downloadable file (LeRobot's zip), with their own checksums. */
   members?: Array<{ path: string; bytes: number; sha256: string }>;
 }
@@ -43,10 +45,13 @@ export type FormatWriter = (fc: FormatContext) => Promise<FormatResult>;
 
 /**
  * A buffered file writer that honours back-pressure: text is gathered up to 1 MiB and written
- * in one call, and a write waits for the stream to drain, so memory stays flat.
+ * in one call, and a write waits for the stream to drain, so memory stays flat. It hashes what
+ * it writes (`file()`), so a file written by one sink from start to end is not read again for
+ * its checksum.
  */
 export class FileSink {
   private stream: WriteStream;
+  private hash = createHash('sha256');
   private pending: string[] = [];
   private pendingBytes = 0;
   bytes = 0;
@@ -60,6 +65,7 @@ export class FileSink {
       // Bytes go out as they are, after the text gathered before them.
       await this.flush();
       this.bytes += text.length;
+      this.hash.update(text);
       if (!this.stream.write(text)) await once(this.stream, 'drain');
       return;
     }
@@ -74,6 +80,7 @@ export class FileSink {
     this.pending = [];
     this.pendingBytes = 0;
     this.bytes += chunk.length;
+    this.hash.update(chunk);
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
 
@@ -81,6 +88,11 @@ export class FileSink {
     await this.flush();
     this.stream.end();
     await once(this.stream, 'finish');
+  }
+
+  /** Checksum and size of everything written (after `close`). */
+  file(): { sha256: string; bytes: number } {
+    return { sha256: this.hash.digest('hex'), bytes: this.bytes };
   }
 }
 

@@ -22,7 +22,7 @@ export const writeJson: FormatWriter = async (fc) => {
   }
   await sink.write(started ? '\n]\n' : ']\n');
   await sink.close();
-  return { rows };
+  return { rows, file: sink.file() };
 };
 
 /** `jsonl`: one record per line. */
@@ -34,5 +34,5 @@ export const writeJsonl: FormatWriter = async (fc) => {
     await sink.write(chunk.data);
   }
   await sink.close();
-  return { rows };
+  return { rows, file: sink.file() };
 };
