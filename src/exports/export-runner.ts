@@ -72,15 +72,21 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
     };
     await ctx.db.update(exports).set({ status: 'running', snapshotAt, since, progressDone: 0, progressTotal: 0, error: null }).where(eq(exports.id, row.id));
     await log('export started', { format: row.format, since: since?.toISOString() ?? null });
-    // The count runs beside the first batches (on PostgreSQL another connection): the file's first
-    // byte does not wait for a count over the whole export. Progress shows the total once known.
+    // The count runs beside the export (on PostgreSQL another connection): the file's first byte
+    // does not wait for a count over the whole export. Progress shows the total once known. It
+    // starts after the first progress write: on PGlite's single session a count queued before
+    // the first batch would hold the first byte back for the whole count.
     let total: number | null = null;
-    const counted = countExportRows(ctx.db, query).then(async (n) => {
-      total = n;
-      await ctx.db.update(exports).set({ progressTotal: n }).where(eq(exports.id, row.id));
-      return n;
-    });
-    counted.catch(() => {}); // awaited before completion; an error then fails the export
+    let counted: Promise<number> | null = null;
+    const count = () => {
+      counted ??= countExportRows(ctx.db, query).then(async (n) => {
+        total = n;
+        await ctx.db.update(exports).set({ progressTotal: n }).where(eq(exports.id, row.id));
+        return n;
+      });
+      counted.catch(() => {}); // awaited before completion; an error then fails the export
+      return counted;
+    };
     await rm(scratchDir, { recursive: true, force: true });
     await mkdir(scratchDir, { recursive: true });
     await rm(partial, { force: true });
@@ -100,6 +106,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
     const firstPass = () => pass++ === 0;
     const progress = async (done: number) => {
       await ctx.db.update(exports).set({ progressDone: total === null ? done : Math.min(done, total) }).where(eq(exports.id, row.id));
+      void count();
     };
     const saveDigests = async (batch: Array<{ taskItemId: string; itemId: string; digest?: string }>) => {
       await ctx.db.insert(exportItemDigests).values(batch.map((r) => ({ exportId: row.id, taskItemId: r.taskItemId, itemId: r.itemId, digest: r.digest! }))).onConflictDoNothing();
@@ -187,7 +194,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       taskNames: new Map(tasks.map((t) => [t.id, t.name])),
       options: row.options,
     });
-    const taskItems = await counted;
+    const taskItems = await count();
     const file = result.file ?? (await sha256File(partial));
     await rename(partial, join(dir, finalName));
     const manifest: ExportManifest = {
