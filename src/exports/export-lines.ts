@@ -9,6 +9,8 @@ import { sql, type SQL } from 'drizzle-orm';
  *
  * `rows` is the export's row statement (`exportBatchSql`); its columns are read by name. The
  * line is the first column (`line`), then `extra` (e.g. `, r."taskItemId"`) if any.
+ * The lines come in the rows' order: a projection over an ordered subquery, which PostgreSQL
+ * neither flattens (it has an ORDER BY) nor sorts again.
  */
 export function recordLineSql(rows: SQL, extra: SQL = sql``): SQL {
   const str = (column: string) => sql.raw(`coalesce(to_json(r."${column}")::text, 'null')`);

@@ -101,7 +101,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
     }
 
     // Progress and digests are written during the first pass over the rows only (a format may
-    // make several passes); `seen(n)` is called with the rows read so far.
+    // make several passes); `progress(n)` is called with the rows read so far.
     let pass = 0;
     const firstPass = () => pass++ === 0;
     const progress = async (done: number) => {
