@@ -3,7 +3,8 @@
  * Parquet through the API (`POST /projects/{id}/exports`, the job runs in the server's workers),
  * beside `COPY (select … the same rows …) TO STDOUT` in the same run. Reports items/s, time to
  * the file's first byte and the process's peak RSS (server and client share this process).
- * Sizes: `BENCH_EXPORT_ITEMS` (default 1,000,000 on PostgreSQL, 200,000 on PGlite, 20,000 quick).
+ * Sizes: `BENCH_EXPORT_ITEMS` (default 1,000,000 on PostgreSQL, 200,000 on PGlite, 20,000 quick);
+ * formats: `BENCH_EXPORT_FORMATS` (default `jsonl,parquet`).
  */
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,12 @@ export const exportRoutes = ['POST /api/v1/projects/{projectId}/exports', 'GET /
 
 const itemsFor = (target: Target, cfg: BenchConfig) =>
   Number(process.env.BENCH_EXPORT_ITEMS ?? (cfg.quick ? 20_000 : target.kind === 'postgres' ? 1_000_000 : 200_000));
+
+const exportFormats = () => {
+  const names = (process.env.BENCH_EXPORT_FORMATS ?? 'jsonl,parquet').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (n !== 'jsonl' && n !== 'parquet') throw new Error(`BENCH_EXPORT_FORMATS: unknown format "${n}" (known: jsonl, parquet)`);
+  return names as Array<'jsonl' | 'parquet'>;
+};
 
 /** N items, each a unit of one task with status done and a one-shape annotation, seeded in SQL. */
 async function seed(target: Target, n: number) {
@@ -125,7 +132,7 @@ export async function exportWorkload(target: Target, cfg: BenchConfig, routes: S
   const copy = await withPeakRss(() => rawCopy(target, taskId));
   const copyPerSecond = copy.result.rows / ((performance.now() - copyStart) / 1000);
   const rows: ResultRow[] = [];
-  for (const format of ['jsonl', 'parquet'] as const) {
+  for (const format of exportFormats()) {
     global.gc?.();
     const run = await withPeakRss(() => apiExport(target, dir, projectId, taskId, format));
     const r = run.result;

@@ -72,12 +72,21 @@ export async function countExportRows(db: Db, q: ExportQuery): Promise<number> {
 
 /** The next `limit` rows after task item `after` (null: from the start), in task item id order. */
 export async function readExportBatch(db: Db, q: ExportQuery, after: string | null, limit: number, withDigest = false): Promise<ExportRow[]> {
+  return rowsOf<ExportRow>(await db.execute(exportBatchSql(q, after, limit, withDigest))).map((r) => ({ ...r, updatedMs: Number(r.updatedMs) }));
+}
+
+/**
+ * The statement behind `readExportBatch`: its columns are the fields of `ExportRow` (JSON as text,
+ * `updatedMs` as float8); `limit` null reads to the end. Exports wrap it to build each record's
+ * text in SQL.
+ */
+export function exportBatchSql(q: ExportQuery, after: string | null, limit: number | null, withDigest = false): SQL {
   const where = conditions(q);
   if (after) where.push(sql`ti.id > ${after}::uuid`);
   // The same bound on the annotation side: without it PostgreSQL merge-joins the annotations
   // index from its first row on every batch, and an export's cost grows with the square of its size.
   const annotationAfter = after ? sql` and a.task_item_id > ${after}::uuid` : sql``;
-  const result = await db.execute(sql`
+  return sql`
     select ti.id::text as "taskItemId", ti.item_id::text as "itemId", i.external_id as "externalId", ti.task_id::text as "taskId",
       i.dataset_id::text as "datasetId", i.kind, ti.status, ti.done, coalesce(a.author_id, ti.worker_id)::text as "annotatorId",
       (extract(epoch from ${updatedSql}) * 1000)::float8 as "updatedMs",
@@ -87,7 +96,6 @@ export async function readExportBatch(db: Db, q: ExportQuery, after: string | nu
     join items i on i.id = ti.item_id
     left join annotations a on a.task_item_id = ti.id${annotationAfter}
     where ${sql.join(where, sql` and `)}
-    order by ti.id
-    limit ${limit}`);
-  return rowsOf<ExportRow>(result).map((r) => ({ ...r, updatedMs: Number(r.updatedMs) }));
+    order by ti.id${limit === null ? sql`` : sql`
+    limit ${limit}`}`;
 }

@@ -6,6 +6,7 @@ import { requireRole } from '../projects/permissions.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { exportDefinitions, exportItemDigests, exports, type ExportFormat, type ExportOptions, type ExportScope } from './exports.table.ts';
 import { createExport, exportColumns, toView } from './exports.service.ts';
+import { exportJob } from './export.job.ts';
 
 export interface CreateDefinitionInput {
   name: string;
@@ -55,7 +56,7 @@ export async function readDefinition(ctx: Ctx, caller: Caller, definitionId: str
  */
 export async function createVersion(ctx: Ctx, caller: Caller, definitionId: string) {
   const definition = await definitionFor(ctx, caller, definitionId);
-  return ctx.db.transaction(async (tx) => {
+  const created = await ctx.db.transaction(async (tx) => {
     const [locked] = await tx
       .update(exportDefinitions)
       .set({ nextVersion: sql`${exportDefinitions.nextVersion} + 1` })
@@ -65,6 +66,8 @@ export async function createVersion(ctx: Ctx, caller: Caller, definitionId: stri
     const created = await createExport(ctx, caller, definition.projectId, { taskIds: definition.taskIds, format: definition.format, scope: definition.scope, options: definition.options }, { definitionId, tx, number });
     return { ...created, version: number };
   });
+  ctx.jobs.wake?.(exportJob); // committed: start it now rather than at the next poll (docs/jobs.md)
+  return created;
 }
 
 /** Items added, removed and changed between two versions, from the stored per-item digests (no payload is read). */

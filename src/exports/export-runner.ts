@@ -1,17 +1,19 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { and, desc, eq, ne } from 'drizzle-orm';
+import { and, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
 import { appendJobLog } from '../jobs/job-logs.ts';
-import { countExportRows, readExportBatch, type ExportQuery, type ExportRow } from '../annotations/annotations-for-export.ts';
+import { countExportRows, exportBatchSql, readExportBatch, type ExportQuery } from '../annotations/annotations-for-export.ts';
+import { recordLineSql } from './export-lines.ts';
+import { copyLines, newlines, pgPoolOf } from './export-copy.ts';
 import { tasksForExport } from '../task-units/tasks-for-export.ts';
 import { getRecipe } from '../recipes/recipes.service.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { recordEvent } from '../outbox/outbox.service.ts';
 import { exportItemDigests, exports, type ExportFormat, type ExportManifest } from './exports.table.ts';
 import { exportDir, extensionOf } from './export-files.ts';
-import { sha256File, type FormatContext, type FormatWriter } from './formats/format.ts';
+import { sha256File, type FormatContext, type FormatWriter, type LineChunk } from './formats/format.ts';
 import { writeJson, writeJsonl } from './formats/json.ts';
 import { writeCsv } from './formats/csv.ts';
 import { writeCoco } from './formats/coco.ts';
@@ -70,15 +72,21 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
     };
     await ctx.db.update(exports).set({ status: 'running', snapshotAt, since, progressDone: 0, progressTotal: 0, error: null }).where(eq(exports.id, row.id));
     await log('export started', { format: row.format, since: since?.toISOString() ?? null });
-    // The count runs beside the first batches (on PostgreSQL another connection): the file's first
-    // byte does not wait for a count over the whole export. Progress shows the total once known.
+    // The count runs beside the export (on PostgreSQL another connection): the file's first byte
+    // does not wait for a count over the whole export. Progress shows the total once known. It
+    // starts after the first progress write: on PGlite's single session a count queued before
+    // the first batch would hold the first byte back for the whole count.
     let total: number | null = null;
-    const counted = countExportRows(ctx.db, query).then(async (n) => {
-      total = n;
-      await ctx.db.update(exports).set({ progressTotal: n }).where(eq(exports.id, row.id));
-      return n;
-    });
-    counted.catch(() => {}); // awaited before completion; an error then fails the export
+    let counted: Promise<number> | null = null;
+    const count = () => {
+      counted ??= countExportRows(ctx.db, query).then(async (n) => {
+        total = n;
+        await ctx.db.update(exports).set({ progressTotal: n }).where(eq(exports.id, row.id));
+        return n;
+      });
+      counted.catch(() => {}); // awaited before completion; an error then fails the export
+      return counted;
+    };
     await rm(scratchDir, { recursive: true, force: true });
     await mkdir(scratchDir, { recursive: true });
     await rm(partial, { force: true });
@@ -92,44 +100,102 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
       for (const label of recipe?.labels ?? []) if (!categories.some((c) => c.name === label.name)) categories.push({ id: categories.length + 1, name: label.name });
     }
 
+    // Progress and digests are written during the first pass over the rows only (a format may
+    // make several passes); `progress(n)` is called with the rows read so far.
     let pass = 0;
-    const batches = async function* (): AsyncIterable<ExportRow[]> {
-      const first = pass++ === 0;
-      const read = (after: string | null) => {
-        const pending = readExportBatch(ctx.db, query, after, BATCH, first && versioned);
+    const firstPass = () => pass++ === 0;
+    const progress = async (done: number) => {
+      await ctx.db.update(exports).set({ progressDone: total === null ? done : Math.min(done, total) }).where(eq(exports.id, row.id));
+      void count();
+    };
+    const saveDigests = async (batch: Array<{ taskItemId: string; itemId: string; digest?: string }>) => {
+      await ctx.db.insert(exportItemDigests).values(batch.map((r) => ({ exportId: row.id, taskItemId: r.taskItemId, itemId: r.itemId, digest: r.digest! }))).onConflictDoNothing();
+    };
+
+    /** Keyset batches of `read`'s rows, the next batch read while this one is written. */
+    async function* keyset<T extends { taskItemId: string; itemId: string; digest?: string }>(first: boolean, read: (after: string | null) => Promise<T[]>): AsyncIterable<T[]> {
+      const start = (after: string | null) => {
+        const pending = read(after);
         pending.catch(() => {}); // awaited below; a prefetch left behind by an early return must not go unhandled
         return pending;
       };
-      let next = read(null);
+      let next = start(null);
       let done = 0;
       for (;;) {
-        const batch: ExportRow[] = await next;
+        const batch = await next;
         if (!batch.length) return;
         const full = batch.length === BATCH;
         // Read ahead: on PostgreSQL the next batch is fetched while this one is written.
-        if (full) next = read(batch[batch.length - 1]!.taskItemId);
+        if (full) next = start(batch[batch.length - 1]!.taskItemId);
         done += batch.length;
         if (first) {
-          if (versioned) {
-            await ctx.db.insert(exportItemDigests).values(batch.map((r) => ({ exportId: row.id, taskItemId: r.taskItemId, itemId: r.itemId, digest: r.digest! }))).onConflictDoNothing();
-          }
-          await ctx.db.update(exports).set({ progressDone: total === null ? done : Math.min(done, total) }).where(eq(exports.id, row.id));
+          if (versioned) await saveDigests(batch);
+          await progress(done);
         }
         yield batch;
         if (!full) return;
       }
+    }
+
+    const batches = () => {
+      const first = firstPass();
+      return keyset(first, (after) => readExportBatch(ctx.db, query, after, BATCH, first && versioned));
+    };
+
+    // JSON and JSONL: each record's line is built by the database (export-lines.ts). PostgreSQL
+    // streams them all through one COPY; PGlite reads them in keyset batches (its one session
+    // is never held for the whole export).
+    const pool = pgPoolOf(ctx.db);
+    let linesRead: 'copy' | 'batches' | null = null;
+    const lines = (): AsyncIterable<LineChunk> => {
+      const first = firstPass();
+      const withDigest = first && versioned;
+      linesRead = pool ? 'copy' : 'batches';
+      if (pool) {
+        return (async function* () {
+          const digests = withDigest
+            ? sql`insert into ${exportItemDigests} (export_id, task_item_id, item_id, digest)
+                select ${row.id}::uuid, r."taskItemId"::uuid, r."itemId"::uuid, r.digest from (${exportBatchSql(query, null, null, true)}) r
+                on conflict do nothing`
+            : undefined;
+          let done = 0;
+          let reported = 0;
+          for await (const data of copyLines(pool, recordLineSql(exportBatchSql(query, null, null)), digests)) {
+            const rows = newlines(data);
+            done += rows;
+            if (first && done - reported >= BATCH) {
+              reported = done;
+              await progress(done);
+            }
+            yield { data, rows };
+          }
+          if (first) await progress(done);
+        })();
+      }
+      const read = async (after: string | null) =>
+        rowsOf<{ taskItemId: string; itemId: string; line: string; digest?: string }>(
+          await ctx.db.execute(recordLineSql(exportBatchSql(query, after, BATCH, withDigest), withDigest ? sql`, r."taskItemId", r."itemId", r.digest` : sql`, r."taskItemId"`)),
+        );
+      return (async function* () {
+        for await (const batch of keyset(first, read)) {
+          let data = '';
+          for (const r of batch) data += r.line + '\n';
+          yield { data, rows: batch.length };
+        }
+      })();
     };
 
     const result = await writers[row.format]({
       path: partial,
       scratchDir,
       batches,
+      lines,
       categories,
       taskNames: new Map(tasks.map((t) => [t.id, t.name])),
       options: row.options,
     });
-    const taskItems = await counted;
-    const file = await sha256File(partial);
+    const taskItems = await count();
+    const file = result.file ?? (await sha256File(partial));
     await rename(partial, join(dir, finalName));
     const manifest: ExportManifest = {
       format: row.format,
@@ -159,7 +225,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
         data: { exportId: row.id, format: row.format, rows: result.rows, bytes: file.bytes, sha256: file.sha256, definitionId: row.definitionId, version: row.version },
       });
     });
-    await log('export completed', { rows: result.rows, bytes: file.bytes, sha256: file.sha256 });
+    await log('export completed', { rows: result.rows, bytes: file.bytes, sha256: file.sha256, ...(linesRead ? { read: linesRead } : {}) });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await rm(partial, { force: true }).catch(() => {});
@@ -170,5 +236,7 @@ export async function runExport(ctx: Ctx, exportId: string, jobId: string) {
     await rm(scratchDir, { recursive: true, force: true }).catch(() => {});
   }
 }
+
+const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: unknown[] }).rows ?? (result as unknown[])) as T[];
 
 export const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -71,7 +71,12 @@ export async function createExport(ctx: Ctx, caller: Caller, projectId: string, 
     await recordAudit(tx, { projectId, actorId: caller.userId, action: 'export.created', subjectKind: 'export', subjectId: id, after: { format: input.format, taskIds: input.taskIds, scope } });
     return { id, status: 'queued' as const, jobId };
   };
-  return version ? run(version.tx) : ctx.db.transaction((tx) => run(tx));
+  if (version) return run(version.tx); // the caller wakes the worker once its transaction commits
+  const created = await ctx.db.transaction((tx) => run(tx));
+  // Committed: this process's export worker starts it now instead of at its next poll, so the
+  // file's first byte does not wait up to a polling interval (docs/jobs.md).
+  ctx.jobs.wake?.(exportJob);
+  return created;
 }
 
 export const exportColumns = {

@@ -31,6 +31,12 @@ export interface JobQueue {
   /** Admin actions that need pg-boss itself (the admin service counts and lists in SQL). */
   retryFailed?(queue: string, ids: string[]): Promise<void>;
   deleteQueued?(queue: string): Promise<void>;
+  /**
+   * Makes this process's idle worker of the job's queue fetch now instead of at its next poll.
+   * Call it after the transaction that enqueued the job committed (before, the fetch finds nothing).
+   * Workers of other processes still find the job at their next poll (every 2 s).
+   */
+  wake?(definition: JobDefinition<any>): void;
   /** Stops (true) or starts (false) this process's workers at once; other processes follow the stored flag. */
   applyPaused?(paused: boolean): Promise<void>;
 }
@@ -110,6 +116,7 @@ export class PgBossQueue implements JobQueue {
     if (paused) {
       this.workersStarted = false;
       // offWork without `wait`: running jobs finish on their own, no new one is claimed.
+      this.workerIds.clear();
       for (const name of this.definitions.keys()) await this.boss.offWork(name, { wait: false }).catch(() => {});
       return;
     }
@@ -120,7 +127,7 @@ export class PgBossQueue implements JobQueue {
   private async startWorker(def: JobDefinition<unknown>) {
     const ctx = this.ctx!;
     // Each job of a batch settles on its own: one failing job must not fail its batch-mates.
-    await this.boss.work(def.name, { batchSize: 4, perJobResults: true }, async (jobs) => {
+    const workerId = await this.boss.work(def.name, { batchSize: 4, perJobResults: true }, async (jobs) => {
       const results: JobResult[] = [];
       for (const job of jobs) {
         try {
@@ -135,9 +142,17 @@ export class PgBossQueue implements JobQueue {
       }
       return results;
     });
+    this.workerIds.set(def.name, workerId);
   }
 
   private workersStarted = false;
+  /** This process's worker of each queue (none while paused). */
+  private workerIds = new Map<string, string>();
+
+  wake(definition: JobDefinition<any>) {
+    const id = this.workerIds.get(definition.name);
+    if (id) this.boss.notifyWorker(id);
+  }
 
   async retryFailed(queue: string, ids: string[]) {
     if (ids.length) await this.boss.retry(queue, ids);

@@ -11,6 +11,10 @@ import { sql } from 'drizzle-orm';
 import { readEvents } from '../../src/outbox/outbox.service.ts';
 import { exportRetentionJob } from '../../src/exports/export.job.ts';
 import { exportDir } from '../../src/exports/export-files.ts';
+import { recordJson } from '../../src/exports/formats/format.ts';
+import { readExportBatch } from '../../src/annotations/annotations-for-export.ts';
+import { readJobLogs } from '../../src/jobs/job-logs.ts';
+import { usingPostgres } from '../support/test-db.ts';
 import { createTestApp, unique, type TestApp, type TestUser } from '../support/test-app.ts';
 
 // LOUPE_EXPORT_DIR is left at its default (./.loupe/exports): on PostgreSQL the test files share
@@ -97,6 +101,25 @@ describe('POST /api/v1/projects/:projectId/exports', () => {
     expect(records[0].shapes[0]).toMatchObject({ tool: 'bbox', label: 'cat' });
     expect(records[0].payload).toMatchObject({ width: 100 });
     expect(new Set(records.map((r: { itemId: string }) => r.itemId))).toEqual(new Set(f.itemIds.slice(0, 3)));
+  });
+
+  it('writes JSON lines built by the database byte for byte as recordJson writes them from the rows', async () => {
+    // Strings JSON escapes (quotes, backslashes, control characters), non-ASCII text, and a unit with a status.
+    const tricky = { kind: 'image', externalId: 'he said "hi" \\ \t\n\u0001\u001f é 😀 </script>', payload: { url: 'https://example.com/é.png', note: 'tab\there "q" \\ \u007f 😀', width: 100, height: 80, nested: { a: [1, 2.5, null, true] } } };
+    const g = await fixture(2, 3, [tricky]);
+    expect((await t.put(`/api/v1/tasks/${g.taskId}/items/${g.itemIds[0]}/status`, { status: 'completed' }, { token: g.owner.token })).status).toBeLessThan(300);
+    const rows = await readExportBatch(t.ctx.db, { projectId: g.projectId, taskIds: [g.taskId] }, null, 100);
+    expect(rows).toHaveLength(3);
+    expect(rows.some((r) => r.externalId === tricky.externalId)).toBe(true);
+    expect(rows.some((r) => r.status === 'completed')).toBe(true);
+    const jsonl = await runExport(g, { taskIds: [g.taskId], format: 'jsonl' });
+    expect(jsonl.bytes.toString('utf8')).toBe(rows.map((r) => recordJson(r) + '\n').join(''));
+    // PostgreSQL streams the lines through one COPY, PGlite in keyset batches (docs/exports.md).
+    const completed = (await readJobLogs(t.ctx.db, jsonl.meta.jobId)).find((l) => l.message === 'export completed');
+    expect(completed?.data).toMatchObject({ read: usingPostgres() ? 'copy' : 'batches' });
+    const json = await runExport(g, { taskIds: [g.taskId], format: 'json' });
+    expect(json.bytes.toString('utf8')).toBe(`[\n${rows.map(recordJson).join(',\n')}\n]\n`);
+    expect(JSON.parse(json.bytes.toString('utf8')).find((r: { externalId: string }) => r.externalId === tricky.externalId).payload).toEqual(tricky.payload);
   });
 
   it('writes JSON as one array of the same records', async () => {

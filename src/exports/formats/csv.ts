@@ -29,5 +29,5 @@ export const writeCsv: FormatWriter = async (fc) => {
     await sink.write(text);
   }
   await sink.close();
-  return { rows };
+  return { rows, file: sink.file() };
 };

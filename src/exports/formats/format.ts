@@ -12,6 +12,11 @@ export interface FormatContext {
   scratchDir: string;
   /** A fresh pass over the exported rows in keyset batches (one batch in memory at a time). */
   batches: () => AsyncIterable<ExportRow[]>;
+  /**
+   * A fresh pass over the same rows as JSONL text built by the database (export-lines.ts): one
+   * record per line, each ending in `\n` (a record never holds a raw `\n`).
+   */
+  lines: () => AsyncIterable<LineChunk>;
   /** Categories from the tasks' recipes (COCO): label name → id, in recipe order. */
   categories: Array<{ id: number; name: string }>;
   /** Task names by id (LeRobot uses a task's name when an episode names no task). */
@@ -19,8 +24,19 @@ export interface FormatContext {
   options: ExportOptions;
 }
 
+/**
+ * JSONL bytes and how many records (newlines) they hold. A chunk may end inside a line (COPY's
+ * chunks do); the pass as a whole is whole lines.
+ */
+export interface LineChunk {
+  data: string | Buffer;
+  rows: number;
+}
+
 export interface FormatResult {
   rows: number;
+  /** The written file's checksum and size when the writer computed them as it wrote (else the runner reads the file again). */
+  file?: { sha256: string; bytes: number };
   /** Members of the downloadable file (LeRobot's zip), with their own checksums. */
   members?: Array<{ path: string; bytes: number; sha256: string }>;
 }
@@ -29,10 +45,13 @@ export type FormatWriter = (fc: FormatContext) => Promise<FormatResult>;
 
 /**
  * A buffered file writer that honours back-pressure: text is gathered up to 1 MiB and written
- * in one call, and a write waits for the stream to drain, so memory stays flat.
+ * in one call, and a write waits for the stream to drain, so memory stays flat. It hashes what
+ * it writes (`file()`), so a file written by one sink from start to end is not read again for
+ * its checksum.
  */
 export class FileSink {
   private stream: WriteStream;
+  private hash = createHash('sha256');
   private pending: string[] = [];
   private pendingBytes = 0;
   bytes = 0;
@@ -41,7 +60,15 @@ export class FileSink {
     this.stream = createWriteStream(path);
   }
 
-  async write(text: string) {
+  async write(text: string | Buffer) {
+    if (typeof text !== 'string') {
+      // Bytes go out as they are, after the text gathered before them.
+      await this.flush();
+      this.bytes += text.length;
+      this.hash.update(text);
+      if (!this.stream.write(text)) await once(this.stream, 'drain');
+      return;
+    }
     this.pending.push(text);
     this.pendingBytes += text.length;
     if (this.pendingBytes >= 1 << 20) await this.flush();
@@ -53,6 +80,7 @@ export class FileSink {
     this.pending = [];
     this.pendingBytes = 0;
     this.bytes += chunk.length;
+    this.hash.update(chunk);
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
 
@@ -60,6 +88,11 @@ export class FileSink {
     await this.flush();
     this.stream.end();
     await once(this.stream, 'finish');
+  }
+
+  /** Checksum and size of everything written (after `close`). */
+  file(): { sha256: string; bytes: number } {
+    return { sha256: this.hash.digest('hex'), bytes: this.bytes };
   }
 }
 

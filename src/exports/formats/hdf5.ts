@@ -1,4 +1,3 @@
-import h5wasm from 'h5wasm/node';
 import type { ExportRow } from '../../annotations/annotations-for-export.ts';
 import type { FormatWriter } from './format.ts';
 
@@ -22,6 +21,9 @@ const stringColumns: Array<[string, (r: ExportRow) => string]> = [
  * payloads), never the whole export: peak memory is the largest column, not the sum of all.
  */
 export const writeHdf5: FormatWriter = async (fc) => {
+  // Loaded on first use: h5wasm's WebAssembly heap adds ~600 MB to the process's RSS from the
+  // moment it is imported, which every server would pay without ever writing an HDF5 file.
+  const { default: h5wasm } = await import('h5wasm/node');
   await h5wasm.ready;
   const file = new h5wasm.File(fc.path, 'w');
   let rows = 0;
