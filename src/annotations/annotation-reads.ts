@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Tx } from '../db/client.ts';
 import { annotations } from './annotations.table.ts';
 
@@ -7,3 +7,6 @@ export async function annotationShapesOf(tx: Tx, taskItemId: string) {
   const [annotation] = await tx.select({ shapes: annotations.shapes }).from(annotations).where(eq(annotations.taskItemId, taskItemId));
   return annotation?.shapes ?? null;
 }
+
+/** The project of an annotation, as a statement for the API's access check (`reviewsProjectOf`). */
+export const projectOfAnnotationSql = (id: string | Placeholder): SQL => sql`select ${annotations.projectId} from ${annotations} where ${annotations.id} = ${id}::uuid`;

@@ -7,7 +7,7 @@ import { decodeCursor, toPage } from '../core/pagination.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { requireRole } from '../projects/permissions.ts';
 import { itemFacts as items } from '../datasets/item-reads.ts';
-import { unitFacts as taskItems } from '../task-units/unit-reads.ts';
+import { unitFacts as taskItems, unitIdsOfWorker } from '../task-units/unit-reads.ts';
 import { assertWritable, findTask, taskActor } from '../task-units/task-access.ts';
 import { moveInvalidCount } from '../task-units/task-invalid-count.ts';
 import { annotations } from './annotations.table.ts';
@@ -41,8 +41,8 @@ export function scoreOnValidAnswers(scoresAlias = 's'): SQL {
   const s = sql.raw(scoresAlias.replace(/[^a-z_]/gi, ''));
   return sql`not exists (select 1 from annotations ia where ia.task_item_id = ${s}.task_item_id and ia.invalid_at is not null)
     and (${s}.reference_id is null or not exists (
-      select 1 from task_items rt join annotations ra on ra.task_item_id = rt.id
-      where rt.task_id = ${s}.task_id and rt.item_id = ${s}.item_id and rt.worker_id = ${s}.reference_id and ra.invalid_at is not null))`;
+      select 1 from annotations ra
+      where ra.invalid_at is not null and ra.task_item_id in ${unitIdsOfWorker(sql`${s}.task_id`, sql`${s}.item_id`, sql`${s}.reference_id`)}))`;
 }
 
 async function annotationInProject(ctx: Ctx, caller: Caller, annotationId: string) {

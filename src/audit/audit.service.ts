@@ -56,6 +56,18 @@ export function changedFields<T extends Record<string, unknown>>(before: T, patc
 }
 
 /** Newest first, keyset-paginated by id (UUIDv7 ids are time-ordered). */
+/**
+ * The comments reviewers gave when failing a task's review (the `task.fail_review` audit events
+ * of one subject), as rows `(id, project_id, 'task', subject_id, actor_id, 'review_failure',
+ * comment, created_at)` that the reviews module unions into a task's comment list
+ * (docs/workflow.md, Workflow).
+ */
+export function reviewFailureCommentRows(subjectId: string): SQL {
+  return sql`select a.id, a.project_id, 'task', a.subject_id, a.actor_id, 'review_failure', a.after->>'comment', a.created_at
+        from ${auditEvents} a
+        where a.subject_id = ${subjectId}::uuid and a.action = 'task.fail_review' and a.after ? 'comment'`;
+}
+
 export async function listAudit(db: Db, filter: { projectId: string; subjectId?: string }, pageQuery: PageQuery) {
   const conditions = [eq(auditEvents.projectId, filter.projectId)];
   if (filter.subjectId) conditions.push(eq(auditEvents.subjectId, filter.subjectId));

@@ -4,7 +4,7 @@ import type { Db } from '../db/client.ts';
 import { notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage } from '../core/pagination.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit, reviewFailureCommentRows } from '../audit/audit.service.ts';
 import { requireRole } from '../projects/permissions.ts';
 import { userDirectory as users } from '../auth/user-reads.ts';
 import { itemRef } from '../datasets/items-for-evaluation.ts';
@@ -74,10 +74,7 @@ export async function listComments(ctx: Ctx, caller: Caller, query: { subjectKin
   const afterCondition = after && isId(after) ? sql` and x.id > ${after}::uuid` : sql``;
   const failures =
     query.subjectKind === 'task'
-      ? sql` union all
-        select a.id, a.project_id, 'task', a.subject_id, a.actor_id, 'review_failure', a.after->>'comment', a.created_at
-        from audit_events a
-        where a.subject_id = ${query.subjectId}::uuid and a.action = 'task.fail_review' and a.after ? 'comment'`
+      ? sql` union all ${reviewFailureCommentRows(query.subjectId)}`
       : sql``;
   const result = await ctx.db.execute(sql`
     select x.*, ${users.name} as author_name, ${users.email} as author_email from (

@@ -8,6 +8,7 @@ import type { ProjectOf } from '../projects/permissions.ts';
 import * as issuesService from './issues.service.ts';
 import * as commentsService from './comments.service.ts';
 import * as qaService from './qa-tasks.service.ts';
+import { projectOfAnnotationSql } from '../annotations/annotation-reads.ts';
 import {
   commentOut,
   createCommentBody,
@@ -30,7 +31,7 @@ const issueParams = z.object({ issueId: z.string() });
 
 /** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
 export const reviewsProjectOf: ProjectOf = {
-  annotationId: (id) => sql`select project_id from annotations where id = ${id}::uuid`,
+  annotationId: projectOfAnnotationSql,
   issueId: (id) => sql`select project_id from issues where id = ${id}::uuid`,
 };
 

@@ -131,7 +131,7 @@ export async function findTaskAs(db: Db, caller: Caller, taskId: string, minRole
  */
 export const taskActorJson = (taskId: SQL, userId: SQL) => sql`(select json_build_object(
     'task', row_to_json(t),
-    'memberRole', (select m.role from ${projectMembers} m where m.project_id = t.project_id and m.user_id = ${userId}),
+    'memberRole', (select ${projectMembers.role} from ${projectMembers} where ${projectMembers.projectId} = t.project_id and ${projectMembers.userId} = ${userId}),
     'assignments', coalesce((select json_agg(json_build_object('id', ${taskAssignees.id}, 'role', ${taskAssignees.role}, 'assigneeId', ${taskAssignees.assigneeId})
                                       order by ${taskAssignees.createdAt}, ${taskAssignees.id})
                              from ${taskAssignees} where ${callerAssignments(userId, sql`t.id`, sql`t.project_id`)}), '[]'::json))

@@ -1,3 +1,4 @@
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { QueryBuilder } from 'drizzle-orm/pg-core';
 import { taskItems } from './task-items.table.ts';
 import { tasks } from './tasks.table.ts';
@@ -43,3 +44,14 @@ export const taskFacts = new QueryBuilder()
   })
   .from(tasks)
   .as('task_facts');
+
+/**
+ * The ids of the units one worker holds of an item in a task, as a subquery for SQL other modules
+ * write (`x in ${unitIdsOfWorker(...)}`); the arguments may be columns of the outer query.
+ */
+export function unitIdsOfWorker(taskId: SQL, itemId: SQL, workerId: SQL): SQL {
+  return sql`(select ${taskItems.id} from ${taskItems} where ${taskItems.taskId} = ${taskId} and ${taskItems.itemId} = ${itemId} and ${taskItems.workerId} = ${workerId})`;
+}
+
+/** The project of a task, as a statement for the API's access check (`tasksProjectOf`). */
+export const projectOfTaskSql = (id: string | Placeholder): SQL => sql`select ${tasks.projectId} from ${tasks} where ${tasks.id} = ${id}::uuid`;

@@ -14,6 +14,7 @@ import { batchTasks } from './task-batch.ts';
 import { addTaskItems } from './add-items.ts';
 import { listTaskItems, removeItemStatus, setItemStatus } from './task-items.service.ts';
 import { batchBody, batchOut, createTaskBody, listTasksQuery, patchTaskBody, taskItemOut, taskOut, transitionBody } from './tasks.schema.ts';
+import { projectOfTaskSql } from '../task-units/unit-reads.ts';
 
 const tags = ['tasks'];
 const projectParams = z.object({ projectId: z.string() });
@@ -26,7 +27,7 @@ export { taskItemOut };
 
 /** How this module's path parameters lead to their project, for the API's access check (collected by `api/modules.ts`). */
 export const tasksProjectOf: ProjectOf = {
-  taskId: (id) => sql`select project_id from tasks where id = ${id}::uuid`,
+  taskId: projectOfTaskSql,
 };
 
 export async function taskRoutes(app: App, ctx: Ctx) {
