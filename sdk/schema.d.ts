@@ -8730,7 +8730,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List users (administrators); `q` matches email or name
+         * List users (administrators); `q` matches email or name; `deactivatedAt` is set while a user is deactivated
          * @description Administrators only.
          */
         get: {
@@ -8756,6 +8756,7 @@ export interface paths {
                             data: {
                                 /** Format: date-time */
                                 createdAt: string;
+                                deactivatedAt: string | null;
                                 email: string;
                                 id: string;
                                 isAdmin: boolean;
