@@ -72,6 +72,8 @@ describe('the annotation workspace in Chromium', () => {
     await page.getByRole('button', { name: 'Polygon', exact: true }).click();
     await page.keyboard.press('3');
     await page.getByTestId('editor-note').filter({ hasText: 'Next polygon: bus' }).waitFor();
+    const pressed = async () => page.getByRole('group', { name: 'Labels' }).locator('button[aria-pressed="true"]').allTextContents();
+    expect(await pressed()).toEqual(['3bus']);
     await saved(page);
     expect((await savedShapes(first)).map((s: { label: string }) => s.label)).toEqual(['car']);
 
@@ -80,6 +82,8 @@ describe('the annotation workspace in Chromium', () => {
     await page.keyboard.press('2');
     await page.getByTestId('editor-note').filter({ hasText: 'Bbox relabeled: car → truck' }).waitFor();
     await page.locator('.shape-item', { hasText: 'truck' }).waitFor();
+    // The label grid highlights what a key acts on: the selected box's label, and only it.
+    expect(await pressed()).toEqual(['2truck']);
     await shot(page, '30-annotate-relabel');
 
     // Undo and redo over the item's edits, saved each time.
