@@ -128,7 +128,8 @@ describe('the web app in Chromium', () => {
     const card = page.locator('.board-card', { hasText: 'Label vehicles' });
     await card.dragTo(page.getByRole('region', { name: 'Review passed' }));
     await page.getByTestId('board-refusal').filter({ hasText: 'cannot move to review passed' }).waitFor();
-    // The reason names states in plain words, never as workflow names ("review_passed").
+    // Column titles are sentences ("In progress"); the reason names states in plain words, never as workflow names ("review_passed").
+    expect(await page.getByRole('region', { name: 'In progress' }).locator('.board-title').evaluate((e) => (e as HTMLElement).innerText)).toMatch(/^In progress/);
     expect(await page.getByTestId('board-refusal').textContent()).not.toMatch(/[a-z]_[a-z]/);
     await page.getByRole('region', { name: 'Pending', exact: true }).locator('.board-card', { hasText: 'Label vehicles' }).waitFor();
     await shot(page, '07b-board-refused');
