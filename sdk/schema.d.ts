@@ -4942,6 +4942,14 @@ export interface paths {
                                 userId: string;
                             };
                             project?: {
+                                /** @description Per day over the window: items done, and the mean accuracy and consistency of the scores stored that day */
+                                perDay: {
+                                    accuracy: number | null;
+                                    consistency: number | null;
+                                    /** Format: date-time */
+                                    day: string;
+                                    done: number;
+                                }[];
                                 tasks: {
                                     accuracy: number | null;
                                     completeness: number | null;
@@ -4981,6 +4989,13 @@ export interface paths {
                                     reviewed: number;
                                     role: string;
                                     units: number;
+                                    userId: string;
+                                }[];
+                                /** @description Items done per person per day over the window */
+                                perDay: {
+                                    /** Format: date-time */
+                                    day: string;
+                                    done: number;
                                     userId: string;
                                 }[];
                             };
@@ -8715,7 +8730,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List users (administrators); `q` matches email or name
+         * List users (administrators); `q` matches email or name; `deactivatedAt` is set while a user is deactivated
          * @description Administrators only.
          */
         get: {
@@ -8741,6 +8756,7 @@ export interface paths {
                             data: {
                                 /** Format: date-time */
                                 createdAt: string;
+                                deactivatedAt: string | null;
                                 email: string;
                                 id: string;
                                 isAdmin: boolean;

@@ -73,9 +73,9 @@ export async function authRoutes(app: App, ctx: Ctx) {
     config: { access: 'admin' },
     schema: {
       tags,
-      summary: 'List users (administrators); `q` matches email or name',
+      summary: 'List users (administrators); `q` matches email or name; `deactivatedAt` is set while a user is deactivated',
       querystring: pageQuery.extend({ q: z.string().max(200).optional() }),
-      response: { 200: page(userOut) },
+      response: { 200: page(userOut.extend({ deactivatedAt: z.date().nullable() })) },
     },
   }, async (request) => auth.listUsers(ctx, callerOf(request), request.query));
 

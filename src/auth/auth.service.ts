@@ -73,7 +73,8 @@ export async function listUsers(ctx: Ctx, caller: Caller, query: PageQuery & { q
     .orderBy(asc(users.id))
     .limit(query.limit + 1);
   const result = toPage(rows, query.limit, (u) => [u.id]);
-  return { data: result.data.map(publicUser), nextCursor: result.nextCursor };
+  // The list is the administrators' view: it says who is deactivated, and since when.
+  return { data: result.data.map((u) => ({ ...publicUser(u), deactivatedAt: u.deactivatedAt })), nextCursor: result.nextCursor };
 }
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -30,6 +30,7 @@ export const progressReportOut = z.object({
     .optional(),
   team: z
     .object({
+      perDay: z.array(z.object({ day: z.date(), userId: z.string(), done: z.number().int() })).describe('Items done per person per day over the window'),
       members: z.array(
         z.object({
           userId: z.string(),
@@ -76,6 +77,9 @@ export const progressReportOut = z.object({
           completeness: ratio,
         }),
       ),
+      perDay: z
+        .array(z.object({ day: z.date(), done: z.number().int(), accuracy: ratio, consistency: ratio }))
+        .describe('Per day over the window: items done, and the mean accuracy and consistency of the scores stored that day'),
     })
     .optional(),
 });

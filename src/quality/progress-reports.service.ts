@@ -100,7 +100,7 @@ export async function progressReport(ctx: Ctx, caller: Caller, projectId: string
     if (role === 'viewer' || role === 'annotator') throw new DomainError('forbidden', `The team report needs the reviewer role or higher in the project; you are ${role}`);
     return { ...base, team: await team(ctx.db, projectId, since, query.windowDays) };
   }
-  return { ...base, project: await project(ctx.db, projectId, now) };
+  return { ...base, project: await project(ctx.db, projectId, now, since) };
 }
 
 async function personal(db: Db, userId: string, projectId: string, since: string, windowHours: number) {
@@ -144,7 +144,15 @@ async function team(db: Db, projectId: string, since: string, windowDays: number
     select m.user_id as "userId", u.name, u.email, m.role from project_members m join users u on u.id = m.user_id
     where m.project_id = ${projectId}::uuid order by u.name, u.email, m.user_id`);
   const byWorker = new Map(stats.map((s) => [s.workerId, s]));
+  // Per person per day over the window: the team chart's time series.
+  const days = await rows<{ day: string; userId: string; done: number }>(db, sql`
+    with ${projectTasks(projectId)}
+    select date_trunc('day', ti.finished_at) as day, ti.worker_id as "userId", count(*)::int as done
+    from task_items ti join pt on pt.id = ti.task_id
+    where ti.done and ti.worker_id is not null and ti.finished_at >= ${since}::timestamptz
+    group by 1, 2 order by 1, 2`);
   return {
+    perDay: days.map((d) => ({ day: new Date(d.day), userId: d.userId, done: int(d.done) })),
     members: members.map((m) => {
       const s = byWorker.get(m.userId);
       return {
@@ -165,7 +173,7 @@ async function team(db: Db, projectId: string, since: string, windowDays: number
   };
 }
 
-async function project(db: Db, projectId: string, now: Date) {
+async function project(db: Db, projectId: string, now: Date, since: string) {
   const windowStart = new Date(now.getTime() - 24 * 3_600_000).toISOString();
   // Completion, ETA and completeness from the task row's counters (as GET /tasks/{id} shows them).
   const taskRows = await rows<{ id: string; name: string; type: string; itemCount: number; doneCount: number; statusCount: number; createdAt: string; recent: number }>(db, sql`
@@ -186,6 +194,17 @@ async function project(db: Db, projectId: string, now: Date) {
       and s.label = '' and ${scoreOnValidAnswers('s')}
       and not exists (select 1 from items i where i.id = s.item_id and i.draft)
     group by grouping sets ((s.task_id), ())`);
+  // Per day over the window: items done, and the mean of the scores stored that day.
+  const days = await rows<{ day: string; done: number; accuracy: number | null; consistency: number | null }>(db, sql`
+    with ${projectTasks(projectId)},
+    d as (select date_trunc('day', ti.finished_at) as day, count(*)::int as done from task_items ti join pt on pt.id = ti.task_id
+      where ti.done and ti.finished_at >= ${since}::timestamptz group by 1),
+    q as (select date_trunc('day', s.created_at) as day, avg(s.value) filter (where s.reference_id is null) as accuracy,
+        avg(s.value) filter (where s.reference_id is not null) as consistency
+      from scores s join pt on pt.id = s.task_id
+      where s.created_at >= ${since}::timestamptz and s.label = '' and ${scoreOnValidAnswers('s')} group by 1)
+    select coalesce(d.day, q.day) as day, coalesce(d.done, 0)::int as done, q.accuracy, q.consistency
+    from d full join q on q.day = d.day order by 1`);
   const reviewBy = new Map(review.map((r) => [r.taskId, r]));
   const qualityBy = new Map(quality.filter((q) => q.taskId).map((q) => [q.taskId!, q]));
   const overallQuality = quality.find((q) => !q.taskId);
@@ -230,5 +249,6 @@ async function project(db: Db, projectId: string, now: Date) {
       completeness: share(withStatus, items),
     },
     tasks,
+    perDay: days.map((d) => ({ day: new Date(d.day), done: int(d.done), accuracy: num(d.accuracy), consistency: num(d.consistency) })),
   };
 }

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
-import { ruleBroken } from '../core/errors.ts';
+import { DomainError, ruleBroken } from '../core/errors.ts';
+import { answerIsTheWork } from '../core/shared/answers.ts';
 import { cursorValue, decodeCursor, toPage } from '../core/pagination.ts';
 import { auditInsert, type AuditEntry } from '../audit/audit.service.ts';
 import { eventInsert, type DomainEvent } from '../outbox/outbox.service.ts';
@@ -19,14 +20,23 @@ import type { Tx } from '../db/client.ts';
 import { transactionWithRetry } from '../db/retry.ts';
 import { executeNamed } from '../db/named-statement.ts';
 
-/** Runs the recipe's validation rules over the unit's current annotation (422 naming the rule). */
+/**
+ * Before a done status other than `discarded` (the caller checks that): refuses an empty answer
+ * where the answer is the work, unless the recipe sets `allowEmpty` (422 `empty_annotation`,
+ * docs/workflow.md "No empty done answers"); then runs the recipe's validation rules over the
+ * unit's current annotation (422 naming the rule).
+ */
 async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
-  if (!task.recipeId) return;
-  const recipe = await getRecipe(tx, task.recipeId);
+  const recipe = task.recipeId ? await getRecipe(tx, task.recipeId) : null;
+  const needsAnswer = answerIsTheWork.has(task.type) && !recipe?.allowEmpty;
+  if (!needsAnswer && !(recipe?.validation ?? []).length) return;
+  const shapes = (await annotationShapesOf(tx, unit.id)) ?? [];
+  if (needsAnswer && shapes.length === 0) {
+    throw new DomainError('empty_annotation', 'The item has no answer: add a label or shape before marking it done (or discard it)', { itemId: unit.itemId });
+  }
   if (!recipe || !(recipe.validation ?? []).length) return;
-  const shapes = await annotationShapesOf(tx, unit.id);
   const item = (await itemContents(tx, [unit.itemId])).get(unit.itemId) as Parameters<typeof validateShapes>[1] | undefined;
-  runValidationRules(recipe, validateShapes(recipe, item!, shapes ?? []));
+  runValidationRules(recipe, validateShapes(recipe, item!, shapes));
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { roleIn } from '../../src/projects/permissions.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
-import { createTask, world } from '../tasks/helpers.ts';
+import { answer, createTask, world } from '../tasks/helpers.ts';
 
 /**
  * The floor of an authenticated request: the token (or session), the user and, on a
@@ -177,6 +177,7 @@ describe('task progress in the list and the detail', () => {
     const w = await world(t, 4);
     const task = await createTask(t, w, {});
     for (const itemId of w.itemIds.slice(0, 2)) {
+      await answer(t, task.id, itemId, w.manager.token);
       const res = await t.put(`/api/v1/tasks/${task.id}/items/${itemId}/status`, { status: 'completed' }, { token: w.manager.token });
       expect(res.status).toBe(200);
     }

@@ -149,4 +149,17 @@ describe('GET /api/v1/users', () => {
     const wildcard = await t.get('/api/v1/users', { query: { q: '%' } });
     expect(wildcard.body.data).toEqual([]);
   });
+
+  it('says who is deactivated, and since when (deactivatedAt)', async () => {
+    const tag = unique('leaver');
+    const user = await t.user(tag);
+    expect((await t.get('/api/v1/users', { query: { q: tag } })).body.data[0].deactivatedAt).toBeNull();
+    const off = await t.post(`/api/v1/users/${user.id}/deactivate`);
+    expect(off.status).toBe(200);
+    const listed = (await t.get('/api/v1/users', { query: { q: tag } })).body.data[0];
+    expect(listed.deactivatedAt).toBe(off.body.deactivatedAt);
+    expect(listed).not.toHaveProperty('passwordHash');
+    await t.post(`/api/v1/users/${user.id}/reactivate`);
+    expect((await t.get('/api/v1/users', { query: { q: tag } })).body.data[0].deactivatedAt).toBeNull();
+  });
 });

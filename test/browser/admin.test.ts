@@ -152,6 +152,11 @@ describe('administration in Chromium', () => {
       await toast(page, `Lena ${v.name} is deactivated`);
       await lenaRow.getByTestId('deactivated').waitFor();
       expect((await api('GET', '/api/v1/me', lenaToken)).status).toBe(401);
+      // The list itself says who is deactivated: a fresh load still shows it.
+      const listed = (await api('GET', `/api/v1/users?q=${encodeURIComponent(email)}`, h.adminToken)).body.data[0];
+      expect(new Date(listed.deactivatedAt).getTime()).toBeGreaterThan(0);
+      await page.reload();
+      await lenaRow.getByTestId('deactivated').waitFor();
       await shot(page, `admin-deactivated-${v.name}`);
       await lenaRow.getByRole('button', { name: 'Reactivate' }).click();
       await toast(page, `Lena ${v.name} can sign in again`);

@@ -72,6 +72,8 @@ describe('the annotation workspace in Chromium', () => {
     await page.getByRole('button', { name: 'Polygon', exact: true }).click();
     await page.keyboard.press('3');
     await page.getByTestId('editor-note').filter({ hasText: 'Next polygon: bus' }).waitFor();
+    const pressed = async () => page.getByRole('group', { name: 'Labels' }).locator('button[aria-pressed="true"]').allTextContents();
+    expect(await pressed()).toEqual(['3bus']);
     await saved(page);
     expect((await savedShapes(first)).map((s: { label: string }) => s.label)).toEqual(['car']);
 
@@ -80,6 +82,8 @@ describe('the annotation workspace in Chromium', () => {
     await page.keyboard.press('2');
     await page.getByTestId('editor-note').filter({ hasText: 'Bbox relabeled: car → truck' }).waitFor();
     await page.locator('.shape-item', { hasText: 'truck' }).waitFor();
+    // The label grid highlights what a key acts on: the selected box's label, and only it.
+    expect(await pressed()).toEqual(['2truck']);
     await shot(page, '30-annotate-relabel');
 
     // Undo and redo over the item's edits, saved each time.
@@ -98,7 +102,7 @@ describe('the annotation workspace in Chromium', () => {
     await page.locator('.ws-side h3 .badge', { hasText: 'completed' }).waitFor();
 
     // The next item is empty: "Completed" says why it is disabled before the click, Shift+1 is
-    // refused in the page (the server-side check is not switched on yet: docs/workflow.md).
+    // refused in the page, and the server refuses it too (docs/workflow.md).
     await page.keyboard.press('n');
     await page.waitForURL((u) => u.searchParams.get('item') !== first);
     const second = new URL(page.url()).searchParams.get('item')!;
@@ -112,6 +116,9 @@ describe('the annotation workspace in Chromium', () => {
     await page.getByTestId('editor-note').filter({ hasText: 'Nothing is labeled yet' }).waitFor();
     await shot(page, '31-annotate-empty-refused');
     expect((await api('GET', `/api/v1/tasks/${taskId}/items?status=done`)).body.data).toHaveLength(1);
+    const refused = await api('PUT', `/api/v1/tasks/${taskId}/items/${second}/status`, { status: 'completed' }, ari.token);
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('empty_annotation');
     // Discarding an item needs no answer.
     expect(await page.getByRole('button', { name: /Discarded/ }).isDisabled()).toBe(false);
 

@@ -128,6 +128,9 @@ describe('the web app in Chromium', () => {
     const card = page.locator('.board-card', { hasText: 'Label vehicles' });
     await card.dragTo(page.getByRole('region', { name: 'Review passed' }));
     await page.getByTestId('board-refusal').filter({ hasText: 'cannot move to review passed' }).waitFor();
+    // Column titles are sentences ("In progress"); the reason names states in plain words, never as workflow names ("review_passed").
+    expect(await page.getByRole('region', { name: 'In progress' }).locator('.board-title').evaluate((e) => (e as HTMLElement).innerText)).toMatch(/^In progress/);
+    expect(await page.getByTestId('board-refusal').textContent()).not.toMatch(/[a-z]_[a-z]/);
     await page.getByRole('region', { name: 'Pending', exact: true }).locator('.board-card', { hasText: 'Label vehicles' }).waitFor();
     await shot(page, '07b-board-refused');
     expect((await api('GET', `/api/v1/tasks/${taskId}`, h.adminToken)).body.workflowState).toBe('pending');
@@ -269,7 +272,9 @@ describe('the web app in Chromium', () => {
     await page.goto(`/tasks/${taskId}?tab=analytics`);
     await page.getByText('Progress over time').waitFor();
     await page.locator('svg[aria-label="Items done over time"] circle.dot').first().waitFor();
-    expect(await page.locator('.stat').filter({ hasText: 'Done' }).locator('.stat-value').textContent()).toBe('4/4');
+    expect(await page.locator('.stat').filter({ hasText: 'Done' }).locator('.stat-value').textContent()).toBe('4 / 4');
+    // The line starts at zero when the task was created: a line, never one lone dot.
+    expect(await page.locator('svg[aria-label="Items done over time"] circle.dot').count()).toBeGreaterThanOrEqual(2);
     await shot(page, '15-task-analytics');
     await page.goto(`/tasks/${taskId}?tab=items`);
     await page.locator('.tab-panel tbody tr').nth(3).waitFor();

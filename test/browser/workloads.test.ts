@@ -67,6 +67,31 @@ describe('workloads in Chromium', () => {
     expect(await page.getByRole('table', { name: 'Assignments' }).locator('tbody tr').count()).toBe(2);
     expect(await page.locator('figure.chart circle').count()).toBe(2);
     await shot(page, 'workloads-detail');
+
+    // A manager creates a workload in the app: the form, then its page.
+    await page.goto(`/p/${project.id}/workloads`);
+    await page.getByRole('button', { name: 'New workload' }).click();
+    const form = page.getByRole('form', { name: 'Create a workload' });
+    await form.getByLabel('Name', { exact: true }).fill('Monthly spot check');
+    await form.getByLabel(/^Scorecard recipe/).selectOption(recipe.id);
+    await form.getByLabel(/^Sample from dataset/).selectOption(dataset.id);
+    await form.getByLabel(/^Repeats/).selectOption('monthly');
+    await form.getByLabel(/^Time zone/).fill('UTC');
+    await form.getByLabel(/^Target/).fill('2');
+    await form.getByLabel(/^Counted/).selectOption('total');
+    expect(await form.getByRole('button', { name: 'Create workload' }).isDisabled()).toBe(true);
+    await form.getByTestId('workload-why').filter({ hasText: 'Choose at least one reviewee' }).waitFor();
+    await form.getByRole('group', { name: 'Reviewees' }).getByLabel(/Alice Agent/).check();
+    await form.getByRole('group', { name: 'Evaluators' }).getByLabel(/Eva Evaluator/).check();
+    // AutoQA asks which evaluator of the project answers for it.
+    await form.getByLabel(/^AutoQA/).selectOption('copilot');
+    await form.getByLabel(/^AI evaluator/).waitFor();
+    await shot(page, 'workloads-create');
+    await form.getByLabel(/^AutoQA/).selectOption('off');
+    await form.getByRole('button', { name: 'Create workload' }).click();
+    await page.waitForURL((u) => u.pathname.startsWith('/workloads/') && !u.pathname.endsWith(w.id));
+    const created = (await api('GET', `/api/v1/workloads/${new URL(page.url()).pathname.split('/').pop()}`, admin)).body;
+    expect(created).toMatchObject({ name: 'Monthly spot check', scorecardRecipeId: recipe.id, revieweeIds: [agents[0]!.id], evaluatorIds: [evaluators[0]!.id], autoQa: 'off', schedule: { frequency: 'monthly', timeZone: 'UTC' }, target: { count: 2, per: 'total' } });
     expect(problemsOf(page)).toEqual([]);
   }, 180_000);
 });

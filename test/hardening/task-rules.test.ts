@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
-import { createTask, world } from '../tasks/helpers.ts';
+import { answer, createTask, world } from '../tasks/helpers.ts';
 
 // Issue 12's rule bugs found by exercising the seed features through the API (docs/hardening.md).
 let t: TestApp;
@@ -31,6 +31,7 @@ describe('POST /api/v1/tasks/:taskId/unlock on a task locked by lockAfterDueDate
     const a = await t.member(w.projectId, 'annotator');
     const due = new Date(clock.now().getTime() + 3600_000);
     const task = await createTask(t, w, { assigneeIds: [a.id], dueDate: due.toISOString(), lockAfterDueDate: true });
+    await answer(t, task.id, w.itemIds[0]!, a.token);
     clock.advance(2 * 3600_000);
     const status = () => t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: a.token });
     expect((await t.get(`/api/v1/tasks/${task.id}`)).body.locked).toBe(true);

@@ -60,7 +60,8 @@ describe('GET /api/v1/tasks/:taskId/scores for consensus tasks', () => {
       [null, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, null],
       [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, null],
     ];
-    const s = await setupTask(t, { type: 'consensus', count: 12, annotatorCount: 4, recipe, task: { consensus: { annotatorsPerItem: 4 } } });
+    // "Not rated" is a completed empty answer: the recipe allows empty answers (allowEmpty).
+    const s = await setupTask(t, { type: 'consensus', count: 12, annotatorCount: 4, recipe: { ...recipe, allowEmpty: true }, task: { consensus: { annotatorsPerItem: 4 } } });
     for (const [u, item] of s.itemIds.entries()) {
       for (const [c, coder] of s.annotators.entries()) {
         const v = data[c]![u];

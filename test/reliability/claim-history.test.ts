@@ -43,9 +43,11 @@ beforeAll(async () => {
   const owner = { userId: p.owner.id, isAdmin: false };
   const allocation = { method: 'pulling', batchSize: 10, maxWorkload: 20, leaseSeconds: LEASE_SECONDS };
   const assigneeIds = annotators.map((a) => a.id);
-  labeling = (await createTask(t.ctx, owner, p.id, createTaskBody.parse({ name: 'claims', type: 'labeling', datasetId: dataset, assigneeIds, allocation }))).id;
+  // Units are finished with no answer on them: the recipe allows empty answers (docs/workflow.md).
+  const recipeId = (await t.post(`/api/v1/projects/${p.id}/recipes`, { name: 'empty answers', labels: [{ name: 'x' }], tools: ['classification'], allowEmpty: true }, { token: p.owner.token })).body.id;
+  labeling = (await createTask(t.ctx, owner, p.id, createTaskBody.parse({ name: 'claims', type: 'labeling', datasetId: dataset, recipeId, assigneeIds, allocation }))).id;
   consensus = (
-    await createTask(t.ctx, owner, p.id, createTaskBody.parse({ name: 'consensus claims', type: 'consensus', datasetId: dataset, assigneeIds, allocation, consensus: { annotatorsPerItem: N } }))
+    await createTask(t.ctx, owner, p.id, createTaskBody.parse({ name: 'consensus claims', type: 'consensus', datasetId: dataset, recipeId, assigneeIds, allocation, consensus: { annotatorsPerItem: N } }))
   ).id;
 }, 300_000);
 afterAll(() => t?.close());

@@ -152,7 +152,9 @@ describe('kill -9 during bursts of annotation saves and status changes', () => {
       }),
     );
     const assigneeIds = annotators.map((a) => a.id);
-    const work = await http().ok<{ id: string }>('POST', `/api/v1/projects/${projectId}/tasks`, { token: h.admin.token, body: { name: 'burst', type: 'labeling', datasetId, assigneeIds, allocation: { method: 'distribution' } } });
+    // Statuses are set on items with no answer: the recipe allows empty answers (docs/workflow.md).
+    const recipe = await http().ok<{ id: string }>('POST', `/api/v1/projects/${projectId}/recipes`, { token: h.admin.token, body: { name: 'empty answers', labels: [{ name: 'x' }], tools: ['classification'], allowEmpty: true } });
+    const work = await http().ok<{ id: string }>('POST', `/api/v1/projects/${projectId}/tasks`, { token: h.admin.token, body: { name: 'burst', type: 'labeling', datasetId, recipeId: recipe.id, assigneeIds, allocation: { method: 'distribution' } } });
     const queue = await http().ok<{ id: string }>('POST', `/api/v1/projects/${projectId}/tasks`, {
       token: h.admin.token,
       body: { name: 'leases', type: 'labeling', datasetId, assigneeIds, allocation: { method: 'pulling', batchSize: 5, leaseSeconds: 10 } },

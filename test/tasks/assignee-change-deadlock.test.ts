@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
-import { createTask, world } from './helpers.ts';
+import { createTask, emptyAnswersRecipe, world } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -15,7 +15,8 @@ describe('assignee changes racing status writes', () => {
     for (let round = 0; round < 4; round++) {
       const w = await world(t, 40);
       const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
-      const task = await createTask(t, w, { assigneeIds: [a.id, b.id] });
+      // Empty answers allowed: the race is between status writes and the assignee change, not answers.
+      const task = await createTask(t, w, { assigneeIds: [a.id, b.id], recipeId: await emptyAnswersRecipe(t, w) });
       const mine = (await t.get(`/api/v1/tasks/${task.id}/items`, { token: a.token, query: { limit: 100 } })).body.data.map((u: any) => u.itemId);
       const writes = mine.map((itemId: string) => t.put(`/api/v1/tasks/${task.id}/items/${itemId}/status`, { status: 'completed' }, { token: a.token }));
       const patch = t.request('PATCH', `/api/v1/tasks/${task.id}`, { token: w.manager.token, body: { assigneeIds: [b.id] } });
@@ -38,7 +39,8 @@ describe('assignee changes racing status writes', () => {
     for (let round = 0; round < 4; round++) {
       const w = await world(t, 30);
       const a = await t.member(w.projectId, 'annotator');
-      const task = await createTask(t, w, { assigneeIds: [a.id] });
+      // Empty answers allowed: an answer would give the task history before the race starts.
+      const task = await createTask(t, w, { assigneeIds: [a.id], recipeId: await emptyAnswersRecipe(t, w) });
       const sets = w.itemIds.map((itemId) => t.put(`/api/v1/tasks/${task.id}/items/${itemId}/status`, { status: 'completed' }, { token: a.token }));
       const removal = t.delete(`/api/v1/tasks/${task.id}`, { token: w.manager.token });
       const [done, removed] = await Promise.all([Promise.all(sets), removal]);

@@ -27,3 +27,24 @@ export async function createTask(t: TestApp, w: World, body: Record<string, unkn
   if (res.status !== 201) throw new Error(`create failed ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
 }
+
+/**
+ * Gives an item an answer (one classification shape) as `token`: in labeling, consensus,
+ * qualification and honeypot tasks a done status on an item without shapes is refused
+ * (422 `empty_annotation`, docs/workflow.md).
+ */
+export async function answer(t: TestApp, taskId: string, itemId: string, token: string, label = 'cat') {
+  const res = await t.put(`/api/v1/tasks/${taskId}/items/${itemId}/annotations`, { shapes: [{ tool: 'classification', label }] }, { token });
+  if (res.status !== 200 && res.status !== 201) throw new Error(`annotation failed ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/**
+ * A recipe that allows empty answers (`allowEmpty`), for tests about statuses and counters
+ * rather than answers: its tasks take done statuses on items without shapes.
+ */
+export async function emptyAnswersRecipe(t: TestApp, w: World, extra: Record<string, unknown> = {}) {
+  const res = await t.post(`/api/v1/projects/${w.projectId}/recipes`, { name: `r-${Math.random()}`, labels: [{ name: 'cat' }], tools: ['classification'], allowEmpty: true, ...extra }, { token: w.owner.token });
+  if (res.status !== 201) throw new Error(`recipe failed ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
-import { createTask, world } from './helpers.ts';
+import { answer, createTask, world } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -57,7 +57,8 @@ describe('allocation changes', () => {
     const [a, b, c] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
     const task = await createTask(t, w, { assigneeIds: [a.id, b.id], itemIds: w.itemIds.slice(0, 6) });
     const aItems = (await t.get(`/api/v1/tasks/${task.id}/items`, { query: { assigneeId: a.id } })).body.data;
-    await t.put(`/api/v1/tasks/${task.id}/items/${aItems[0].itemId}/status`, { status: 'completed' }, { token: a.token });
+    await answer(t, task.id, aItems[0].itemId, a.token);
+    expect((await t.put(`/api/v1/tasks/${task.id}/items/${aItems[0].itemId}/status`, { status: 'completed' }, { token: a.token })).status).toBe(200);
     const moved = await t.post(`/api/v1/tasks/${task.id}/reassign`, { fromId: a.id, toId: c.email }, { token: w.manager.token });
     expect(moved.body.moved).toBe(2);
     let counts = (await t.get(`/api/v1/tasks/${task.id}/assignments`)).body.data.map((x: any) => [x.assigneeId, x.counts.items, x.counts.withStatus]);
@@ -83,7 +84,8 @@ describe('POST /api/v1/projects/:projectId/tasks/batch', () => {
     const plain = await createTask(t, w, { assigneeIds: [a.id] });
     const used = await createTask(t, w, { assigneeIds: [a.id] });
     const locked = await createTask(t, w, { assigneeIds: [a.id] });
-    await t.put(`/api/v1/tasks/${used.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: a.token });
+    await answer(t, used.id, w.itemIds[0]!, a.token);
+    expect((await t.put(`/api/v1/tasks/${used.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: a.token })).status).toBe(200);
     await t.post(`/api/v1/tasks/${locked.id}/lock`, undefined, { token: w.manager.token });
     const upd = await t.post(`/api/v1/projects/${w.projectId}/tasks/batch`, { action: 'update', filter: { assignee: a.id }, patch: { priority: 'medium' } }, { token: w.manager.token });
     expect(upd.body.results.map((r: any) => [r.id, r.ok])).toEqual([[plain.id, true], [used.id, true], [locked.id, false]]);

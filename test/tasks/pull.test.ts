@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/core/clock.ts';
 import { pullItems } from '../../src/assignments/pull.service.ts';
 import { returnExpiredLeases } from '../../src/assignments/lease-sweep.ts';
 import { createTestApp, type TestApp, type TestUser } from '../support/test-app.ts';
-import { createTask, world } from './helpers.ts';
+import { answer, createTask, world } from './helpers.ts';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/task-units/item-selection.ts';
 
@@ -28,7 +28,8 @@ describe('POST /api/v1/tasks/:taskId/pull', () => {
     const second = await pull(task.id, a);
     expect(second.body.items.map((i: any) => i.itemId)).toEqual(w.itemIds.slice(4, 6));
     expect((await pull(task.id, a)).body.items).toEqual([]);
-    await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: a.token });
+    await answer(t, task.id, w.itemIds[0]!, a.token);
+    expect((await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: a.token })).status).toBe(200);
     expect((await pull(task.id, a)).body.items.map((i: any) => i.itemId)).toEqual([w.itemIds[6]]);
   });
 

@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/core/clock.ts';
 import { rowsOf } from '../../src/task-units/item-selection.ts';
 import type { ItemStatusListener } from '../../src/context.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
-import { createTask, world } from './helpers.ts';
+import { createTask, emptyAnswersRecipe, world } from './helpers.ts';
 
 let t: TestApp;
 const clock = new ManualClock(new Date('2031-03-01T10:00:00Z'));
@@ -43,7 +43,8 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
   it('keeps task, assignment and hourly counters equal to a recount through set, change and removal, with one audit event each', async () => {
     const w = await world(t, 4);
     const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
-    const task = await createTask(t, w, { assigneeIds: [a.id, b.id] });
+    // Empty answers allowed: these tests are about counters, not answers (docs/workflow.md).
+    const task = await createTask(t, w, { assigneeIds: [a.id, b.id], recipeId: await emptyAnswersRecipe(t, w) });
     const mine = async (user: { id: string }) =>
       rowsOf<{ item_id: string }>(await t.ctx.db.execute(sql`select ti.item_id from task_items ti join task_assignees s on s.id = ti.assignment_id where ti.task_id = ${task.id}::uuid and s.assignee_id = ${user.id}::uuid order by ti.position`)).map((r) => r.item_id);
     const [a1, a2] = await mine(a);
@@ -72,7 +73,7 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
   it('rolls back the status, its audit event and every counter when a status listener throws', async () => {
     const w = await world(t, 2);
     const a = await t.member(w.projectId, 'annotator');
-    const task = await createTask(t, w, { assigneeIds: [a.id] });
+    const task = await createTask(t, w, { assigneeIds: [a.id], recipeId: await emptyAnswersRecipe(t, w) });
     refusedTask = task.id;
     try {
       const res = await put(task.id, w.itemIds[0]!, 'completed', a.token);
@@ -92,7 +93,7 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
   it('keeps the counters exact under many parallel status writes on one task (sharded counters), at every read and against a recount', async () => {
     const w = await world(t, 96);
     const annotators = await Promise.all(Array.from({ length: 8 }, () => t.member(w.projectId, 'annotator')));
-    const task = await createTask(t, w, { assigneeIds: annotators.map((a) => a.id) });
+    const task = await createTask(t, w, { assigneeIds: annotators.map((a) => a.id), recipeId: await emptyAnswersRecipe(t, w) });
     const itemsOf = async (user: { id: string }) =>
       rowsOf<{ item_id: string }>(await t.ctx.db.execute(sql`select ti.item_id from task_items ti join task_assignees s on s.id = ti.assignment_id where ti.task_id = ${task.id}::uuid and s.assignee_id = ${user.id}::uuid order by ti.position`)).map((r) => r.item_id);
     const shares = await Promise.all(annotators.map(itemsOf));

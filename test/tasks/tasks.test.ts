@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
-import { createTask, world } from './helpers.ts';
+import { answer, createTask, emptyAnswersRecipe, world } from './helpers.ts';
 
 let t: TestApp;
 const clock = new ManualClock(new Date('2031-03-01T10:00:00Z'));
@@ -46,6 +46,8 @@ describe('POST /api/v1/projects/:projectId/tasks', () => {
     const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
     const group = (await t.post(`/api/v1/projects/${w.projectId}/groups`, { name: 'team', memberIds: [a.id, b.id] }, { token: w.owner.token })).body;
     const task = await createTask(t, w, { assigneeIds: [group.id] });
+    await answer(t, task.id, w.itemIds[0]!, a.token);
+    await answer(t, task.id, w.itemIds[1]!, b.token);
     expect((await put(task.id, w.itemIds[0]!, 'completed', a.token)).status).toBe(200);
     expect((await put(task.id, w.itemIds[1]!, 'completed', b.token)).status).toBe(200);
     const outsider = await t.member(w.projectId, 'annotator');
@@ -66,6 +68,7 @@ describe('item statuses', () => {
     expect(unknown.body.code).toBe('validation_failed');
     expect((await put(task.id, w.itemIds[0]!, 'skipped', a.token)).status).toBe(200);
     expect((await put(task.id, w.itemIds[1]!, 'discarded', a.token)).status).toBe(200);
+    await answer(t, task.id, w.itemIds[2]!, a.token);
     expect((await put(task.id, w.itemIds[2]!, 'completed', a.token)).status).toBe(200);
     const got = (await t.get(`/api/v1/tasks/${task.id}`)).body;
     // skipped does not count as done; the task is complete because every item has a status.
@@ -85,7 +88,7 @@ describe('item statuses', () => {
   it('runs the recipe’s validation rules when a status is set (422 naming the rule)', async () => {
     const w = await world(t, 1);
     const a = await t.member(w.projectId, 'annotator');
-    const recipe = await t.post(`/api/v1/projects/${w.projectId}/recipes`, { name: 'r', labels: [{ name: 'cat' }], tools: ['classification'], validation: [{ rule: 'required_tool', tool: 'classification', min: 1 }] }, { token: w.owner.token });
+    const recipe = await t.post(`/api/v1/projects/${w.projectId}/recipes`, { name: 'r', labels: [{ name: 'cat' }], tools: ['classification'], allowEmpty: true, validation: [{ rule: 'required_tool', tool: 'classification', min: 1 }] }, { token: w.owner.token });
     const task = await createTask(t, w, { assigneeIds: [a.id], recipeId: recipe.body.id });
     const refused = await put(task.id, w.itemIds[0]!, 'completed', a.token);
     expect(refused.status).toBe(422);
@@ -94,12 +97,46 @@ describe('item statuses', () => {
     expect((await put(task.id, w.itemIds[0]!, 'completed', a.token)).status).toBe(200);
   });
 
+  it('refuses a done status on an item with no shapes (422 empty_annotation) and changes nothing, unless discarded or the recipe allows empty answers', async () => {
+    const w = await world(t, 3);
+    const a = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [a.id] });
+    const refused = await put(task.id, w.itemIds[0]!, 'completed', a.token);
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('empty_annotation');
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    // Nothing moved: no status, no counter, no audit event.
+    expect((await t.get(`/api/v1/tasks/${task.id}/items`, { query: { status: 'done' } })).body.data).toHaveLength(0);
+    expect((await t.get(`/api/v1/tasks/${task.id}`)).body.progress).toMatchObject({ done: 0 });
+    const audit = (await t.get('/api/v1/audit', { token: w.owner.token, query: { projectId: w.projectId } })).body.data;
+    expect(audit.filter((e: any) => e.action === 'task_item.status_set')).toEqual([]);
+    // An annotation whose shapes were all removed is still empty.
+    await answer(t, task.id, w.itemIds[0]!, a.token);
+    await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/annotations`, { shapes: [] }, { token: a.token });
+    expect((await put(task.id, w.itemIds[0]!, 'completed', a.token)).body.code).toBe('empty_annotation');
+    // Discarding needs no answer; with one shape the item completes.
+    expect((await put(task.id, w.itemIds[1]!, 'discarded', a.token)).status).toBe(200);
+    await answer(t, task.id, w.itemIds[0]!, a.token);
+    expect((await put(task.id, w.itemIds[0]!, 'completed', a.token)).status).toBe(200);
+    // A manager is refused the same.
+    expect((await put(task.id, w.itemIds[2]!, 'completed', w.manager.token)).body.code).toBe('empty_annotation');
+
+    // Where "nothing to label" is an answer, the recipe says so.
+    const allowing = await createTask(t, w, { assigneeIds: [a.id], recipeId: await emptyAnswersRecipe(t, w) });
+    expect((await put(allowing.id, w.itemIds[2]!, 'completed', a.token)).status).toBe(200);
+    // Consensus tasks too: each copy is an annotator's answer.
+    const b = await t.member(w.projectId, 'annotator');
+    const consensus = await createTask(t, w, { type: 'consensus', assigneeIds: [a.id, b.id], consensus: { annotatorsPerItem: 2 } });
+    expect((await put(consensus.id, w.itemIds[0]!, 'completed', a.token)).body.code).toBe('empty_annotation');
+  });
+
   it('lets only the item’s assignee or a manager set a status', async () => {
     const w = await world(t, 2);
     const [a, b] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
     const task = await createTask(t, w, { assigneeIds: [a.id, b.id] });
     const items = (await t.get(`/api/v1/tasks/${task.id}/items`, { query: { assigneeId: b.id } })).body.data;
     expect(items).toHaveLength(1);
+    await answer(t, task.id, items[0].itemId, b.token);
     expect((await put(task.id, items[0].itemId, 'completed', a.token)).status).toBe(403);
     expect((await put(task.id, items[0].itemId, 'completed', w.manager.token)).status).toBe(200);
   });
@@ -116,6 +153,7 @@ describe('locking and due dates', () => {
     expect((await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/annotations`, { shapes: [] }, { token: a.token })).body.code).toBe('task_locked');
     expect((await t.post(`/api/v1/tasks/${task.id}/transitions`, { to: 'in_progress' }, { token: a.token })).body.code).toBe('task_locked');
     await t.post(`/api/v1/tasks/${task.id}/unlock`, undefined, { token: w.manager.token });
+    await answer(t, task.id, w.itemIds[0]!, a.token);
     expect((await put(task.id, w.itemIds[0]!, 'completed', a.token)).status).toBe(200);
   });
 
@@ -132,6 +170,7 @@ describe('locking and due dates', () => {
     expect(refused.body.code).toBe('task_locked');
     // Moving the due date is how a manager lifts it.
     await t.patch(`/api/v1/tasks/${task.id}`, { dueDate: new Date(clock.now().getTime() + 3_600_000).toISOString() }, { token: w.manager.token });
+    await answer(t, task.id, w.itemIds[0]!, a.token);
     expect((await put(task.id, w.itemIds[0]!, 'completed', a.token)).status).toBe(200);
   });
 });
@@ -144,7 +183,8 @@ describe('DELETE /api/v1/tasks/:taskId', () => {
     expect((await t.delete(`/api/v1/tasks/${empty.id}`, { token: w.manager.token })).status).toBe(204);
     expect((await t.get(`/api/v1/tasks/${empty.id}`)).status).toBe(404);
     const used = await createTask(t, w, { assigneeIds: [a.id] });
-    await put(used.id, w.itemIds[0]!, 'completed', a.token);
+    await answer(t, used.id, w.itemIds[0]!, a.token);
+    expect((await put(used.id, w.itemIds[0]!, 'completed', a.token)).status).toBe(200);
     await t.delete(`/api/v1/tasks/${used.id}/items/${w.itemIds[0]}/status`, { token: a.token });
     const res = await t.delete(`/api/v1/tasks/${used.id}`, { token: w.manager.token });
     expect(res.status).toBe(200);
@@ -170,7 +210,8 @@ describe('DELETE /api/v1/tasks/:taskId', () => {
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('unresolved_issues');
     expect((await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { openIssues: true } })).body.data.map((x: any) => x.id)).toEqual([task.id]);
-    await put(task.id, w.itemIds[0]!, 'completed', a.token);
+    await answer(t, task.id, w.itemIds[0]!, a.token);
+    expect((await put(task.id, w.itemIds[0]!, 'completed', a.token)).status).toBe(200);
     expect((await t.get(`/api/v1/tasks/${task.id}`)).body.status).toBe('completed_with_issues');
     expect((await t.get(`/api/v1/projects/${w.projectId}/summary`)).body.openIssues).toBe(1);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
-import { createTask, world } from './helpers.ts';
+import { answer, createTask, world } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -20,7 +20,8 @@ describe('POST /api/v1/tasks/:taskId/transitions', () => {
     expect((await move(task.id, 'in_progress', a.token)).body.workflowState).toBe('in_progress');
     const early = await move(task.id, 'pending_review', a.token);
     expect(early.status).toBe(409);
-    await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: a.token });
+    await answer(t, task.id, w.itemIds[0]!, a.token);
+    expect((await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: a.token })).status).toBe(200);
     expect((await move(task.id, 'pending_review', a.token)).body.workflowState).toBe('pending_review');
     expect((await t.get(`/api/v1/projects/${w.projectId}/summary`)).body.pendingReviews).toBe(1);
     expect((await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { workflowState: 'pending_review' } })).body.data).toHaveLength(1);

@@ -48,13 +48,19 @@ const byStatus: Record<number, string> = {
   429: sentences.rate_limited!,
 };
 
+/**
+ * State and rule names in plain words: "cannot go from data_submitted to review_passed" reads
+ * "cannot go from data submitted to review passed" (the disclosure keeps the server's words).
+ */
+export const plainNames = (text: string) => text.replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (name) => name.replace(/_/g, ' '));
+
 /** One sentence a person can act on. Rules the server explains (422/409 details) keep their detail. */
 export function plainWords(error: unknown): string {
   if (error instanceof LoupeError) {
     const sentence = (error.code && sentences[error.code]) ?? byStatus[error.status] ?? (error.status >= 500 ? sentences.internal_error! : undefined);
     const detail = typeof error.problem.detail === 'string' ? error.problem.detail : '';
     // A rule refusal names the rule in its detail: that is the useful part.
-    if ((error.code === 'validation_failed' || error.code === 'invalid_transition' || error.code === 'invalid_import') && detail) return `${sentence ?? ''} ${detail}`.trim();
+    if ((error.code === 'validation_failed' || error.code === 'invalid_transition' || error.code === 'invalid_import') && detail) return `${sentence ?? ''} ${plainNames(detail)}`.trim();
     return sentence ?? 'That did not work. Try again.';
   }
   if (error instanceof Error) return error.message;

@@ -8,7 +8,10 @@ export type WorkloadAssignments = Json<'/api/v1/workloads/{workloadId}/assignmen
 export type WorkloadReport = Json<'/api/v1/workloads/{workloadId}/report', 'get'>;
 export type Scorecard = Json<'/api/v1/tasks/{taskId}/items/{itemId}/scorecard', 'get'>;
 
+export type CreateWorkloadBody = NonNullable<paths['/api/v1/projects/{projectId}/workloads']['post']['requestBody']>['content']['application/json'];
+
 export const workloadsApi = {
+  create: async (projectId: string, body: CreateWorkloadBody) => unwrap(await api.POST('/api/v1/projects/{projectId}/workloads', { params: { path: { projectId } }, body })),
   list: async (projectId: string, status?: 'active' | 'inactive' | 'archived') =>
     unwrap(await api.GET('/api/v1/projects/{projectId}/workloads', { params: { path: { projectId }, query: { status, limit: 500 } } })),
   get: async (workloadId: string) => unwrap(await api.GET('/api/v1/workloads/{workloadId}', { params: { path: { workloadId } } })),

@@ -16,7 +16,7 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
         { to: `/p/${pid}/tasks`, label: 'Tasks' },
         { to: `/p/${pid}/datasets`, label: 'Datasets' },
         { to: `/p/${pid}/recipes`, label: 'Recipes' },
-        { to: `/p/${pid}/reports`, label: 'Reports' },
+        { to: `/p/${pid}/reports`, label: 'Dashboard' },
         { to: `/p/${pid}/workloads`, label: 'Workloads' },
         { to: `/p/${pid}/traces`, label: 'Traces' },
         { to: `/p/${pid}/evaluators`, label: 'Evaluators' },

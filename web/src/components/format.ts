@@ -37,3 +37,15 @@ export function sentence(value: string | null | undefined): string {
   const text = humanize(value);
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** A count with the reader's thousands separators ("20,000"). */
+export const count = (n: number | null | undefined) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString());
+
+/**
+ * The days of the last `days` days (unix seconds at 00:00 UTC, oldest first): a chart of days
+ * shows the whole window, with zeros where nothing happened, from the first value on.
+ */
+export function dayGrid(days: number, now = Date.now()): number[] {
+  const today = Math.floor(now / 86_400_000) * 86_400;
+  return Array.from({ length: days }, (_, i) => today - (days - 1 - i) * 86_400);
+}

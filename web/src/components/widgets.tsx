@@ -6,7 +6,7 @@ import { humanize, shortId } from './format.ts';
 export function ProgressBar({ progress, label }: { progress: Pick<Progress, 'done' | 'total' | 'percent'> | undefined; label?: boolean }) {
   const pct = Math.max(0, Math.min(100, progress?.percent ?? 0));
   return (
-    <span className="progress" title={progress ? `${progress.done} of ${progress.total} done` : 'No items'}>
+    <span className="progress" title={progress ? `${progress.done.toLocaleString()} of ${progress.total.toLocaleString()} done` : 'No items'}>
       <svg className="progress-bar" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label={`${Math.round(pct)}% done`}>
         <rect className="progress-track" x="0" y="0" width="100" height="6" rx="3" />
         <rect className="progress-fill" x="0" y="0" width={pct} height="6" rx="3" />

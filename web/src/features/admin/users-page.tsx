@@ -17,15 +17,16 @@ export function UsersPage() {
   const [cursor, setCursor] = useState<string | undefined>();
   const list = useApi(() => usersApi.list(q, cursor), [q, cursor]);
   const [tokensOf, setTokensOf] = useState<User | null>(null);
-  // What this page changed: the users list does not carry `deactivatedAt` (the deactivate answer does).
-  const [deactivated, setDeactivated] = useState<Record<string, boolean>>({});
+  // The list says who is deactivated (`deactivatedAt`); what this page changed since it loaded wins.
+  const [changed, setChanged] = useState<Record<string, string | null>>({});
+  const deactivatedAt = (u: User) => (u.id in changed ? changed[u.id] : u.deactivatedAt);
   const [error, setError] = useState<unknown>(null);
   const setActive = async (u: User, active: boolean) => {
     setError(null);
     if (!active && !(await confirmInApp({ title: `Deactivate ${u.name}?`, body: `${u.email} is signed out everywhere, their API tokens are revoked, and they cannot sign in until reactivated. Their work stays.`, confirmLabel: 'Deactivate' }))) return;
     try {
       const r = active ? await usersApi.reactivate(u.id) : await usersApi.deactivate(u.id);
-      setDeactivated((d) => ({ ...d, [u.id]: r.deactivatedAt !== null }));
+      setChanged((d) => ({ ...d, [u.id]: r.deactivatedAt }));
       toast(active ? `${u.name} can sign in again` : `${u.name} is deactivated`);
     } catch (e) {
       setError(e);
@@ -71,9 +72,11 @@ export function UsersPage() {
                           API tokens
                         </button>
                         {u.id !== me.id &&
-                          (deactivated[u.id] ? (
+                          (deactivatedAt(u) ? (
                             <>
-                              <span className="sign" data-testid="deactivated">deactivated</span>
+                              <span className="sign" data-testid="deactivated" title={`Deactivated on ${formatDate(deactivatedAt(u))}`}>
+                                deactivated {formatDate(deactivatedAt(u))}
+                              </span>
                               <button type="button" className="btn" onClick={() => void setActive(u, true)}>
                                 Reactivate
                               </button>

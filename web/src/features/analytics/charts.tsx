@@ -24,7 +24,7 @@ export function Histogram({ bins, label }: { bins: Array<{ from: number; to: num
             </rect>
             {b.count > 0 && (
               <text className="chart-value" x={pad + i * bw + bw / 2} y={H - pad - h - 3} textAnchor="middle">
-                {b.count}
+                {b.count.toLocaleString()}
               </text>
             )}
           </g>
@@ -60,11 +60,11 @@ export function ProgressLine({ points, total, label }: { points: Array<{ at: str
       <path className="line" d={path} />
       {points.map((p, i) => (
         <circle key={i} className="dot" cx={x(times[i]!)} cy={y(p.done)} r="2.5">
-          <title>{`${new Date(p.at).toLocaleString()}: ${p.done} done`}</title>
+          <title>{`${new Date(p.at).toLocaleString()}: ${p.done.toLocaleString()} done`}</title>
         </circle>
       ))}
       <text className="chart-value" x={W - pad} y={y(last.done) - 6} textAnchor="end">
-        {last.done} / {total}
+        {last.done.toLocaleString()} / {total.toLocaleString()}
       </text>
     </svg>
   );

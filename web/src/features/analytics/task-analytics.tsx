@@ -4,7 +4,7 @@ import { analytics as analyticsApi } from '../../api/resources.ts';
 import type { Scores, Task } from '../../api/types.ts';
 import { Link } from '../../app/router.tsx';
 import { useApi } from '../../app/use-api.ts';
-import { formatDuration, ratio } from '../../components/format.ts';
+import { count, formatDuration, ratio } from '../../components/format.ts';
 import { Async, Empty } from '../../components/states.tsx';
 import { Stat } from '../../components/widgets.tsx';
 import { Histogram, Matrix, ProgressLine } from './charts.tsx';
@@ -58,7 +58,7 @@ export function TaskAnalytics({ task, names }: { task: Task; names: Map<string, 
         return (
           <div className="stack">
             <section className="stats">
-              <Stat label="Done" value={`${task.progress.done}/${task.progress.total}`} />
+              <Stat label="Done" value={`${count(task.progress.done)} / ${count(task.progress.total)}`} />
               <Stat label="ETA" value={formatDuration(task.progress.etaSeconds)} />
               <Stat label="Pairwise agreement" value={ratio(s.agreement?.pairwise)} />
               <Stat label="Cohen's κ" value={ratio(s.agreement?.cohenKappa)} />
@@ -69,7 +69,7 @@ export function TaskAnalytics({ task, names }: { task: Task; names: Map<string, 
             <div className="charts">
               <figure className="card">
                 <figcaption>Progress over time</figcaption>
-                <ProgressLine points={s.progressOverTime ?? []} total={task.progress.total} label="Items done over time" />
+                <ProgressLine points={s.progressOverTime?.length ? [{ at: task.createdAt, done: 0 }, ...s.progressOverTime] : []} total={task.progress.total} label="Items done over time" />
               </figure>
               <figure className="card">
                 <figcaption>Score histogram</figcaption>
@@ -130,7 +130,7 @@ export function TaskAnalytics({ task, names }: { task: Task; names: Map<string, 
                     {s.annotators!.map((a) => (
                       <tr key={a.userId}>
                         <td className="truncate">{a.name ?? names.get(a.userId) ?? a.userId}</td>
-                        <td>{a.itemsDone ?? '—'}</td>
+                        <td>{count(a.itemsDone)}</td>
                         <td>{ratio(a.meanScore)}</td>
                         <td>{ratio(a.accuracy)}</td>
                         <td>{ratio(a.throughputPerHour, 1)}</td>

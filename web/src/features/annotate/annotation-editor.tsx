@@ -206,7 +206,7 @@ export function AnnotationEditor(props: {
       </section>
       <aside className="ws-side">
         <div className="card stack">
-          <EditorTools kind={item.kind} tools={tools} tool={tool} onTool={chooseTool} labels={labels} label={label} shapes={shapes} onLabel={pickLabel} history={history} readOnly={readOnly} />
+          <EditorTools kind={item.kind} tools={tools} tool={tool} onTool={chooseTool} labels={labels} label={label} shapes={shapes} selectedShape={selectedShape && labelled.has(selectedShape.tool) ? selectedShape : undefined} onLabel={pickLabel} history={history} readOnly={readOnly} />
           {note && (
             <p className="notice relabel-note" role="status" data-testid="editor-note">
               {note}

@@ -30,6 +30,8 @@ export function EditorTools(props: {
   labels: Recipe['labels'];
   label: string;
   shapes: Shape[];
+  /** The highlighted shape: label keys relabel it, so the grid shows its label. */
+  selectedShape?: Shape;
   onLabel: (name: string) => void;
   history: { undo: () => void; redo: () => void; canUndo: boolean; canRedo: boolean };
   readOnly: boolean;
@@ -54,10 +56,16 @@ export function EditorTools(props: {
       {props.labels.length > 0 && (
         <div className="label-grid" role="group" aria-label="Labels">
           {props.labels.map((l, i) => {
-            const on =
-              l.name === props.label ||
-              (tool === 'classification' && shapes.some((s) => s.tool === 'classification' && s.label === l.name)) ||
-              (tool === 'multi_classification' && shapes.some((s) => s.tool === 'multi_classification' && s.labels?.includes(l.name)));
+            // One meaning per tool, the one a label key acts on: the selected shape's label; else
+            // the item's class (classification), its classes (multi-label), or the next shape's label.
+            const selected = props.selectedShape;
+            const on = selected?.label
+              ? l.name === selected.label
+              : tool === 'classification'
+                ? shapes.some((s) => s.tool === 'classification' && s.label === l.name)
+                : tool === 'multi_classification'
+                  ? shapes.some((s) => s.tool === 'multi_classification' && s.labels?.includes(l.name))
+                  : l.name === props.label;
             return (
               <button key={l.name} type="button" className={`label-btn lc-${i % 9}${on ? ' label-on' : ''}`} aria-pressed={on} onClick={() => props.onLabel(l.name)}>
                 {i < 9 && <kbd>{i + 1}</kbd>}

@@ -6,7 +6,7 @@ import { navigate } from '../../app/router.tsx';
 import { useRole } from '../../app/session.tsx';
 import { FileImport } from './file-import.tsx';
 import { useApi } from '../../app/use-api.ts';
-import { formatDate, humanize } from '../../components/format.ts';
+import { count, formatDate, humanize } from '../../components/format.ts';
 import { Async, Empty, InlineError } from '../../components/states.tsx';
 import { CopyId, Field } from '../../components/widgets.tsx';
 
@@ -52,7 +52,7 @@ export function DatasetsPage({ projectId }: { projectId: string }) {
                   <button type="button" className="card-button" onClick={() => setOpen(open === d.id ? null : d.id)}>
                     <strong className="truncate">{d.name}</strong>
                     <span className="muted">
-                      {d.itemCount ?? 0} items · {formatDate(d.createdAt)}
+                      {count(d.itemCount ?? 0)} items · {formatDate(d.createdAt)}
                     </span>
                   </button>
                   <CopyId id={d.id} />

@@ -48,11 +48,29 @@ export function TimeSeries(props: {
       width,
       height: props.height ?? 180,
       // Bars over categories 1…n: whole-number ticks and half a slot of room at each end.
-      scales: { x: props.bars && !props.timeAxis ? { time: false, range: [0.5, props.x.length + 0.5] } : { time: props.timeAxis ?? false } },
+      // Bars on a time axis: half a step of room at each end, so the first and last bars show whole.
+      scales: {
+        // Counts start at zero: a bar's height is its count.
+        ...(props.bars ? { y: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(1, max * 1.1)] } } : {}),
+        x:
+          props.bars && !props.timeAxis
+            ? { time: false, range: [0.5, props.x.length + 0.5] }
+            : props.bars && props.x.length > 1
+              ? { time: true, range: [props.x[0]! - (props.x[1]! - props.x[0]!) / 2, props.x[props.x.length - 1]! + (props.x[1]! - props.x[0]!) / 2] }
+              : { time: props.timeAxis ?? false },
+      },
       legend: { show: true },
-      axes: [props.bars && !props.timeAxis ? { label: props.xLabel, incrs: [1], values: (_u: uPlot, ticks: number[]) => ticks.map((t) => String(t)) } : { label: props.xLabel }, {}],
+      // A time axis counts whole days ("Nov 28"), never hours of a day.
+      axes: [
+        props.bars && !props.timeAxis
+          ? { label: props.xLabel, incrs: [1], values: (_u: uPlot, ticks: number[]) => ticks.map((t) => String(t)) }
+          : props.timeAxis
+            ? { label: props.xLabel, incrs: [86_400, 2 * 86_400, 7 * 86_400, 30 * 86_400], values: (_u: uPlot, ticks: number[]) => ticks.map((t) => new Date(t * 1000).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' })) }
+            : { label: props.xLabel },
+        {},
+      ],
       series: [
-        { label: props.xLabel ?? 'x' },
+        { label: props.xLabel ?? (props.timeAxis ? 'day' : 'x') },
         ...props.series.map((s, i) => ({
           label: s.label,
           stroke: seriesColor(i),

@@ -1,4 +1,7 @@
+import { useState } from 'react';
 import { workloadsApi } from '../../api/workloads.ts';
+import { useRole } from '../../app/session.tsx';
+import { CreateWorkloadDialog } from './create-workload.tsx';
 import { Layout, PageHead } from '../../app/layout.tsx';
 import { Link, useSearch } from '../../app/router.tsx';
 import { useApi } from '../../app/use-api.ts';
@@ -11,9 +14,18 @@ export function WorkloadsPage({ projectId }: { projectId: string }) {
   const { search, set } = useSearch();
   const status = (search.get('status') ?? undefined) as 'active' | 'inactive' | 'archived' | undefined;
   const list = useApi(() => workloadsApi.list(projectId, status), [projectId, status]);
+  const { atLeast } = useRole(projectId);
+  const [creating, setCreating] = useState(false);
   return (
     <Layout projectId={projectId}>
-      <PageHead title="Workloads" />
+      <PageHead title="Workloads">
+        {atLeast('manager') && (
+          <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>
+            New workload
+          </button>
+        )}
+      </PageHead>
+      {creating && <CreateWorkloadDialog projectId={projectId} onClose={() => setCreating(false)} />}
       <div className="toolbar">
         <label>
           Status{' '}
@@ -25,7 +37,7 @@ export function WorkloadsPage({ projectId }: { projectId: string }) {
           </select>
         </label>
       </div>
-      <Async state={list} empty={(p) => (p.data.length === 0 ? <Empty title="No workloads">A workload samples conversations every day, week or month for evaluators to score. Create one with the API or `loupe workloads create`.</Empty> : null)}>
+      <Async state={list} empty={(p) => (p.data.length === 0 ? <Empty title="No workloads">A workload samples conversations every day, week or month for evaluators to score. Create one with “New workload” (managers), the API or `loupe workloads create`.</Empty> : null)}>
         {(page) => (
           <table className="table" aria-label="Workloads">
             <thead>
