@@ -7,7 +7,7 @@ import { page, pageQuery } from '../core/pagination.ts';
 import { userWithProjects } from '../projects/projects.service.ts';
 import * as auth from './auth.service.ts';
 import { passwordField } from './auth.schema.ts';
-import { setUserActive } from './deactivation.ts';
+import { resetPassword, setUserActive } from './deactivation.ts';
 import { createdTokenOut, createTokenBody, createUserBody, loginBody, meOut, tokenOut, userOut } from './auth.schema.ts';
 
 const userParams = z.object({ userId: z.string() });
@@ -90,6 +90,17 @@ export async function authRoutes(app: App, ctx: Ctx) {
       },
     }, async (request) => setUserActive(ctx, callerOf(request), request.params.userId, action === 'reactivate'));
   }
+
+  app.post('/api/v1/users/:userId/password', {
+    config: { access: 'admin' },
+    schema: {
+      tags,
+      summary: 'Set another user’s password (administrators): ends their sessions; their API tokens stay',
+      params: z.object({ userId: z.string() }),
+      body: z.object({ password: passwordField }).strict(),
+      response: { 200: z.object({ id: z.string(), email: z.string(), name: z.string(), isAdmin: z.boolean(), deactivatedAt: z.date().nullable(), sessionsEnded: z.number().int() }) },
+    },
+  }, async (request) => resetPassword(ctx, callerOf(request), request.params.userId, request.body.password));
 
   app.post('/api/v1/users/:userId/tokens', {
     config: { access: 'user', mintsSecret: true },

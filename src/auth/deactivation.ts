@@ -4,6 +4,7 @@ import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { apiTokens, sessions, users } from './auth.table.ts';
+import { hashPassword } from './passwords.ts';
 
 /**
  * Deactivates or reactivates an account (admin; docs/sessions.md). Deactivation ends every
@@ -32,5 +33,25 @@ export async function setUserActive(ctx: Ctx, caller: Caller, userId: string, ac
       await recordAudit(tx, { projectId: null, actorId: caller.userId, action: active ? 'user.reactivate' : 'user.deactivate', subjectKind: 'user', subjectId: userId });
     }
     return { id: row!.id, email: row!.email, name: row!.name, isAdmin: row!.isAdmin, deactivatedAt: row!.deactivatedAt };
+  });
+}
+
+/**
+ * Sets another user's password (admin; docs/sessions.md): for a user who forgot theirs, since
+ * there is no e-mail reset. It ends every session of that user in the same transaction as the
+ * new hash and its audit event (the audit records that the password changed, never the
+ * password); API tokens are separate credentials and stay. Admins change their own password
+ * with `PATCH /api/v1/me`, which needs the current one.
+ */
+export async function resetPassword(ctx: Ctx, caller: Caller, userId: string, password: string) {
+  if (!isId(userId)) throw notFound('User');
+  if (userId === caller.userId) throw new DomainError('validation_failed', 'Change your own password on your account page (it needs your current password)');
+  const passwordHash = await hashPassword(password);
+  return ctx.db.transaction(async (tx) => {
+    const [row] = await tx.update(users).set({ passwordHash }).where(eq(users.id, userId)).returning({ id: users.id, email: users.email, name: users.name, isAdmin: users.isAdmin, deactivatedAt: users.deactivatedAt });
+    if (!row) throw notFound('User');
+    const ended = await tx.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
+    await recordAudit(tx, { projectId: null, actorId: caller.userId, action: 'user.password_reset', subjectKind: 'user', subjectId: userId, after: { password: '(reset)', sessionsEnded: ended.length } });
+    return { ...row, sessionsEnded: ended.length };
   });
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { readConfig } from '../../src/main/config.ts';
+import { rowsOf } from '../../src/task-units/item-selection.ts';
 import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
 
 /** Passwords, sessions and the administrator token (docs/sessions.md). */
@@ -52,5 +54,33 @@ describe('LOUPE_ADMIN_TOKEN', () => {
       expect(() => readConfig({ LOUPE_ADMIN_TOKEN: token })).toThrow(/LOUPE_ADMIN_TOKEN is too weak/);
     }
     expect(readConfig({ LOUPE_ADMIN_TOKEN: 'lp_0123456789abcdef0123456789abcdef' }).adminToken).toBe('lp_0123456789abcdef0123456789abcdef');
+  });
+});
+
+describe('POST /api/v1/users/{userId}/password (administrators)', () => {
+  it('sets a forgotten password: the user’s sessions end, their API tokens stay, the old password stops working', async () => {
+    const user = await t.user(unique('forgetful'));
+    const [one, two] = [await signIn(user.email, 'correct horse battery'), await signIn(user.email, 'correct horse battery')];
+    expect((await meWith(one)).status).toBe(200);
+
+    // Only administrators, never for oneself here, never a weak password, and 404 for nobody.
+    expect((await t.post(`/api/v1/users/${user.id}/password`, { password: 'a brand new password' }, { token: user.token })).status).toBe(403);
+    expect((await t.post(`/api/v1/users/${user.id}/password`, { password: 'short' })).status).toBe(400);
+    expect((await t.post(`/api/v1/users/${t.admin.id}/password`, { password: 'a brand new password' })).body.code).toBe('validation_failed');
+    expect((await t.post('/api/v1/users/01a22caa-79a3-7b28-b287-c5ed961c648d/password', { password: 'a brand new password' })).status).toBe(404);
+    expect((await meWith(one)).status).toBe(200); // the refusals changed nothing
+
+    const res = await t.post(`/api/v1/users/${user.id}/password`, { password: 'a brand new password' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: user.id, email: user.email, sessionsEnded: 2 });
+    expect((await meWith(one)).status).toBe(401);
+    expect((await meWith(two)).status).toBe(401);
+    expect((await t.get('/api/v1/me', { token: user.token })).status).toBe(200);
+    expect((await t.post('/api/v1/auth/login', { email: user.email, password: 'correct horse battery' }, { token: null })).status).toBe(401);
+    expect((await meWith(await signIn(user.email, 'a brand new password'))).status).toBe(200);
+
+    const audit = rowsOf<{ after: Record<string, unknown> }>(await t.ctx.db.execute(sql`select action, after from audit_events where subject_id = ${user.id}::uuid and action = 'user.password_reset'`));
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit[0]!.after)).not.toContain('brand new');
   });
 });

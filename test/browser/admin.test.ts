@@ -163,6 +163,18 @@ describe('administration in Chromium', () => {
       const login = await fetch(`${h.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'lena-password-1' }) });
       expect(login.status).toBe(200);
 
+      // A forgotten password: the administrator sets a new one in the page; the old one stops working.
+      await lenaRow.getByRole('button', { name: 'Reset password' }).click();
+      const reset = page.getByRole('dialog', { name: `Reset the password of Lena ${v.name}` });
+      await reset.getByLabel('New password').fill('lena-new-password-2');
+      await shot(page, `admin-reset-password-${v.name}`);
+      await reset.getByRole('button', { name: 'Set password' }).click();
+      await toast(page, `New password set for Lena ${v.name}; 1 session ended`);
+      await reset.waitFor({ state: 'detached' });
+      const signInAs = (password: string) => fetch(`${h.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+      expect((await signInAs('lena-password-1')).status).toBe(401);
+      expect((await signInAs('lena-new-password-2')).status).toBe(200);
+
       if (v.name === 'phone') {
         const bar = await page.locator('.topbar').boundingBox();
         expect(bar!.height).toBeLessThan(100);

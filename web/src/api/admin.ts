@@ -18,6 +18,8 @@ export const users = {
   /** Ends the user's sessions and revokes their tokens; they cannot sign in until reactivated. */
   deactivate: async (userId: string) => unwrap(await api.POST('/api/v1/users/{userId}/deactivate', { params: path({ userId }) })),
   reactivate: async (userId: string) => unwrap(await api.POST('/api/v1/users/{userId}/reactivate', { params: path({ userId }) })),
+  /** Sets another user's password: their sessions end, their API tokens stay. */
+  resetPassword: async (userId: string, password: string) => unwrap(await api.POST('/api/v1/users/{userId}/password', { params: path({ userId }), body: { password } })),
   revokeToken: async (userId: string, tokenId: string) => unwrap(await api.DELETE('/api/v1/users/{userId}/tokens/{tokenId}', { params: path({ userId, tokenId }) })),
 };
 

@@ -17,6 +17,7 @@ export function UsersPage() {
   const [cursor, setCursor] = useState<string | undefined>();
   const list = useApi(() => usersApi.list(q, cursor), [q, cursor]);
   const [tokensOf, setTokensOf] = useState<User | null>(null);
+  const [passwordOf, setPasswordOf] = useState<User | null>(null);
   // The list says who is deactivated (`deactivatedAt`); what this page changed since it loaded wins.
   const [changed, setChanged] = useState<Record<string, string | null>>({});
   const deactivatedAt = (u: User) => (u.id in changed ? changed[u.id] : u.deactivatedAt);
@@ -71,6 +72,11 @@ export function UsersPage() {
                         <button type="button" className="btn" onClick={() => setTokensOf(u)}>
                           API tokens
                         </button>
+                        {u.id !== me.id && (
+                          <button type="button" className="btn" onClick={() => setPasswordOf(u)}>
+                            Reset password
+                          </button>
+                        )}
                         {u.id !== me.id &&
                           (deactivatedAt(u) ? (
                             <>
@@ -102,10 +108,11 @@ export function UsersPage() {
       </Async>
       <InlineError error={error} />
       <p className="muted">
-        Deactivating signs a user out everywhere and revokes their tokens; their work stays. Resetting someone else’s password has no API route yet: each user changes
-        their own.
+        Deactivating signs a user out everywhere and revokes their tokens; their work stays. Resetting a password signs the user out everywhere; their API tokens
+        keep working. You change your own password on your account page.
       </p>
       {tokensOf && <TokensDialog user={tokensOf} onClose={() => setTokensOf(null)} />}
+      {passwordOf && <ResetPasswordDialog user={passwordOf} onClose={() => setPasswordOf(null)} />}
     </Layout>
   );
 }
@@ -137,7 +144,7 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
       <Field label="Name">
         <input required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
       </Field>
-      <Field label="Password" hint="At least 8 characters; leave empty for token-only access.">
+      <Field label="Password" hint="At least 12 characters; leave empty for token-only access.">
         <input type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
       </Field>
       <label className="check">
@@ -148,6 +155,41 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
       </button>
       <InlineError error={error} />
     </form>
+  );
+}
+
+/** An administrator sets a password for someone who forgot theirs (docs/sessions.md). */
+function ResetPasswordDialog({ user, onClose }: { user: User; onClose: () => void }) {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await usersApi.resetPassword(user.id, password);
+      toast(`New password set for ${user.name}; ${r.sessionsEnded === 1 ? '1 session' : `${r.sessionsEnded} sessions`} ended`);
+      onClose();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={`Reset the password of ${user.name}`} onClose={onClose}>
+      <form className="form-row" onSubmit={submit}>
+        <Field label="New password" hint="At least 12 characters. Tell it to them by a channel you trust; they can change it on their account page.">
+          <input type="password" autoComplete="new-password" required minLength={12} value={password} onChange={(e) => setPassword(e.target.value)} />
+        </Field>
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Setting…' : 'Set password'}
+        </button>
+      </form>
+      <p className="muted">{user.email} is signed out everywhere; their API tokens keep working.</p>
+      <InlineError error={error} />
+    </Dialog>
   );
 }
 
