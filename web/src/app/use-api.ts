@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 
 export interface ApiState<T> {
   data: T | undefined;
@@ -40,4 +40,26 @@ export function usePolling(reload: () => void, ms: number) {
     }, ms);
     return () => window.clearInterval(timer);
   }, [reload, ms]);
+}
+
+/**
+ * A form's submit: keeps the page from reloading, marks the form busy while `run` works, and
+ * keeps what it threw to show (`<InlineError error={error} />`), cleared on the next try.
+ */
+export function useSubmit(run: () => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
 }

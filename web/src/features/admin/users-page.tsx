@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { users as usersApi } from '../../api/admin.ts';
 import { Layout, PageHead } from '../../app/layout.tsx';
 import { useSession } from '../../app/session.tsx';
-import { useApi } from '../../app/use-api.ts';
+import { useApi, useSubmit } from '../../app/use-api.ts';
 import { confirmInApp, toast } from '../../components/feedback.tsx';
 import { formatDate } from '../../components/format.ts';
 import { Async, Empty, ErrorBox, InlineError, Loading } from '../../components/states.tsx';
@@ -119,23 +119,12 @@ export function UsersPage() {
 
 function CreateUser({ onCreated }: { onCreated: () => void }) {
   const [form, setForm] = useState({ email: '', name: '', password: '', isAdmin: false });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const u = await usersApi.create({ email: form.email, name: form.name, password: form.password || undefined, isAdmin: form.isAdmin });
-      toast(`User ${u.email} created`);
-      setForm({ email: '', name: '', password: '', isAdmin: false });
-      onCreated();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    const u = await usersApi.create({ email: form.email, name: form.name, password: form.password || undefined, isAdmin: form.isAdmin });
+    toast(`User ${u.email} created`);
+    setForm({ email: '', name: '', password: '', isAdmin: false });
+    onCreated();
+  });
   return (
     <form className="card form-row" onSubmit={submit} aria-label="Create a user">
       <Field label="Email">
@@ -161,22 +150,11 @@ function CreateUser({ onCreated }: { onCreated: () => void }) {
 /** An administrator sets a password for someone who forgot theirs (docs/sessions.md). */
 function ResetPasswordDialog({ user, onClose }: { user: User; onClose: () => void }) {
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await usersApi.resetPassword(user.id, password);
-      toast(`New password set for ${user.name}; ${r.sessionsEnded === 1 ? '1 session' : `${r.sessionsEnded} sessions`} ended`);
-      onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    const r = await usersApi.resetPassword(user.id, password);
+    toast(`New password set for ${user.name}; ${r.sessionsEnded === 1 ? '1 session' : `${r.sessionsEnded} sessions`} ended`);
+    onClose();
+  });
   return (
     <Dialog title={`Reset the password of ${user.name}`} onClose={onClose}>
       <form className="form-row" onSubmit={submit}>

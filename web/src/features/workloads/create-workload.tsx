@@ -3,13 +3,13 @@
  * scorecard recipe, the schedule, the target, where conversations are sampled from, and AutoQA
  * with the project's evaluator that answers for it (`aiEvaluatorId`).
  */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { members as membersApi } from '../../api/admin.ts';
 import { evaluatorsApi } from '../../api/evaluators.ts';
 import { datasets as datasetsApi, recipes as recipesApi } from '../../api/resources.ts';
 import { workloadsApi } from '../../api/workloads.ts';
 import { navigate } from '../../app/router.tsx';
-import { useApi } from '../../app/use-api.ts';
+import { useApi, useSubmit } from '../../app/use-api.ts';
 import { toast } from '../../components/feedback.tsx';
 import { InlineError } from '../../components/states.tsx';
 import { Dialog, Field } from '../../components/widgets.tsx';
@@ -52,14 +52,8 @@ export function CreateWorkloadDialog({ projectId, onClose }: { projectId: string
     autoQa: 'off' as AutoQa,
     aiEvaluatorId: '',
   });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const w = await workloadsApi.create(projectId, {
+  const { busy, error, submit } = useSubmit(async () => {
+    const w = await workloadsApi.create(projectId, {
         name: form.name,
         scorecardRecipeId: form.scorecardRecipeId,
         revieweeIds: form.revieweeIds,
@@ -70,14 +64,9 @@ export function CreateWorkloadDialog({ projectId, onClose }: { projectId: string
         autoQa: form.autoQa,
         aiEvaluatorId: form.autoQa === 'off' ? null : form.aiEvaluatorId || null,
       });
-      toast(`Workload “${w.name}” created`);
-      navigate(`/workloads/${w.id}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    toast(`Workload “${w.name}” created`);
+    navigate(`/workloads/${w.id}`);
+  });
   const c = choices.data;
   return (
     <Dialog title="New workload" onClose={onClose}>
