@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from '../core/pagination.ts';
+import { assigneeRef } from '../tasks/tasks.schema.ts';
 import { DECISIONS } from './evaluators.table.ts';
 
 const name = z.string().trim().min(1).max(200);
@@ -167,7 +168,7 @@ export const successRateOut = z.object({
 export const ticketBody = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
-    assigneeIds: z.array(z.string().max(320)).max(100).optional(),
+    assigneeIds: z.array(assigneeRef).max(100).optional(),
     priority: z.enum(['high', 'medium', 'low']).optional(),
     draftItem: z.boolean().default(false),
   })

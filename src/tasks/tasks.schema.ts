@@ -3,7 +3,9 @@ import { itemFilterField } from '../datasets/item-filter.ts';
 import { taskTypes } from '../core/shared/task-workflow.ts';
 import { priorities } from '../task-units/priorities.ts';
 
-const ref = z.string().min(1).max(320);
+/** A user id, an email or a group id naming an assignee (resolveAssignees). */
+export const assigneeRef = z.string().min(1).max(320);
+const ref = assigneeRef;
 const refs = z.array(ref).max(1000);
 
 export const allocationIn = z

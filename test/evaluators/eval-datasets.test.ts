@@ -141,6 +141,9 @@ describe('dataset runs', () => {
 
     const developer = await t.member(project.id, 'annotator');
     expect((await t.post(`/api/v1/eval-results/${passed.id}/ticket`, {}, { token })).status).toBe(422);
+    // An empty assignee reference is refused by the route's schema (found by the fuzz suite: it was a 500).
+    const empty = await t.post(`/api/v1/eval-results/${failed.id}/ticket`, { assigneeIds: [''], draftItem: false }, { token });
+    expect([empty.status, empty.body.code]).toEqual([400, 'invalid_request']);
     const ticket = await t.post(`/api/v1/eval-results/${failed.id}/ticket`, { assigneeIds: [developer.id], priority: 'high', draftItem: true }, { token });
     expect(ticket.status, JSON.stringify(ticket.body)).toBe(201);
     expect(ticket.body).toMatchObject({ type: 'ticket', priority: 'high', workflowState: 'open' });

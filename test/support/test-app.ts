@@ -143,7 +143,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const own = options.ownDatabase && usingPostgres() ? await prepareTemplate() : null;
   const database = await openTestDb(own ?? { databaseUrl: inject('testDatabaseUrl') || undefined, snapshotPath: inject('testSnapshotPath') || undefined });
   const jobs = new PgBossQueue(database, { schedule: false });
-  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: false, ...(options.llm ? { llm: options.llm } : {}), ...(options.uploads ? { uploads: options.uploads } : {}), ...(options.statusListeners ? { statusListeners: options.statusListeners } : {}) });
+  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: process.env.TEST_LOG ? { level: 'error' } : false, ...(options.llm ? { llm: options.llm } : {}), ...(options.uploads ? { uploads: options.uploads } : {}), ...(options.statusListeners ? { statusListeners: options.statusListeners } : {}) });
   await jobs.start(built.ctx, options.jobs ?? jobDefinitions, { work: options.work ?? false, schedule: false });
   const name = unique('admin');
   const adminUser = await createUser(built.ctx, null, { email: `${name}@example.com`, name, isAdmin: true, password: 'correct horse battery' });
