@@ -77,6 +77,20 @@ export async function createTask(target: Target, projectId: string, options: Tas
   return { id: task.id, seconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * A recipe whose items may be completed without an answer (`allowEmpty`): the status-write and
+ * soak workloads measure the status write itself, and a labeling task refuses a done status on
+ * an item with no shapes otherwise (`empty_annotation`, docs/workflow.md). The raw baselines do
+ * not save answers either.
+ */
+export async function emptyAnswersRecipe(target: Target, projectId: string): Promise<string> {
+  const recipe = await target.http.ok<{ id: string }>('POST', `/api/v1/projects/${projectId}/recipes`, {
+    token: target.admin.token,
+    body: { name: 'bench: status only', labels: [{ name: 'ok' }], tools: ['classification'], allowEmpty: true },
+  });
+  return recipe.id;
+}
+
 /** The routes a workload needs that the server does not document yet (empty when all landed). */
 export function missingRoutes(routes: Set<string>, needed: string[]): string[] {
   return needed.filter((r) => !routes.has(r));

@@ -1,7 +1,7 @@
 import type { BenchConfig } from '../support/config.ts';
 import { timeConcurrent, type Throughput } from '../support/measure.ts';
 import { skippedRow, throughputRow, type ResultRow } from '../support/report.ts';
-import { createDataset, createProject, createTask, members, missingRoutes, seedItems } from '../support/scenario.ts';
+import { createDataset, createProject, createTask, emptyAnswersRecipe, members, missingRoutes, seedItems } from '../support/scenario.ts';
 import type { Target } from '../support/target.ts';
 import { RAW_CLAIM } from './pull-queue.ts';
 
@@ -31,8 +31,9 @@ export async function soakWorkload(target: Target, cfg: BenchConfig, routes: Set
   const annotators = await members(target, projectId, 'annotator', cfg.soakClients, 'soak-annotator');
   const allocation = { method: 'pulling', batchSize: 1, maxWorkload: 2, leaseSeconds: 3600 };
   const assigneeIds = annotators.map((a) => a.id);
-  const task = await createTask(target, projectId, { name: 'soak loupe', datasetId, assigneeIds, allocation });
-  const rawTask = await createTask(target, projectId, { name: 'soak raw', datasetId, assigneeIds, allocation });
+  const recipeId = await emptyAnswersRecipe(target, projectId);
+  const task = await createTask(target, projectId, { name: 'soak loupe', recipeId, datasetId, assigneeIds, allocation });
+  const rawTask = await createTask(target, projectId, { name: 'soak raw', recipeId, datasetId, assigneeIds, allocation });
   const assignments = new Map(
     (await target.raw.query<{ id: string; assignee_id: string }>('select id, assignee_id from task_assignees where task_id = $1', [rawTask.id])).map((r) => [r.assignee_id, r.id]),
   );

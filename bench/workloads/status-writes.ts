@@ -1,7 +1,7 @@
 import type { BenchConfig } from '../support/config.ts';
 import { timeConcurrent } from '../support/measure.ts';
 import { skippedRow, throughputRow, type ResultRow } from '../support/report.ts';
-import { createDataset, createProject, createTask, members, missingRoutes, seedItems } from '../support/scenario.ts';
+import { createDataset, createProject, createTask, emptyAnswersRecipe, members, missingRoutes, seedItems } from '../support/scenario.ts';
 import type { Target } from '../support/target.ts';
 
 export const statusRoutes = ['POST /api/v1/projects/{projectId}/tasks', 'PUT /api/v1/tasks/{taskId}/items/{itemId}/status'];
@@ -27,8 +27,9 @@ export async function statusWorkload(target: Target, cfg: BenchConfig, routes: S
   await seedItems(target, projectId, datasetId, perAnnotator * annotatorCount);
   const annotators = await members(target, projectId, 'annotator', annotatorCount, 'status-annotator');
   const assigneeIds = annotators.map((a) => a.id);
-  const task = await createTask(target, projectId, { name: 'status loupe', datasetId, assigneeIds, allocation: { method: 'distribution' } });
-  const rawTask = await createTask(target, projectId, { name: 'status raw', datasetId, assigneeIds, allocation: { method: 'distribution' } });
+  const recipeId = await emptyAnswersRecipe(target, projectId);
+  const task = await createTask(target, projectId, { name: 'status loupe', recipeId, datasetId, assigneeIds, allocation: { method: 'distribution' } });
+  const rawTask = await createTask(target, projectId, { name: 'status raw', recipeId, datasetId, assigneeIds, allocation: { method: 'distribution' } });
   console.log(`  [${target.kind}] status: ${(perAnnotator * annotatorCount).toLocaleString('en-US')} items over ${annotatorCount} annotators, task created in ${task.seconds.toFixed(1)} s`);
 
   const itemsOf = async (taskId: string) => {
