@@ -4,6 +4,7 @@ import type { Member, Task } from '../../api/types.ts';
 import { useApi } from '../../app/use-api.ts';
 import { InlineError } from '../../components/states.tsx';
 import { Dialog, Field } from '../../components/widgets.tsx';
+import { PriorityAndDueFields } from './task-dialogs.tsx';
 
 function MemberPicks({ members, value, onChange, label }: { members: Member[]; value: string[]; onChange: (ids: string[]) => void; label: string }) {
   return (
@@ -141,19 +142,7 @@ export function CreateTaskDialog({ projectId, members, onClose, onCreated, initi
             </Field>
           </div>
         )}
-        <div className="row">
-          <Field label="Priority">
-            <select name="priority" value={form.priority} onChange={(e) => set('priority', e.target.value)}>
-              <option value="">none</option>
-              <option>high</option>
-              <option>medium</option>
-              <option>low</option>
-            </select>
-          </Field>
-          <Field label="Due date">
-            <input type="date" value={form.dueDate} onChange={(e) => set('dueDate', e.target.value)} />
-          </Field>
-        </div>
+        <PriorityAndDueFields priority={form.priority} dueDate={form.dueDate} onPriority={(v) => set('priority', v)} onDueDate={(v) => set('dueDate', v)} />
         <MemberPicks label="Assignees" members={members} value={assignees} onChange={setAssignees} />
         <MemberPicks label="Reviewers" members={members} value={reviewers} onChange={setReviewers} />
         <Field label="Description">

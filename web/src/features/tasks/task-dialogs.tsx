@@ -73,19 +73,7 @@ export function EditDialog({ task, onClose, onSubmit }: { task: Task; onClose: (
         <Field label="Name">
           <input required maxLength={300} value={name} onChange={(e) => setName(e.target.value)} />
         </Field>
-        <div className="row">
-          <Field label="Priority">
-            <select value={priority} onChange={(e) => setPriority(e.target.value)}>
-              <option value="">none</option>
-              <option>high</option>
-              <option>medium</option>
-              <option>low</option>
-            </select>
-          </Field>
-          <Field label="Due date">
-            <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} />
-          </Field>
-        </div>
+        <PriorityAndDueFields priority={priority} dueDate={dueDate} onPriority={setPriority} onDueDate={setDueDate} />
         <label className="chip">
           <input type="checkbox" checked={lockAfterDueDate} onChange={(e) => setLockAfterDueDate(e.target.checked)} /> Lock after the due date
         </label>
@@ -102,5 +90,24 @@ export function EditDialog({ task, onClose, onSubmit }: { task: Task; onClose: (
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** A task's priority (or none) and due date (a day), as the create and edit dialogs both ask. */
+export function PriorityAndDueFields({ priority, dueDate, onPriority, onDueDate }: { priority: string; dueDate: string; onPriority: (v: string) => void; onDueDate: (v: string) => void }) {
+  return (
+    <div className="row">
+      <Field label="Priority">
+        <select name="priority" value={priority} onChange={(e) => onPriority(e.target.value)}>
+          <option value="">none</option>
+          <option>high</option>
+          <option>medium</option>
+          <option>low</option>
+        </select>
+      </Field>
+      <Field label="Due date">
+        <input type="date" value={dueDate} onChange={(e) => onDueDate(e.target.value)} />
+      </Field>
+    </div>
   );
 }
