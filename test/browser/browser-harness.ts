@@ -1,4 +1,3 @@
-import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -24,11 +23,10 @@ export interface Harness {
 }
 
 /**
- * A real server on a random port (in-memory PGlite, job workers running) serving the freshly
- * built web app, and Debian's Chromium driven by playwright-core.
+ * A real server on a random port (in-memory PGlite, job workers running) serving the web app
+ * that global-setup.ts built for this run, and Debian's Chromium driven by playwright-core.
  */
 export async function startHarness(): Promise<Harness> {
-  execSync('npx vite build web --logLevel warn', { cwd: root, stdio: 'inherit' });
   mkdirSync(screenshotsDir, { recursive: true });
   const database: Database = await openDb({ dataDir: 'memory://' });
   await runMigrations(database);
