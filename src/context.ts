@@ -210,4 +210,14 @@ export interface StatusPrefetch {
 export interface ItemStatusListener {
   prefetch?: (change: ItemStatusChange) => StatusPrefetch | null;
   run: (tx: Tx, change: ItemStatusChange, prefetched: unknown, ctx: Ctx) => Promise<void>;
+  /**
+   * Whether `run` has work for this change, so that a status write can run as ONE autocommit
+   * statement when no listener has any (docs/workflow.md "How a status write runs"): `false`
+   * when it has none (its writes, if any, are all in `prefetch.with`), `true` when it has, or a
+   * boolean SQL expression over `prefetched` (the SQL of its `prefetch.select` value in that
+   * statement) that must be true whenever `run` would write or throw. When it is not `false`, the
+   * statement refuses itself and the write runs again in a transaction that calls `run`.
+   * Absent: `run` always has work (a listener that does not say never loses its call).
+   */
+  hasWork?: (change: ItemStatusChange, prefetched: SQL) => SQL | boolean;
 }

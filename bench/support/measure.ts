@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 
 export interface Latency {
@@ -83,8 +85,10 @@ export async function timeConcurrent(
       }
     }
   };
+  const profiling = await startProfile();
   await Promise.all(Array.from({ length: workers }, (_, i) => loop(i)));
   const elapsed = (performance.now() - start) / 1000;
+  await profiling?.();
   for (let i = 0; i < windows.length; i++) windows[i] ??= 0;
   report(Math.floor((elapsed * 1000) / windowMs));
   return { perSecond: operations / elapsed, operations, seconds: elapsed, windows, latency: latency(samples) };
@@ -104,4 +108,27 @@ export async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T;
   } finally {
     clearInterval(timer);
   }
+}
+
+let profiles = 0;
+
+/**
+ * With `BENCH_CPU_PROFILE=<dir>`, each timed run (`timeConcurrent`) writes a V8 CPU profile of
+ * this process (server, HTTP clients and raw clients) to `<dir>/<n>.cpuprofile`, for
+ * `tsx bench/profile-summary.ts FILE` or any profile viewer. Returns the function that stops it.
+ */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (!dir) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    const file = `${dir}/${String(++profiles).padStart(2, '0')}.cpuprofile`;
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`  cpu profile: ${file}`);
+  };
 }

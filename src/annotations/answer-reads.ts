@@ -27,3 +27,8 @@ export const answerFacts = new QueryBuilder()
 export function unitAnswerField(field: 'author_id' | 'shapes', taskItemId: SQL): SQL {
   return sql`(select ${sql.identifier(field)} from ${annotations} where task_item_id = ${taskItemId} limit 1)`;
 }
+
+/** A condition: the unit has no answer with at least one shape (no annotation, or an empty one). */
+export function unitAnswerIsEmpty(taskItemId: SQL): SQL {
+  return sql`not exists (select 1 from ${annotations} where task_item_id = ${taskItemId} and jsonb_array_length(shapes) > 0)`;
+}

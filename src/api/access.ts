@@ -20,10 +20,16 @@ export const SESSION_COOKIE = 'loupe_session';
  *   it for a pull): it reaches the handler as `preloadOf(request)`, and costs no round trip.
  * - `ingest`: the route checks its own bearer token (OTLP ingest tokens, `POST /v1/traces`).
  */
-export type Access = 'public' | 'user' | 'admin' | 'ingest' | { project: string; minRole: Role; preload?: 'taskActor' };
+export type Access = 'public' | 'user' | 'admin' | 'ingest' | { project: string; minRole: Role; preload?: PreloadName };
 
-/** The statements' parts behind `preload` names, handed in by the app (they belong to the modules owning the objects). */
-export type AccessPreloads = Record<'taskActor', AuthPreload['sql']>;
+/** `taskActor`: the task and the caller's standing in it (pulls); `taskItemActor`: and the units of the path's `itemId` (status writes). */
+export type PreloadName = 'taskActor' | 'taskItemActor';
+
+/**
+ * The statements' parts behind `preload` names, handed in by the app (they belong to the modules
+ * owning the objects): `sql` as in `AuthPreload`, and `param`, the second path parameter its `arg` is bound to.
+ */
+export type AccessPreloads = Record<PreloadName, { sql: AuthPreload['sql']; param?: string }>;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -62,7 +68,10 @@ export function registerAccess(app: FastifyInstance, ctx: Ctx, projectOf: Projec
     const preload = typeof access === 'object' && access.preload ? preloads?.[access.preload] : undefined;
     const scope =
       typeof access === 'object'
-        ? { ...authScope(projectOf, access.project, paramOf(request, access.project)), ...(preload ? { preload: { name: access.preload!, sql: preload } } : {}) }
+        ? {
+            ...authScope(projectOf, access.project, paramOf(request, access.project)),
+            ...(preload ? { preload: { name: access.preload!, sql: preload.sql, ...(preload.param ? { arg: paramOf(request, preload.param) } : {}) } } : {}),
+          }
         : undefined;
     const header = request.headers.authorization;
     let auth: Authenticated | null = null;

@@ -192,10 +192,15 @@ export interface AuthScope {
   preload?: AuthPreload;
 }
 
-/** A JSON value of the object `objectId` as the user `userId` sees it (SQL of the authenticating statement). */
+/**
+ * A JSON value of the object `objectId` as the user `userId` sees it (SQL of the authenticating
+ * statement); `arg` is a second id it depends on (another path parameter, e.g. an item of a task;
+ * the nil id when absent or not an id).
+ */
 export interface AuthPreload {
   name: string;
-  sql: (objectId: SQL, userId: SQL) => SQL;
+  sql: (objectId: SQL, userId: SQL, arg: SQL) => SQL;
+  arg?: string;
 }
 
 const NIL_ID = '00000000-0000-0000-0000-000000000000';
@@ -220,7 +225,7 @@ function authStatement(db: Db, kind: 'token' | 'session', scope?: AuthScope) {
             : sql<boolean>`false`,
         projectId: sql<string | null>`p.project_id`,
         role: sql<Role | null>`m.role`,
-        preload: scope?.preload ? sql<unknown>`${scope.preload.sql(sql`${sql.placeholder('objectId')}::uuid`, sql`${users.id}`)}` : sql<unknown>`null`,
+        preload: scope?.preload ? sql<unknown>`${scope.preload.sql(sql`${sql.placeholder('objectId')}::uuid`, sql`${users.id}`, sql`${sql.placeholder('preloadArg')}::uuid`)}` : sql<unknown>`null`,
       })
       .from(credential)
       .innerJoin(users, and(eq(users.id, credential.userId), isNull(users.deactivatedAt)))
@@ -252,6 +257,7 @@ export async function authenticate(ctx: Ctx, credential: { token: string } | { s
     now,
     // A value that cannot be an id names nothing; the nil id names nothing either and casts.
     objectId: scope && isId(scope.id) ? scope.id : NIL_ID,
+    preloadArg: scope?.preload?.arg && isId(scope.preload.arg) ? scope.preload.arg : NIL_ID,
   });
   if (!row) return null;
   if (row.stale) await ctx.db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));

@@ -98,6 +98,17 @@ async function insertScores(tx: Tx, rows: NewScore[]) {
 export const scoreOnStatusChange: ItemStatusListener = {
   prefetch: (change) => (change.taskType === 'review' || change.taskType === 'ticket' || change.taskType === 'consensus' ? null : resetUnitScores(change)),
   run: (tx, change, prefetched, ctx) => rescore(tx, change, prefetched as UnitScoringFacts | null, ctx),
+  // `rescore` writes when a done unit's item has gold, and for honeypot tasks with a policy;
+  // consensus scoring always reads the other copies' answers in code.
+  hasWork: (change, facts) => {
+    if (change.taskType === 'review' || change.taskType === 'ticket') return false;
+    if (change.taskType === 'consensus') return true;
+    const when = [
+      ...(change.afterDone ? [sql`(${facts}->>'gold') is not null`] : []),
+      ...(change.taskType === 'honeypot' ? [sql`(${facts}->>'honeypot') is not null`] : []),
+    ];
+    return when.length ? sql`(${sql.join(when, sql` or `)})` : false;
+  },
 };
 
 async function rescore(tx: Tx, change: ItemStatusChange, facts: UnitScoringFacts | null, ctx: Ctx) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
@@ -94,6 +94,22 @@ export async function createRecipe(ctx: Ctx, caller: Caller, projectId: string, 
 }
 
 /** The recipe with this id, or null. For other modules (tasks, annotations); no permission check. */
+/** What an item status write needs of a recipe (`statusRecipeJson`). */
+export interface StatusRecipeFacts {
+  statuses: Recipe['statuses'];
+  allowEmpty: boolean;
+  /** The recipe has validation rules (they run in code over the answer). */
+  validates: boolean;
+}
+
+/**
+ * A scalar subquery for statements built elsewhere: `StatusRecipeFacts` of the recipe
+ * `recipeId` as JSON (null without one). Never the labels or attributes.
+ */
+export const statusRecipeJson = (recipeId: SQL) => sql`(select json_build_object(
+    'statuses', ${recipes.statuses}, 'allowEmpty', ${recipes.allowEmpty}, 'validates', jsonb_array_length(${recipes.validation}) > 0)
+  from ${recipes} where ${recipes.id} = ${recipeId})`;
+
 export async function getRecipe(db: Db, id: string): Promise<Recipe | null> {
   if (!isId(id)) return null;
   const [row] = await db.select().from(recipes).where(eq(recipes.id, id));

@@ -126,6 +126,8 @@ export const flowIntoQaTasks: ItemStatusListener = {
     flips(change)
       ? { select: sql`exists (select 1 from ${taskFacts} where task_facts.source_task_id = ${change.taskId}::uuid and task_facts.type = 'review' and not task_facts.archived and not task_facts.locked)` }
       : null,
+  // Work exactly when the prefetch found an open QA task reviewing this one.
+  hasWork: (change, reviewed) => (flips(change) ? sql`coalesce(${reviewed}, false)` : false),
   run: async (tx, change, reviewed, ctx) => {
     if (!flips(change) || reviewed !== true) return;
     const reviews = await tx

@@ -10,6 +10,7 @@ import type { Role } from '../core/shared/roles.ts';
 import { taskAssignees } from './assignments.table.ts';
 import { tasks } from './tasks.table.ts';
 import { taskItems } from './task-items.table.ts';
+import { statusRecipeJson, type StatusRecipeFacts } from '../recipes/recipes.service.ts';
 import { frozenForAnnotators, type WorkflowActor } from '../core/shared/task-workflow.ts';
 
 export type TaskRow = typeof tasks.$inferSelect;
@@ -129,12 +130,27 @@ export async function findTaskAs(db: Db, caller: Caller, taskId: string, minRole
  * a route that declares `preload: 'taskActor'` (src/api/access.ts) reads it with the credential,
  * so a pull costs no lookup of its own. `taskId` and `userId` are SQL of that statement.
  */
-export const taskActorJson = (taskId: SQL, userId: SQL) => sql`(select json_build_object(
+export const taskActorJson = (taskId: SQL, userId: SQL) => sql`(select json_build_object(${actorJsonFields(userId)})
+  from ${tasks} t where t.id = ${taskId})`;
+
+/** The task `t` and the caller's standing in it, as `json_build_object` arguments. */
+const actorJsonFields = (userId: SQL) => sql`
     'task', row_to_json(t),
     'memberRole', (select ${projectMembers.role} from ${projectMembers} where ${projectMembers.projectId} = t.project_id and ${projectMembers.userId} = ${userId}),
     'assignments', coalesce((select json_agg(json_build_object('id', ${taskAssignees.id}, 'role', ${taskAssignees.role}, 'assigneeId', ${taskAssignees.assigneeId})
                                       order by ${taskAssignees.createdAt}, ${taskAssignees.id})
-                             from ${taskAssignees} where ${callerAssignments(userId, sql`t.id`, sql`t.project_id`)}), '[]'::json))
+                             from ${taskAssignees} where ${callerAssignments(userId, sql`t.id`, sql`t.project_id`)}), '[]'::json)`;
+
+/**
+ * `findTaskAsWithItem`'s unlocked read as ONE JSON value inside another statement (the
+ * authenticating statement of a route with `preload: 'taskItemActor'`): the task, the caller's
+ * standing, the units of item `itemId` with their row versions, and the recipe's status facts.
+ */
+export const taskItemActorJson = (taskId: SQL, userId: SQL, itemId: SQL) => sql`(select json_build_object(${actorJsonFields(userId)},
+    'itemId', ${itemId},
+    'units', coalesce((select json_agg(json_build_object('row', row_to_json(u), 'version', u.xmin::text) order by u.copy)
+                       from ${taskItems} u where u.task_id = t.id and u.item_id = ${itemId}), '[]'::json),
+    'recipe', ${statusRecipeJson(sql`t.recipe_id`)})
   from ${tasks} t where t.id = ${taskId})`;
 
 const taskColumns = Object.entries(getTableColumns(tasks));
@@ -144,50 +160,105 @@ const taskColumns = Object.entries(getTableColumns(tasks));
  * or names another task: then it reads, as `findTaskAs`). Same answers.
  */
 export async function findTaskAsPreloaded(db: Db, caller: Caller, taskId: string, minRole: Role, preload: unknown): Promise<{ task: TaskRow; actor: TaskActor }> {
-  const p = preload as { task: Record<string, unknown> | null; memberRole: Role | null; assignments: Array<{ id: string; role: string; assigneeId: string }> } | null;
+  const p = preload as ActorPreload | null;
   if (!p?.task || p.task.id !== taskId) return findTaskAs(db, caller, taskId, minRole);
-  const task = Object.fromEntries(taskColumns.map(([key, column]) => {
-    const value = p.task![column.name];
+  return fromActorPreload(caller, p, minRole);
+}
+
+interface ActorPreload {
+  task: Record<string, unknown> | null;
+  memberRole: Role | null;
+  assignments: Array<{ id: string; role: string; assigneeId: string }>;
+}
+
+/** A row rebuilt from its `row_to_json` form through the columns' own mappers (dates, JSON, numbers), as the driver's row would be. */
+function fromJsonRow<T>(columns: ReadonlyArray<readonly [string, { name: string; mapFromDriverValue: (v: unknown) => unknown }]>, json: Record<string, unknown>): T {
+  return Object.fromEntries(columns.map(([key, column]) => {
+    const value = json[column.name];
     return [key, value === null || value === undefined ? null : column.mapFromDriverValue(value)];
-  })) as TaskRow;
+  })) as T;
+}
+
+function fromActorPreload(caller: Caller, p: ActorPreload, minRole: Role) {
+  const task = fromJsonRow<TaskRow>(taskColumns, p.task!);
   const rows: ActorRow[] = p.assignments.length ? p.assignments.map((a) => ({ memberRole: p.memberRole, ...a })) : [{ memberRole: p.memberRole, id: null, role: null, assigneeId: null }];
   return { task, actor: actorOf(caller, rows, minRole) };
+}
+
+const unitColumns = Object.entries(getTableColumns(taskItems));
+
+/**
+ * `findTaskAsWithItem(…, { lock: false })` from a `taskItemActorJson` value read earlier in the
+ * request (when it is absent or names another task or item: then it reads). Same answers.
+ */
+export async function findTaskAsWithItemPreloaded(db: Db, caller: Caller, taskId: string, itemId: string, minRole: Role, preload: unknown): Promise<TaskWithItem> {
+  const p = preload as (ActorPreload & { itemId: string; units: Array<{ row: Record<string, unknown>; version: string }>; recipe: StatusRecipeFacts | null }) | null;
+  if (!p?.task || p.task.id !== taskId || p.itemId !== itemId || !p.units.length) return findTaskAsWithItem(db, caller, taskId, itemId, minRole, { lock: false });
+  const units = p.units.map((u) => fromJsonRow<UnitRow>(unitColumns, u.row));
+  return { ...fromActorPreload(caller, p, minRole), units, versions: new Map(units.map((u, i) => [u.id, p.units[i]!.version])), recipe: p.recipe };
 }
 
 type UnitRow = typeof taskItems.$inferSelect;
 
 /**
- * `findTaskAs` and the units of one item in the task, locked FOR UPDATE (in copy order), in ONE
- * statement of the caller's transaction: the status write's lookup and lock (it then picks its
- * unit with `pickUnit`). Same answers as `findTaskAs`; `units` is empty when the item is not in
- * the task (the task and the caller's standing are then read by `findTaskAs`, so a missing task
- * still answers 404 `Task`, a viewer 403, before any "no such item"). Prepared by name: PostgreSQL
- * plans it once per connection.
+ * `findTaskAs` and the units of one item in the task (in copy order), in ONE statement: the
+ * status write's lookup (it then picks its unit with `pickUnit`). With `lock`, inside the
+ * caller's transaction, the units are locked FOR UPDATE. Without it, each unit comes with its
+ * row version (`versions`, its `xmin`) for a write that checks nothing changed since
+ * (`update … where xmin = …`), and with what the write needs of the task's recipe. Same answers as `findTaskAs`; `units` is empty
+ * when the item is not in the task (the task and the caller's standing are then read by
+ * `findTaskAs`, so a missing task still answers 404 `Task`, a viewer 403, before any "no such
+ * item"). Prepared by name: PostgreSQL plans each form once per connection.
  */
-export async function findTaskAsLockingItem(tx: Tx, caller: Caller, taskId: string, itemId: string, minRole: Role = 'viewer'): Promise<{ task: TaskRow; actor: TaskActor; units: UnitRow[] }> {
+export async function findTaskAsWithItem(db: Db | Tx, caller: Caller, taskId: string, itemId: string, minRole: Role, options: { lock: boolean }): Promise<TaskWithItem> {
   if (!isId(taskId)) throw notFound('Task');
-  const rows = isId(itemId)
-    ? await tx
-        .select({ task: tasks, unit: taskItems, memberRole: projectMembers.role, id: taskAssignees.id, role: taskAssignees.role, assigneeId: taskAssignees.assigneeId })
-        .from(tasks)
-        .innerJoin(taskItems, and(eq(taskItems.taskId, tasks.id), eq(taskItems.itemId, sql.placeholder('itemId'))))
-        .leftJoin(projectMembers, and(eq(projectMembers.projectId, tasks.projectId), eq(projectMembers.userId, sql.placeholder('userId'))))
-        .leftJoin(taskAssignees, callerAssignments(sql`${sql.placeholder('userId')}::uuid`, sql`${tasks.id}`, sql`${tasks.projectId}`))
-        .where(eq(tasks.id, sql.placeholder('taskId')))
-        .orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id), asc(taskItems.copy))
-        .for('update', { of: taskItems })
-        .prepare('loupe_find_task_as_locking_item')
-        .execute({ taskId, itemId, userId: caller.userId })
-    : [];
-  if (!rows.length) return { ...(await findTaskAs(tx, caller, taskId, minRole)), units: [] };
+  const name = options.lock ? 'loupe_find_task_as_locking_item' : 'loupe_find_task_as_with_item';
+  const query = () => db
+    .select({
+      task: tasks,
+      unit: taskItems,
+      version: sql<string>`task_items.xmin::text`,
+      recipe: options.lock ? sql<null>`null::json` : sql<StatusRecipeFacts | null>`${statusRecipeJson(sql`${tasks.recipeId}`)}`,
+      memberRole: projectMembers.role,
+      id: taskAssignees.id,
+      role: taskAssignees.role,
+      assigneeId: taskAssignees.assigneeId,
+    })
+    .from(tasks)
+    .innerJoin(taskItems, and(eq(taskItems.taskId, tasks.id), eq(taskItems.itemId, sql.placeholder('itemId'))))
+    .leftJoin(projectMembers, and(eq(projectMembers.projectId, tasks.projectId), eq(projectMembers.userId, sql.placeholder('userId'))))
+    .leftJoin(taskAssignees, callerAssignments(sql`${sql.placeholder('userId')}::uuid`, sql`${tasks.id}`, sql`${tasks.projectId}`))
+    .where(eq(tasks.id, sql.placeholder('taskId')))
+    .orderBy(asc(taskAssignees.createdAt), asc(taskAssignees.id), asc(taskItems.copy));
+  const statement = options.lock ? query().for('update', { of: taskItems }).prepare(name) : prepared(db as Db, name, () => query().prepare(name));
+  const rows = isId(itemId) ? await statement.execute({ taskId, itemId, userId: caller.userId }) : [];
+  if (!rows.length) return { ...(await findTaskAs(db, caller, taskId, minRole)), units: [], versions: new Map(), recipe: null };
   // One row per (assignment, unit): the assignments in their order, the units in copy order.
   const units = new Map<string, UnitRow>();
+  const versions = new Map<string, string>();
   const assignments = new Map<string | null, ActorRow>();
   for (const r of rows) {
     units.set(r.unit.id, r.unit);
+    versions.set(r.unit.id, r.version);
     if (!assignments.has(r.id)) assignments.set(r.id, r);
   }
-  return { task: rows[0]!.task, actor: actorOf(caller, [...assignments.values()], minRole), units: [...units.values()].sort((a, b) => a.copy - b.copy) };
+  return {
+    task: rows[0]!.task,
+    actor: actorOf(caller, [...assignments.values()], minRole),
+    units: [...units.values()].sort((a, b) => a.copy - b.copy),
+    versions,
+    recipe: rows[0]!.recipe,
+  };
+}
+
+export interface TaskWithItem {
+  task: TaskRow;
+  actor: TaskActor;
+  units: UnitRow[];
+  /** Each unit's row version (`xmin`), by unit id. */
+  versions: Map<string, string>;
+  /** What a status write needs of the task's recipe (read without `lock`; null with it or without a recipe). */
+  recipe: StatusRecipeFacts | null;
 }
 
 /**

@@ -61,11 +61,13 @@ export interface StatusRule {
 
 /** The statuses a task offers: its type's defaults plus the recipe's own, with `countsAsDone` (default true). */
 export async function statusesOf(db: Db, task: TaskRow): Promise<Map<string, StatusRule>> {
-  const out = new Map<string, StatusRule>(defaultStatuses[task.type].map((s) => [s, { countsAsDone: true }]));
-  if (task.recipeId) {
-    const recipe = await getRecipe(db, task.recipeId);
-    for (const s of recipe?.statuses ?? []) out.set(s.name, { countsAsDone: s.countsAsDone ?? true });
-  }
+  return statusesFrom(task.type, task.recipeId ? ((await getRecipe(db, task.recipeId))?.statuses ?? []) : []);
+}
+
+/** `statusesOf` from the recipe's statuses read earlier. */
+export function statusesFrom(type: TaskType, recipeStatuses: ReadonlyArray<{ name: string; countsAsDone?: boolean | null }>): Map<string, StatusRule> {
+  const out = new Map<string, StatusRule>(defaultStatuses[type].map((s) => [s, { countsAsDone: true }]));
+  for (const s of recipeStatuses) out.set(s.name, { countsAsDone: s.countsAsDone ?? true });
   return out;
 }
 

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
 import { statusOf } from '../api/problem.ts';
-import { callerOf } from '../api/access.ts';
+import { callerOf, preloadOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
 import { itemFilterField } from '../datasets/item-filter.ts';
 import type { ProjectOf } from '../projects/permissions.ts';
@@ -112,13 +112,14 @@ export async function taskRoutes(app: App, ctx: Ctx) {
     },
   }, async (request) => listTaskItems(ctx, callerOf(request), request.params.taskId, request.query));
 
+  // The authenticating statement also reads the task, the caller's standing and the item's units (`taskItemActor`).
   app.put('/api/v1/tasks/:taskId/items/:itemId/status', {
-    config: { access: { project: 'taskId', minRole: 'annotator' } },
+    config: { access: { project: 'taskId', minRole: 'annotator', preload: 'taskItemActor' } },
     schema: { tags, summary: 'Set an item’s status in the task', params: unitParams, querystring: workerQuery, body: z.object({ status: z.string().min(1).max(100) }).strict(), response: { 200: taskItemOut } },
-  }, async (request) => setItemStatus(ctx, callerOf(request), request.params.taskId, request.params.itemId, request.body.status, request.query.workerId));
+  }, async (request) => setItemStatus(ctx, callerOf(request), request.params.taskId, request.params.itemId, request.body.status, request.query.workerId, preloadOf(request)));
 
   app.delete('/api/v1/tasks/:taskId/items/:itemId/status', {
-    config: { access: { project: 'taskId', minRole: 'annotator' } },
+    config: { access: { project: 'taskId', minRole: 'annotator', preload: 'taskItemActor' } },
     schema: { tags, summary: 'Remove an item’s status (back to pending)', params: unitParams, querystring: workerQuery, response: { 200: taskItemOut } },
-  }, async (request) => removeItemStatus(ctx, callerOf(request), request.params.taskId, request.params.itemId, request.query.workerId));
+  }, async (request) => removeItemStatus(ctx, callerOf(request), request.params.taskId, request.params.itemId, request.query.workerId, preloadOf(request)));
 }

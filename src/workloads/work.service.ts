@@ -186,6 +186,7 @@ export const cycleDoneListener: ItemStatusListener = {
     return { with: sql`update workload_cycles set done = done + ${delta} where task_id = ${change.taskId}::uuid`, select: sql`null` };
   },
   run: async () => {},
+  hasWork: () => false,
 };
 
 export { pickCycle, workloadOf };

@@ -98,6 +98,30 @@ describe('an authenticated request', () => {
     expect(items[0]).toHaveProperty('payload');
   });
 
+  it('writes an item status in two statements: authentication with the lookup, then one autocommit write that also refuses an empty answer', async () => {
+    const w = await world(t, 2);
+    const a = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [a.id] });
+    await answer(t, task.id, w.itemIds[0]!, a.token);
+    let status = 0;
+    const statements = await statementsDuring(async () => {
+      status = (await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[0]}/status`, { status: 'completed' }, { token: a.token })).status;
+    });
+    expect(status).toBe(200);
+    // Authentication with the task, the caller's standing and the item's units (`taskItemActor`),
+    // then the write (unit, audit, event, listeners' parts, counters, the empty-answer check): no
+    // BEGIN, no COMMIT.
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toContain('task_items');
+    expect(statements[1]).toContain('loupe_refuse');
+    expect(statements.some((s) => /^\s*(begin|commit)/i.test(s))).toBe(false);
+    const empty = await statementsDuring(async () => {
+      const res = await t.put(`/api/v1/tasks/${task.id}/items/${w.itemIds[1]}/status`, { status: 'completed' }, { token: a.token });
+      expect(res.body.code).toBe('empty_annotation');
+    });
+    expect(empty).toHaveLength(2);
+  });
+
   it('still refuses a revoked token with 401 on a project route, even for an object that does not exist', async () => {
     const w = await world(t, 1);
     const member = await t.member(w.projectId, 'manager');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
-import { findTaskAs, findTaskAsPreloaded, taskActorJson } from '../../src/task-units/task-access.ts';
+import { findTaskAs, findTaskAsPreloaded, findTaskAsWithItem, findTaskAsWithItemPreloaded, taskActorJson, taskItemActorJson } from '../../src/task-units/task-access.ts';
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/task-units/item-selection.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
@@ -44,6 +44,31 @@ describe('a pull with the task read by the authentication', () => {
     // A preload of another task is not used.
     const other = await createTask(t, w, { assigneeIds: [a.id], allocation: { method: 'pulling' } });
     expect((await findTaskAsPreloaded(t.ctx.db, caller, other.id, 'annotator', row!.preload)).task.id).toBe(other.id);
+  });
+
+  it('rebuilds, for a status write (`taskItemActor`), exactly the units, row versions and recipe facts findTaskAsWithItem reads', async () => {
+    const w = await world(t, 3);
+    const a = await t.member(w.projectId, 'annotator');
+    const b = await t.member(w.projectId, 'annotator');
+    const recipe = await t.post(`/api/v1/projects/${w.projectId}/recipes`, {
+      name: `r-${Math.random()}`, labels: [{ name: 'cat' }], tools: ['classification'], allowEmpty: true, statuses: [{ name: 'needs_work', countsAsDone: false }],
+    }, { token: w.owner.token });
+    expect(recipe.status, JSON.stringify(recipe.body)).toBe(201);
+    const task = await createTask(t, w, { assigneeIds: [a.id, b.id], recipeId: recipe.body.id, consensus: { annotatorsPerItem: 2 }, allocation: { method: 'pulling', batchSize: 1 } });
+    expect((await pull(task.id, a.token)).status).toBe(200); // a unit with a worker, a lease and a start
+    const itemId = w.itemIds[0]!;
+    const caller = { userId: a.id, isAdmin: false };
+    const [row] = rowsOf<{ preload: unknown }>(await t.ctx.db.execute(sql`select ${taskItemActorJson(sql`${task.id}::uuid`, sql`${a.id}::uuid`, sql`${itemId}::uuid`)} as preload`));
+    const fromJson = await findTaskAsWithItemPreloaded(t.ctx.db, caller, task.id, itemId, 'annotator', row!.preload);
+    const read = await findTaskAsWithItem(t.ctx.db, caller, task.id, itemId, 'annotator', { lock: false });
+    expect(fromJson).toEqual(read);
+    expect(fromJson.units).toHaveLength(2);
+    expect(fromJson.units.some((u) => u.workerId === a.id && u.leaseExpiresAt instanceof Date)).toBe(true);
+    expect(fromJson.versions.size).toBe(2);
+    expect(fromJson.recipe).toEqual({ statuses: [{ name: 'needs_work', countsAsDone: false }], allowEmpty: true, validates: false });
+    // A preload of another item is not used.
+    const other = await findTaskAsWithItemPreloaded(t.ctx.db, caller, task.id, w.itemIds[1]!, 'annotator', row!.preload);
+    expect(other.units.map((u) => u.itemId)).toEqual([w.itemIds[1], w.itemIds[1]]);
   });
 
   it('answers as before: items for an annotator, 404 for a non-member, 403 for a viewer and for a member not assigned, 409 once the due date locks the task', async () => {

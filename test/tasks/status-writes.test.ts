@@ -18,9 +18,20 @@ const refusing: ItemStatusListener = {
     seen = prefetched;
     throw new Error('listener refuses');
   },
+  hasWork: (change) => change.taskId === refusedTask,
+};
+/** A listener whose work a condition in the write statement decides: a `discarded` status in the watched task. */
+let watchedTask: string | null = null;
+const ran: Array<{ after: string | null; prefetched: unknown }> = [];
+const onDiscard: ItemStatusListener = {
+  prefetch: (change) => (change.taskId === watchedTask ? { select: sql`${change.after}::text = 'discarded'` } : null),
+  hasWork: (change, prefetched) => (change.taskId === watchedTask ? sql`coalesce(${prefetched}, false)` : false),
+  run: async (_tx, change, prefetched) => {
+    if (change.taskId === watchedTask) ran.push({ after: change.after, prefetched });
+  },
 };
 beforeAll(async () => {
-  t = await createTestApp({ clock, statusListeners: [refusing] });
+  t = await createTestApp({ clock, statusListeners: [refusing, onDiscard] });
 });
 afterAll(() => t?.close());
 
@@ -88,6 +99,62 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
     const audits = await one<{ n: number }>(sql`select count(*)::int as n from audit_events where subject_kind = 'task_item' and after->>'taskId' = ${task.id}`);
     expect(audits.n).toBe(0);
     expect(await countersAndRecount(task.id)).toMatchObject({ statusCount: 0, doneCount: 0, assignmentStatus: 0, hourlyDone: 0 });
+  });
+
+  it('calls a listener exactly when the write statement finds it has work, and writes each change once either way', async () => {
+    const w = await world(t, 3);
+    const a = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [a.id], recipeId: await emptyAnswersRecipe(t, w) });
+    watchedTask = task.id;
+    ran.length = 0;
+    try {
+      expect((await put(task.id, w.itemIds[0]!, 'completed', a.token)).status).toBe(200); // no work: one statement, no call
+      expect((await put(task.id, w.itemIds[1]!, 'discarded', a.token)).status).toBe(200); // work: refused, then in a transaction with the call
+      expect((await put(task.id, w.itemIds[0]!, 'discarded', a.token)).status).toBe(200);
+    } finally {
+      watchedTask = null;
+    }
+    expect(ran).toEqual([
+      { after: 'discarded', prefetched: true },
+      { after: 'discarded', prefetched: true },
+    ]);
+    const audits = await one<{ n: number }>(sql`select count(*)::int as n from audit_events where subject_kind = 'task_item' and after->>'taskId' = ${task.id}`);
+    expect(audits.n).toBe(3);
+    const events = await one<{ n: number }>(sql`select count(*)::int as n from outbox_events where type = 'item.status_set' and data->>'taskId' = ${task.id}`);
+    expect(events.n).toBe(3);
+    expect(await countersAndRecount(task.id)).toMatchObject({ statusCount: 2, doneCount: 2, statusRecount: 2, doneRecount: 2, assignmentDone: 2, hourlyDone: 2 });
+  });
+
+  it('keeps one unit and its counters exact when its worker and a manager change its status at the same moment, many times', async () => {
+    const w = await world(t, 2);
+    const a = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [a.id], recipeId: await emptyAnswersRecipe(t, w) });
+    const itemId = w.itemIds[0]!;
+    // 60 writes in flight on ONE unit: sets, changes and removals by two people. Each either
+    // changes the unit from the version it read, or finds it changed and redoes its checks.
+    const writes = Array.from({ length: 60 }, (_, i) => {
+      const token = i % 2 ? a.token : w.manager.token;
+      if (i % 3 === 2) return t.delete(`/api/v1/tasks/${task.id}/items/${itemId}/status`, { token });
+      return put(task.id, itemId, i % 3 ? 'discarded' : 'completed', token);
+    });
+    const results = await Promise.all(writes);
+    expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    const unit = await one<{ status: string | null }>(sql`select status from task_items where task_id = ${task.id}::uuid and item_id = ${itemId}::uuid`);
+    const c = await countersAndRecount(task.id);
+    const expected = unit.status === null ? 0 : 1;
+    expect(c).toEqual({ statusCount: expected, doneCount: expected, statusRecount: expected, doneRecount: expected, assignmentStatus: expected, assignmentDone: expected, hourlyDone: expected });
+    // The audit trail chains: each event starts from the status the one before left.
+    const trail = rowsOf<{ before: { status: string | null }; after: { status: string | null } }>(
+      await t.ctx.db.execute(sql`select before, after from audit_events where subject_kind = 'task_item' and after->>'taskId' = ${task.id} order by id`),
+    );
+    expect(trail.length).toBeGreaterThan(0);
+    let status: string | null = null;
+    for (const e of trail) {
+      expect(e.before.status).toBe(status);
+      expect(e.after.status).not.toBe(status);
+      status = e.after.status;
+    }
+    expect(status).toBe(unit.status);
   });
 
   it('keeps the counters exact under many parallel status writes on one task (sharded counters), at every read and against a recount', async () => {
