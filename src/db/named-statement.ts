@@ -5,6 +5,20 @@ import type { Db } from './client.ts';
 
 const dialect = new PgDialect();
 
+/** Statement names by text, so a hot write digests its text once per process, not once per call. Bounded: texts are few. */
+const names = new Map<string, string>();
+const MAX_NAMES = 1000;
+
+function nameOf(text: string) {
+  let name = names.get(text);
+  if (!name) {
+    name = `loupe_${createHash('sha1').update(text).digest('base64url').slice(0, 24)}`;
+    if (names.size >= MAX_NAMES) names.clear();
+    names.set(text, name);
+  }
+  return name;
+}
+
 /**
  * `db.execute(query)` as a named prepared statement, for hot writes whose text is built per call
  * but takes few shapes (a status write's statement: one text per set of status listeners). The
@@ -14,7 +28,6 @@ const dialect = new PgDialect();
  */
 export function executeNamed(db: Db, query: SQL): Promise<unknown> {
   const q = dialect.sqlToQuery(query);
-  const name = `loupe_${createHash('sha1').update(q.sql).digest('base64url').slice(0, 24)}`;
   const session = (db as unknown as { _: { session: PgSession } })._.session;
-  return session.prepareQuery(q, undefined, name, false).execute();
+  return session.prepareQuery(q, undefined, nameOf(q.sql), false).execute();
 }
