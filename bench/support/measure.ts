@@ -38,6 +38,12 @@ export interface Throughput {
   /** Operations per window (for decay runs), in windows of `windowSeconds`. */
   windows: number[];
   latency: Latency;
+  /**
+   * CPU time of this process (user + system, all its threads) per operation, in microseconds:
+   * with the server in this process, what one request costs the server and its HTTP client
+   * together; for raw SQL, what the driver costs. The database's own CPU is not in it.
+   */
+  cpuMicrosPerOp: number;
 }
 
 /**
@@ -86,12 +92,14 @@ export async function timeConcurrent(
     }
   };
   const profiling = await startProfile();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: workers }, (_, i) => loop(i)));
   const elapsed = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   await profiling?.();
   for (let i = 0; i < windows.length; i++) windows[i] ??= 0;
   report(Math.floor((elapsed * 1000) / windowMs));
-  return { perSecond: operations / elapsed, operations, seconds: elapsed, windows, latency: latency(samples) };
+  return { perSecond: operations / elapsed, operations, seconds: elapsed, windows, latency: latency(samples), cpuMicrosPerOp: (cpu.user + cpu.system) / Math.max(1, operations) };
 }
 
 /** Peak resident set size sampled every 100 ms while `fn` runs. */
