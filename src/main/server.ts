@@ -202,6 +202,11 @@ async function runPrimary(config: Config, started: number) {
 
   process.on('SIGTERM', () => stopAll(0));
   process.on('SIGINT', () => stopAll(0));
+  // The workers accept connections from the shared socket themselves (not round-robin through
+  // the primary): a connection the primary had handed to a worker that was dying stayed open
+  // with nobody to answer it, so the client hung. Each connection (a load balancer keeps them
+  // alive) stays with the worker that accepted it.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   for (let i = 0; i < config.workers; i++) fork();
 }
 
