@@ -129,16 +129,20 @@ const MAX_RESTART_DELAY_MS = 30_000;
 const STOP_TIMEOUT_MS = 25_000;
 
 /**
- * The cluster's primary: migrates once (workers skip it), forks `config.workers` workers and
+ * The cluster's primary: migrates once (ours and pg-boss's schema; workers skip it), forks `config.workers` workers and
  * prints the banner when all of them listen. A worker that exits while the cluster runs is
  * replaced (after a growing delay when workers keep dying right after their start); a worker
  * that fails before the cluster first became ready stops the start (exit 1), as one process
  * would. SIGTERM/SIGINT pass SIGTERM to every worker, which finish their requests and jobs.
  */
 async function runPrimary(config: Config, started: number) {
-  const database = await openDb({ databaseUrl: config.databaseUrl, poolSize: 1 });
+  const database = await openDb({ databaseUrl: config.databaseUrl, poolSize: 2 });
   try {
     await runMigrations(database);
+    // pg-boss installs or migrates its own schema on its first start: here, once, too.
+    const jobs = new PgBossQueue(database, { schedule: false });
+    await jobs.boss.start();
+    await jobs.boss.stop({ graceful: false, close: false });
   } finally {
     await database.close();
   }
