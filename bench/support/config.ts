@@ -25,6 +25,12 @@ export function benchConfig(kind: TargetKind) {
     seconds: num('BENCH_SECONDS', quick ? 3 : 10),
     pullClients: list('BENCH_PULL_CLIENTS', '1,8,32').map(Number),
     statusClients: list('BENCH_STATUS_CLIENTS', '8,32').map(Number),
+    /**
+     * Server processes behind the pull and status rows: 1 is the in-process server, N > 1 that
+     * many server processes (children running src/main/server.ts) on the same database, the
+     * client spreading requests over them. PostgreSQL only: PGlite lives in one process.
+     */
+    processes: pg ? processCounts() : [1],
     decaySeconds: num('BENCH_DECAY_SECONDS', quick ? (pg ? 20 : 0) : pg ? 300 : 60),
     decayWindowSeconds: num('BENCH_DECAY_WINDOW_SECONDS', quick ? 10 : 30),
     decayClients: num('BENCH_DECAY_CLIENTS', 8),
@@ -40,6 +46,15 @@ export function benchConfig(kind: TargetKind) {
   };
 }
 export type BenchConfig = ReturnType<typeof benchConfig>;
+
+function processCounts() {
+  const counts = list('BENCH_PROCESSES', '1,2').map(Number);
+  for (const n of counts) if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`BENCH_PROCESSES: "${n}" is not a process count from 1 to 8`);
+  return counts;
+}
+
+/** A row's name, with its process count when the row ran against several server processes. */
+export const withProcesses = (name: string, processes: number) => (processes > 1 ? `${name}, ${processes} processes` : name);
 
 export function selectedWorkloads(): Set<WorkloadName> {
   const names = list('BENCH_WORKLOADS', workloadNames.join(','));

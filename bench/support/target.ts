@@ -8,6 +8,7 @@ import { openDb, type Database } from '../../src/db/client.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { jobDefinitions } from '../../src/main/job-definitions.ts';
 import { PgBossQueue } from '../../src/jobs/jobs.ts';
+import { startServer, type ServerProcess } from '../../test/support/server-process.ts';
 import { HttpClient } from './http-client.ts';
 
 export type TargetKind = 'postgres' | 'pglite';
@@ -36,7 +37,56 @@ export interface Target {
   /** PostgreSQL connection string of the scratch database (undefined on PGlite). */
   databaseUrl?: string;
   user(name: string): Promise<BenchUser>;
+  /**
+   * The HTTP client of `n` server processes on this database: 1 is the in-process server
+   * (`http`); above 1, that many child processes of `src/main/server.ts`, started on first use
+   * and stopped by `close`, each request going to the next process in turn (a load balancer
+   * without sticky sessions). PostgreSQL only.
+   */
+  processes(n: number): Promise<Spread>;
   close(): Promise<void>;
+}
+
+/** What the workloads send requests through: one server's client, or several in turn. */
+export type Spread = Pick<HttpClient, 'request' | 'ok'>;
+
+/** Requests to several servers in turn. */
+class SpreadClient implements Spread {
+  private turn = 0;
+  constructor(private readonly clients: HttpClient[]) {}
+
+  private next() {
+    return this.clients[this.turn++ % this.clients.length]!;
+  }
+  request: HttpClient['request'] = (...args) => this.next().request(...args);
+  ok: HttpClient['ok'] = (...args) => this.next().ok(...args);
+}
+
+/**
+ * `n` server processes on the scratch database, configured like the in-process server: the same
+ * database connections in total (`BENCH_POOL_SIZE` shared out), and no per-second outbox poller,
+ * which the in-process server does not run either (its minute job still runs).
+ */
+async function startProcesses(databaseUrl: string, n: number) {
+  const poolSize = Math.ceil(Number(process.env.BENCH_POOL_SIZE ?? 20) / n);
+  const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'fatal', LOUPE_DB_POOL_SIZE: String(poolSize), LOUPE_BODY_LIMIT: String(512 * 1024 * 1024), LOUPE_OUTBOX_POLL_MS: String(3_600_000) };
+  const servers: ServerProcess[] = [];
+  try {
+    // One at a time: each start migrates nothing but warms pg-boss and the claim function.
+    for (let i = 0; i < n; i++) servers.push(await startServer(env, 120_000));
+  } catch (error) {
+    for (const s of servers) s.child.kill('SIGKILL');
+    throw error;
+  }
+  const clients = servers.map((s) => new HttpClient(s.url, 128, { retryStaleSockets: true }));
+  return {
+    http: new SpreadClient(clients),
+    stop: async () => {
+      for (const c of clients) c.close();
+      for (const s of servers) s.child.kill('SIGTERM');
+      await Promise.all(servers.map((s) => s.exited));
+    },
+  };
 }
 
 const int8 = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser };
@@ -106,18 +156,28 @@ export async function openTarget(kind: TargetKind, options: { baseUrl: string; p
     return { id: user.id, token };
   };
   const admin = await makeUser('bench-admin', true);
+  const http = new HttpClient(url, 128, { retryStaleSockets: true });
+  const groups = new Map<number, ReturnType<typeof startProcesses>>();
 
   return {
     kind,
     url,
-    http: new HttpClient(url, 128, { retryStaleSockets: true }),
+    http,
     admin,
     raw,
     database,
     built,
     databaseUrl,
     user: (name) => makeUser(name),
+    processes: async (n) => {
+      if (n === 1) return http;
+      if (!databaseUrl) throw new Error('several server processes need PostgreSQL');
+      let group = groups.get(n);
+      if (!group) groups.set(n, (group = startProcesses(databaseUrl, n)));
+      return (await group).http;
+    },
     close: async () => {
+      for (const group of groups.values()) await (await group.catch(() => null))?.stop();
       await built.app.close();
       await jobs.stop(2000).catch(() => {});
       await rawPool?.end();

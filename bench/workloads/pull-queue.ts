@@ -1,8 +1,8 @@
-import type { BenchConfig } from '../support/config.ts';
+import { withProcesses, type BenchConfig } from '../support/config.ts';
 import { timeConcurrent, type Throughput } from '../support/measure.ts';
 import { throughputRow, skippedRow, type ResultRow } from '../support/report.ts';
 import { createDataset, createProject, createTask, members, missingRoutes, seedItems } from '../support/scenario.ts';
-import type { BenchUser, Target } from '../support/target.ts';
+import type { BenchUser, Spread, Target } from '../support/target.ts';
 
 export const pullRoutes = ['POST /api/v1/projects/{projectId}/datasets', 'POST /api/v1/projects/{projectId}/tasks', 'POST /api/v1/tasks/{taskId}/pull'];
 
@@ -51,7 +51,7 @@ async function buildQueue(target: Target, cfg: BenchConfig, items: number, annot
   return { taskId: task.id, rawTaskId: rawTask.id, annotators, assignmentOf: new Map(rows.map((r) => [r.assignee_id, r.id])) };
 }
 
-async function runLoupe(target: Target, queue: Queue, clients: number, seconds: number, opts: Parameters<typeof timeConcurrent>[3] = {}) {
+async function runLoupe(target: Target, queue: Queue, clients: number, seconds: number, opts: Parameters<typeof timeConcurrent>[3] = {}, http: Spread = target.http) {
   let next = 0;
   const current: Array<BenchUser | undefined> = [];
   return timeConcurrent(
@@ -61,7 +61,7 @@ async function runLoupe(target: Target, queue: Queue, clients: number, seconds: 
       for (;;) {
         const who = (current[w] ??= queue.annotators[next++]);
         if (!who) return false;
-        const res = await target.http.request<{ items: unknown[] }>('POST', `/api/v1/tasks/${queue.taskId}/pull`, { token: who.token, body: { count: 1 } });
+        const res = await http.request<{ items: unknown[] }>('POST', `/api/v1/tasks/${queue.taskId}/pull`, { token: who.token, body: { count: 1 } });
         if (res.status !== 200) throw new Error(`pull -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
         if (res.body.items.length > 0) return res.body.items.length;
         current[w] = undefined; // workload full (or queue empty): next annotator
@@ -88,17 +88,22 @@ async function runRaw(target: Target, queue: Queue, clients: number, seconds: nu
 export async function pullWorkload(target: Target, cfg: BenchConfig, routes: Set<string>): Promise<{ rows: ResultRow[]; rate8?: Rates }> {
   const missing = missingRoutes(routes, pullRoutes);
   if (missing.length) return { rows: [skippedRow(target.kind, 'pull-queue claims', `routes not landed: ${missing.join(', ')}`)] };
-  const claims = Math.ceil(cfg.pullClients.length * cfg.seconds * expectedRaw(target.kind) * 1.3);
-  const queue = await buildQueue(target, cfg, claims, Math.ceil(claims / cfg.maxWorkload) + Math.max(...cfg.pullClients) * 2, 'pull');
+  // Every row (each client count against each process count) claims beside its own raw run.
+  const runs = cfg.pullClients.length * cfg.processes.length;
+  const claims = Math.ceil(runs * cfg.seconds * expectedRaw(target.kind) * 1.3);
+  const queue = await buildQueue(target, cfg, claims, Math.ceil(claims / cfg.maxWorkload) + Math.max(...cfg.pullClients) * 2 * cfg.processes.length, 'pull');
   const rows: ResultRow[] = [];
   let rate8: Rates | undefined;
   for (const clients of cfg.pullClients) {
-    const loupe = await runLoupe(target, queue, clients, cfg.seconds);
-    const raw = await runRaw(target, queue, clients, cfg.seconds);
-    // The decay run sizes its queue for the faster of the two at 8 clients, measured here.
-    if (clients === 8) rate8 = { loupe: loupe.perSecond, raw: raw.perSecond };
-    console.log(`  [${target.kind}] pull ${clients} clients: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s`);
-    rows.push(throughputRow(target.kind, `pull-queue claims, ${clients} annotator${clients > 1 ? 's' : ''}`, loupe.perSecond, raw.perSecond, { details: { loupe, raw } }));
+    for (const processes of cfg.processes) {
+      const http = await target.processes(processes);
+      const loupe = await runLoupe(target, queue, clients, cfg.seconds, {}, http);
+      const raw = await runRaw(target, queue, clients, cfg.seconds);
+      // The decay run (one process) sizes its queue for the faster of the two at 8 clients, measured here.
+      if (clients === 8 && processes === 1) rate8 = { loupe: loupe.perSecond, raw: raw.perSecond };
+      console.log(`  [${target.kind}] pull ${clients} clients, ${processes} process${processes > 1 ? 'es' : ''}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s`);
+      rows.push(throughputRow(target.kind, withProcesses(`pull-queue claims, ${clients} annotator${clients > 1 ? 's' : ''}`, processes), loupe.perSecond, raw.perSecond, { details: { loupe, raw, processes } }));
+    }
   }
   return { rows, rate8 };
 }

@@ -1,4 +1,4 @@
-import type { BenchConfig } from '../support/config.ts';
+import { withProcesses, type BenchConfig } from '../support/config.ts';
 import { timeConcurrent } from '../support/measure.ts';
 import { skippedRow, throughputRow, type ResultRow } from '../support/report.ts';
 import { createDataset, createProject, createTask, emptyAnswersRecipe, members, missingRoutes, seedItems } from '../support/scenario.ts';
@@ -21,7 +21,8 @@ export async function statusWorkload(target: Target, cfg: BenchConfig, routes: S
   const missing = missingRoutes(routes, statusRoutes);
   if (missing.length) return [skippedRow(target.kind, 'item status writes', `routes not landed: ${missing.join(', ')}`)];
   const annotatorCount = Math.max(...cfg.statusClients);
-  const perAnnotator = Math.ceil(cfg.statusClients.reduce((s, c) => s + (expected(target.kind) * cfg.seconds) / c, 0) * 1.3);
+  // Each row (client count × process count) writes its own items, beside its own raw run.
+  const perAnnotator = Math.ceil(cfg.statusClients.reduce((s, c) => s + (expected(target.kind) * cfg.seconds) / c, 0) * 1.3 * cfg.processes.length);
   const projectId = await createProject(target, 'bench-status');
   const datasetId = await createDataset(target, projectId);
   await seedItems(target, projectId, datasetId, perAnnotator * annotatorCount);
@@ -48,21 +49,24 @@ export async function statusWorkload(target: Target, cfg: BenchConfig, routes: S
 
   const rows: ResultRow[] = [];
   for (const clients of cfg.statusClients) {
-    const loupe = await timeConcurrent(clients, cfg.seconds, async (w) => {
-      const itemId = loupeItems[w]![loupeNext[w]!++];
-      if (!itemId) return false;
-      const res = await target.http.request('PUT', `/api/v1/tasks/${task.id}/items/${itemId}/status`, { token: annotators[w]!.token, body: { status: 'completed' } });
-      if (res.status !== 200) throw new Error(`status -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-      return 1;
-    });
-    const raw = await timeConcurrent(clients, cfg.seconds, async (w) => {
-      const itemId = rawItems[w]![rawNext[w]!++];
-      if (!itemId) return false;
-      await target.raw.query(RAW_STATUS, [rawTask.id, annotators[w]!.id, itemId]);
-      return 1;
-    });
-    console.log(`  [${target.kind}] status ${clients} clients: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s`);
-    rows.push(throughputRow(target.kind, `item status writes, ${clients} annotators`, loupe.perSecond, raw.perSecond, { details: { loupe, raw } }));
+    for (const processes of cfg.processes) {
+      const http = await target.processes(processes);
+      const loupe = await timeConcurrent(clients, cfg.seconds, async (w) => {
+        const itemId = loupeItems[w]![loupeNext[w]!++];
+        if (!itemId) return false;
+        const res = await http.request('PUT', `/api/v1/tasks/${task.id}/items/${itemId}/status`, { token: annotators[w]!.token, body: { status: 'completed' } });
+        if (res.status !== 200) throw new Error(`status -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+        return 1;
+      });
+      const raw = await timeConcurrent(clients, cfg.seconds, async (w) => {
+        const itemId = rawItems[w]![rawNext[w]!++];
+        if (!itemId) return false;
+        await target.raw.query(RAW_STATUS, [rawTask.id, annotators[w]!.id, itemId]);
+        return 1;
+      });
+      console.log(`  [${target.kind}] status ${clients} clients, ${processes} process${processes > 1 ? 'es' : ''}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s`);
+      rows.push(throughputRow(target.kind, withProcesses(`item status writes, ${clients} annotators`, processes), loupe.perSecond, raw.perSecond, { details: { loupe, raw, processes } }));
+    }
   }
   return rows;
 }

@@ -8,18 +8,24 @@ import {
   freeIdempotencyKey,
   reserveIdempotencyKey,
   storeIdempotentAnswer,
+  touchIdempotencyKey,
   type StreamedBody,
 } from '../db/idempotency.ts';
 
 /** Storage moved to `db/idempotency.ts`; re-exported for old imports. */
 export { IDEMPOTENCY_TTL_MS, purgeIdempotencyKeys, type StreamedBody } from '../db/idempotency.ts';
 const WAIT_FOR_IN_FLIGHT_MS = 30_000;
-/** An in-flight reservation older than this belongs to a request whose process died. */
+/**
+ * An in-flight reservation not renewed for this long belongs to a request whose process died.
+ * The process running the request renews it every `HEARTBEAT_MS`, so a retry on any process, or
+ * any server, tells a long request (a large import) from a dead one and never runs it twice.
+ */
 const ABANDONED_AFTER_MS = 120_000;
+const HEARTBEAT_MS = 20_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency?: { userId: string; key: string; fingerprint: string };
+    idempotency?: { userId: string; key: string; fingerprint: string; heartbeat: NodeJS.Timeout };
   }
 }
 
@@ -58,7 +64,9 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
     for (;;) {
       const reserved = await reserveIdempotencyKey(ctx.db, { userId, key, method: request.method, path: request.url, fingerprint, createdAt: ctx.clock.now() });
       if (reserved) {
-        request.idempotency = { userId, key, fingerprint };
+        const heartbeat = setInterval(() => void touchIdempotencyKey(ctx.db, userId, key, ctx.clock.now()).catch(() => {}), HEARTBEAT_MS);
+        heartbeat.unref();
+        request.idempotency = { userId, key, fingerprint, heartbeat };
         return;
       }
       const existing = await findIdempotencyKey(ctx.db, userId, key);
@@ -98,6 +106,7 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
     const reservation = request.idempotency;
     if (!reservation) return payload;
     request.idempotency = undefined;
+    clearInterval(reservation.heartbeat);
     const succeeded = reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string';
     // A streamed body is stored with its digest; without one (not read to its end) there is
     // nothing to tell a retry by, so the key is freed instead.
@@ -117,4 +126,12 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
     }
     return payload;
   });
+
+  // A request that ends without an answer (the client went away) stops renewing its
+  // reservation: it is freed once abandoned, as if its process had died.
+  const stopHeartbeat = async (request: FastifyRequest) => {
+    if (request.idempotency) clearInterval(request.idempotency.heartbeat);
+  };
+  app.addHook('onResponse', stopHeartbeat);
+  app.addHook('onRequestAbort', stopHeartbeat);
 }

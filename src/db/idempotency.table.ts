@@ -2,7 +2,8 @@ import { integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, index } fro
 
 /**
  * Responses of creating POSTs sent with an `Idempotency-Key`, kept 24 hours. A row with a null
- * `status` is a request still in flight: parallel retries wait for it instead of running twice.
+ * `status` is a request still in flight: parallel retries wait for it instead of running twice;
+ * its `created_at` is renewed while it runs (`touchIdempotencyKey`).
  */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',

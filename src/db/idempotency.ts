@@ -33,6 +33,15 @@ export async function findIdempotencyKey(db: Db, userId: string, key: string): P
   return existing;
 }
 
+/**
+ * A sign of life of the request holding the reservation: an unanswered reservation's `created_at`
+ * is when its owner last said it is still running, so a retry on any process tells a long request
+ * from one whose process died (`api/idempotency.ts`).
+ */
+export async function touchIdempotencyKey(db: Db, userId: string, key: string, at: Date) {
+  await db.update(idempotencyKeys).set({ createdAt: at }).where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.status)));
+}
+
 /** Frees a reservation whose request died with its process (still unanswered, same creation time). */
 export async function freeAbandonedIdempotencyKey(db: Db, userId: string, key: string, createdAt: Date) {
   await db

@@ -40,7 +40,11 @@ const global = () => program.opts<{ url?: string; token?: string; json?: boolean
 program
   .command('serve')
   .description('Start the server (configuration from the environment; see the README)')
-  .action(async () => {
+  .option('--workers <n>', 'server processes sharing the port (PostgreSQL only; default: LOUPE_WORKERS or 1; docs/deployment.md)')
+  .action(async (options: { workers?: string }) => {
+    // The server reads its configuration from the environment, once (main/config.ts); cluster
+    // workers re-run this command with the same arguments and so see the same value.
+    if (options.workers !== undefined) process.env.LOUPE_WORKERS = options.workers;
     await import('./server.ts');
   });
 program.addCommand(loginCommand(global));

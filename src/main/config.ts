@@ -16,7 +16,17 @@ export interface Config {
   trustProxy: boolean | number | string;
   uploads: Partial<UploadLimits>;
   timeouts: Partial<ServerTimeouts>;
+  /**
+   * Server processes (`LOUPE_WORKERS`, `loupe serve --workers N`): above 1, a primary process
+   * migrates once and forks this many workers that listen on the same port (docs/deployment.md).
+   */
+  workers: number;
+  /** Connections of each process's PostgreSQL pool (`LOUPE_DB_POOL_SIZE`). */
+  poolSize: number;
 }
+
+/** More workers than this is a typo, not a deployment: each one holds its own pool. */
+export const MAX_WORKERS = 64;
 
 /** A non-negative integer setting, or undefined when unset; anything else stops the start. */
 function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -49,10 +59,21 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env.PORT}"`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const workers = int(env, 'LOUPE_WORKERS') ?? 1;
+  if (workers < 1 || workers > MAX_WORKERS) throw new Error(`LOUPE_WORKERS must be between 1 and ${MAX_WORKERS}, not "${env.LOUPE_WORKERS}"`);
+  if (workers > 1 && !databaseUrl) {
+    throw new Error(
+      `LOUPE_WORKERS=${workers} needs PostgreSQL: the embedded database (PGlite) lives inside one process and cannot be shared. ` +
+        'Set DATABASE_URL to a PostgreSQL server, or run one process (LOUPE_WORKERS=1).',
+    );
+  }
+  const poolSize = int(env, 'LOUPE_DB_POOL_SIZE') ?? 20;
+  if (poolSize < 1) throw new Error('LOUPE_DB_POOL_SIZE must be at least 1');
   return {
     port,
     host: env.HOST ?? '127.0.0.1',
-    databaseUrl: env.DATABASE_URL || undefined,
+    databaseUrl,
     dataDir: env.LOUPE_DATA_DIR ?? './.loupe/data',
     adminToken,
     adminPassword: env.LOUPE_ADMIN_PASSWORD || undefined,
@@ -72,5 +93,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectionTimeoutMs: int(env, 'LOUPE_CONNECTION_TIMEOUT_MS'),
       headersTimeoutMs: int(env, 'LOUPE_HEADERS_TIMEOUT_MS'),
     }),
+    workers,
+    poolSize,
   };
 }

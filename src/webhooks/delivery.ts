@@ -87,7 +87,8 @@ export function relayPosition(ctx: Ctx) {
  */
 export async function deliverWebhook(ctx: Ctx, webhookId: string, settings: WebhookSettings): Promise<number> {
   const now = () => ctx.clock.now();
-  const claimUntil = new Date(now().getTime() + settings.timeoutMs * 3 + 60_000);
+  const claimMs = settings.timeoutMs * 3 + 60_000;
+  let claimUntil = new Date(now().getTime() + claimMs);
   const [hook] = await ctx.db
     .update(webhooks)
     .set({ sendingUntil: claimUntil })
@@ -106,6 +107,19 @@ export async function deliverWebhook(ctx: Ctx, webhookId: string, settings: Webh
         .orderBy(asc(webhookDeliveries.seq))
         .limit(1);
       if (!head || head.nextAttemptAt > now()) break;
+      // A pass over many deliveries outlives one claim: renew it once half of it has gone, and
+      // only while it is still this pass's. Another process may take a claim that ran out, and
+      // would then send the head a second time, beside this one.
+      if (now().getTime() > claimUntil.getTime() - claimMs / 2) {
+        const renewed = new Date(now().getTime() + claimMs);
+        const [mine] = await ctx.db
+          .update(webhooks)
+          .set({ sendingUntil: renewed })
+          .where(and(eq(webhooks.id, webhookId), eq(webhooks.sendingUntil, claimUntil)))
+          .returning({ id: webhooks.id });
+        if (!mine) return sent; // the claim ran out and another process holds it now
+        claimUntil = renewed;
+      }
       const at = now();
       const result = await sendWebhook(hook.url, head.body, {
         'Loupe-Signature': signatureHeader(secret, head.body, Math.floor(at.getTime() / 1000)),
@@ -140,7 +154,8 @@ export async function deliverWebhook(ctx: Ctx, webhookId: string, settings: Webh
       if (disable) break;
     }
   } finally {
-    await ctx.db.update(webhooks).set({ sendingUntil: null }).where(eq(webhooks.id, webhookId));
+    // Only this pass's claim: one that ran out may be another process's by now.
+    await ctx.db.update(webhooks).set({ sendingUntil: null }).where(and(eq(webhooks.id, webhookId), eq(webhooks.sendingUntil, claimUntil)));
   }
   return sent;
 }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -18,7 +18,19 @@ export function secretKey(env: NodeJS.ProcessEnv = process.env): Buffer {
   const file = join(dataDir, 'secret.key');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    // Several processes may start on one directory at once (docs/deployment.md): the key is
+    // written whole under a name of this process's own, then linked into place, which fails if
+    // another process linked its key first. Every process then reads the one key that won;
+    // none can read a file another is still writing.
+    const mine = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(mine, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(mine, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(mine);
+    }
   }
   chmodSync(file, 0o600);
   return (cached = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
