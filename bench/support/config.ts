@@ -26,11 +26,12 @@ export function benchConfig(kind: TargetKind) {
     pullClients: list('BENCH_PULL_CLIENTS', '1,8,32').map(Number),
     statusClients: list('BENCH_STATUS_CLIENTS', '8,32').map(Number),
     /**
-     * Server processes behind the pull and status rows: 1 is the in-process server, N > 1 that
-     * many server processes (children running src/main/server.ts) on the same database, the
-     * client spreading requests over them. PostgreSQL only: PGlite lives in one process.
+     * Server processes behind the pull and status rows: 0 is the in-process server (the rows
+     * without a process count), N ≥ 1 that many server processes (children running
+     * src/main/server.ts) on the same database, the client spreading requests over them: the 1-
+     * and 2-process rows compare like with like. PostgreSQL only: PGlite lives in one process.
      */
-    processes: pg ? processCounts() : [1],
+    processes: pg ? processCounts() : [0],
     decaySeconds: num('BENCH_DECAY_SECONDS', quick ? (pg ? 20 : 0) : pg ? 300 : 60),
     decayWindowSeconds: num('BENCH_DECAY_WINDOW_SECONDS', quick ? 10 : 30),
     decayClients: num('BENCH_DECAY_CLIENTS', 8),
@@ -48,13 +49,13 @@ export function benchConfig(kind: TargetKind) {
 export type BenchConfig = ReturnType<typeof benchConfig>;
 
 function processCounts() {
-  const counts = list('BENCH_PROCESSES', '1,2').map(Number);
-  for (const n of counts) if (!Number.isInteger(n) || n < 1 || n > 8) throw new Error(`BENCH_PROCESSES: "${n}" is not a process count from 1 to 8`);
+  const counts = list('BENCH_PROCESSES', '0,1,2').map(Number);
+  for (const n of counts) if (!Number.isInteger(n) || n < 0 || n > 8) throw new Error(`BENCH_PROCESSES: "${n}" is not 0 (in-process) or a process count from 1 to 8`);
   return counts;
 }
 
-/** A row's name, with its process count when the row ran against several server processes. */
-export const withProcesses = (name: string, processes: number) => (processes > 1 ? `${name}, ${processes} processes` : name);
+/** A row's name, with its count of server processes when it ran against child processes (0: the in-process server). */
+export const withProcesses = (name: string, processes: number) => (processes === 0 ? name : `${name}, ${processes} server process${processes > 1 ? 'es' : ''}`);
 
 export function selectedWorkloads(): Set<WorkloadName> {
   const names = list('BENCH_WORKLOADS', workloadNames.join(','));

@@ -38,8 +38,8 @@ export interface Target {
   databaseUrl?: string;
   user(name: string): Promise<BenchUser>;
   /**
-   * The HTTP client of `n` server processes on this database: 1 is the in-process server
-   * (`http`); above 1, that many child processes of `src/main/server.ts`, started on first use
+   * The HTTP client of `n` server processes on this database: 0 is the in-process server
+   * (`http`); from 1, that many child processes of `src/main/server.ts`, started on first use
    * and stopped by `close`, each request going to the next process in turn (a load balancer
    * without sticky sessions). PostgreSQL only.
    */
@@ -170,7 +170,7 @@ export async function openTarget(kind: TargetKind, options: { baseUrl: string; p
     databaseUrl,
     user: (name) => makeUser(name),
     processes: async (n) => {
-      if (n === 1) return http;
+      if (n === 0) return http;
       if (!databaseUrl) throw new Error('several server processes need PostgreSQL');
       let group = groups.get(n);
       if (!group) groups.set(n, (group = startProcesses(databaseUrl, n)));

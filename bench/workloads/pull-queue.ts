@@ -100,8 +100,8 @@ export async function pullWorkload(target: Target, cfg: BenchConfig, routes: Set
       const loupe = await runLoupe(target, queue, clients, cfg.seconds, {}, http);
       const raw = await runRaw(target, queue, clients, cfg.seconds);
       // The decay run (one process) sizes its queue for the faster of the two at 8 clients, measured here.
-      if (clients === 8 && processes === 1) rate8 = { loupe: loupe.perSecond, raw: raw.perSecond };
-      console.log(`  [${target.kind}] pull ${clients} clients, ${processes} process${processes > 1 ? 'es' : ''}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s`);
+      if (clients === 8 && processes === cfg.processes[0]) rate8 = { loupe: loupe.perSecond, raw: raw.perSecond };
+      console.log(`  [${target.kind}] pull ${clients} clients, ${processes ? `${processes} server process${processes > 1 ? 'es' : ''}` : 'in-process'}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s; CPU of this process per op: Loupe ${loupe.cpuMicrosPerOp.toFixed(0)} µs, raw ${raw.cpuMicrosPerOp.toFixed(0)} µs`);
       rows.push(throughputRow(target.kind, withProcesses(`pull-queue claims, ${clients} annotator${clients > 1 ? 's' : ''}`, processes), loupe.perSecond, raw.perSecond, { details: { loupe, raw, processes } }));
     }
   }

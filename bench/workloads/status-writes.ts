@@ -64,7 +64,7 @@ export async function statusWorkload(target: Target, cfg: BenchConfig, routes: S
         await target.raw.query(RAW_STATUS, [rawTask.id, annotators[w]!.id, itemId]);
         return 1;
       });
-      console.log(`  [${target.kind}] status ${clients} clients, ${processes} process${processes > 1 ? 'es' : ''}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s`);
+      console.log(`  [${target.kind}] status ${clients} clients, ${processes ? `${processes} server process${processes > 1 ? 'es' : ''}` : 'in-process'}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s; CPU of this process per op: Loupe ${loupe.cpuMicrosPerOp.toFixed(0)} µs, raw ${raw.cpuMicrosPerOp.toFixed(0)} µs`);
       rows.push(throughputRow(target.kind, withProcesses(`item status writes, ${clients} annotators`, processes), loupe.perSecond, raw.perSecond, { details: { loupe, raw, processes } }));
     }
   }
