@@ -8,8 +8,8 @@ import { groupIdsOfSql } from '../projects/member-reads.ts';
 import { datasetFacts } from '../datasets/item-reads.ts';
 import { assigneeFacts } from '../task-units/assignee-reads.ts';
 import { taskRecordColumns, taskRecords as tasks } from '../task-units/task-reads.ts';
-import { derivedStatusSql } from '../task-units/exact-counters.ts';
-import { exactCounterFields, rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
+import { derivedStatusIs, exactStatusCount, shardSumsLateral } from '../task-units/exact-counters.ts';
+import { rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
 
 const sortFields = ['createdAt', 'name', 'priority', 'dueDate', 'updatedAt'] as const;
@@ -24,8 +24,14 @@ const sortKey: Record<SortField, SQL | typeof tasks.id> = {
   updatedAt: sql`${tasks.updatedAt}`,
 };
 
-/** The WHERE of a task list (also the selection of batch operations by filter). */
-export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string): SQL {
+/** What a list row reads of the task row: everything the API shows, and the sort keys. */
+const { hasHistory: _unused, ...listColumns } = taskRecordColumns;
+
+/**
+ * The WHERE of a task list (also the selection of batch operations by filter). `statuses` is the
+ * row's exact status count (the list passes the sum it joins once per row; see `shardSumsLateral`).
+ */
+export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, statuses: SQL = exactStatusCount()): SQL {
   const c: Array<SQL | undefined> = [eq(tasks.projectId, projectId), eq(tasks.archived, f.archived ?? false)];
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
@@ -37,7 +43,7 @@ export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: st
       ),
     );
   }
-  if (f.status) c.push(sql`${derivedStatusSql()} = ${f.status}`);
+  if (f.status) c.push(derivedStatusIs(f.status, statuses));
   if (f.workflowState) c.push(eq(tasks.workflowState, f.workflowState));
   if (f.type) c.push(eq(tasks.type, f.type));
   if (f.priority) c.push(f.priority === 'none' ? isNull(tasks.priority) : eq(tasks.priority, f.priority));
@@ -58,7 +64,14 @@ export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: st
 
 /** Task ids matching a filter, for batch operations (at most `max`). */
 export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilter, callerId: string, max = 1000) {
-  const rows = await db.select({ id: tasks.id }).from(tasks).where(taskFilterSql(projectId, f, callerId)).orderBy(asc(tasks.id)).limit(max);
+  const sums = shardSumsLateral();
+  const rows = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .crossJoinLateral(sums)
+    .where(taskFilterSql(projectId, f, callerId, sql`(${tasks.statusCount} + ${sums.statuses})`))
+    .orderBy(asc(tasks.id))
+    .limit(max);
   return rows.map((r) => r.id);
 }
 
@@ -71,7 +84,10 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
   const role = await requireRole(ctx.db, caller, projectId, 'viewer', 'Project');
   const { field, desc: descending } = parseSort(query.sort, sortFields, 'createdAt');
   const key = sortKey[field];
-  const conditions = [taskFilterSql(projectId, query, caller.userId)];
+  // The shards' sums, joined once per row: the exact counters shown and the status filter.
+  const sums = shardSumsLateral();
+  const statuses = sql<number>`(${tasks.statusCount} + ${sums.statuses})`;
+  const conditions = [taskFilterSql(projectId, query, caller.userId, statuses)];
   if (query.cursor) {
     const [raw, id] = decodeCursor(query.cursor, 2);
     const value = field === 'name' ? raw : cursorValue(raw, field === 'priority' ? 'number' : field === 'createdAt' ? 'id' : 'timestamp');
@@ -82,8 +98,14 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
   const now = ctx.clock.now();
   // The ETA's input rides on each row as a subquery: one statement for the page.
   const rows = await ctx.db
-    .select({ ...taskRecordColumns, ...exactCounterFields(), recent: recentDoneSql(rateWindowStart(now)) })
+    .select({
+      ...listColumns,
+      statusCount: sql<number>`${statuses}::int`,
+      doneCount: sql<number>`(${tasks.doneCount} + ${sums.done})::int`,
+      recent: recentDoneSql(rateWindowStart(now)),
+    })
     .from(tasks)
+    .crossJoinLateral(sums)
     .where(and(...conditions))
     .orderBy(...order)
     .limit(query.limit + 1);
