@@ -92,6 +92,32 @@ describe('GET /api/v1/projects/:projectId/tasks?status=', () => {
 });
 
 describe('the list statement', () => {
+  it('is kept per shape and filled with each request’s values: projects, search terms, people, cursors', async () => {
+    const [one, two] = [await world(t, 1), await world(t, 1)];
+    const a = await t.member(one.projectId, 'annotator');
+    const alpha = await createTask(t, one, { name: 'alpha one', priority: 'high', assigneeIds: [a.id] });
+    const beta = await createTask(t, one, { name: 'beta one' });
+    const alpha2 = await createTask(t, two, { name: 'alpha two', priority: 'low' });
+    const list = async (w: typeof one, query: Record<string, unknown>, token?: string) => ids(await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query, ...(token ? { token } : {}) }));
+    for (let round = 0; round < 2; round++) {
+      expect(await list(one, { q: 'alpha' })).toEqual([alpha.id]);
+      expect(await list(two, { q: 'alpha' })).toEqual([alpha2.id]);
+      expect(await list(one, { q: 'beta' })).toEqual([beta.id]);
+      expect(await list(one, { q: beta.id })).toEqual([beta.id]);
+      expect(await list(one, { q: 'two' })).toEqual([]);
+      expect(await list(one, { priority: 'high' })).toEqual([alpha.id]);
+      expect(await list(two, { priority: 'low' })).toEqual([alpha2.id]);
+      expect(await list(one, { priority: 'none' })).toEqual([beta.id]);
+      expect(await list(one, { assignee: 'me' }, a.token)).toEqual([alpha.id]);
+      expect(await list(one, { assignee: a.id })).toEqual([alpha.id]);
+      expect(await list(one, { assignee: 'me' })).toEqual([]);
+      const first = await t.get(`/api/v1/projects/${one.projectId}/tasks`, { query: { sort: '-name', limit: 1 } });
+      expect(ids(first)).toEqual([beta.id]);
+      expect(await list(one, { sort: '-name', limit: 1, cursor: first.body.nextCursor })).toEqual([alpha.id]);
+    }
+  });
+
+
   it('is one statement after authentication, summing each row’s counter shards once whatever the filter', async () => {
     const w = await world(t, 1);
     const viewer = await t.member(w.projectId, 'viewer');
