@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+import { compiledSerializer } from '../../src/core/compiled-serializer.ts';
+import { page } from '../../src/core/pagination.ts';
+import { listTasks } from '../../src/tasks/list-tasks.ts';
+import { listTasksQuery, taskOut } from '../../src/tasks/tasks.schema.ts';
 import { rowsOf } from '../../src/task-units/item-selection.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { answer, createTask, world } from './helpers.ts';
@@ -98,7 +103,7 @@ describe('the list statement', () => {
     const alpha = await createTask(t, one, { name: 'alpha one', priority: 'high', assigneeIds: [a.id] });
     const beta = await createTask(t, one, { name: 'beta one' });
     const alpha2 = await createTask(t, two, { name: 'alpha two', priority: 'low' });
-    const list = async (w: typeof one, query: Record<string, unknown>, token?: string) => ids(await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query, ...(token ? { token } : {}) }));
+    const list = async (w: typeof one, query: Record<string, string | number | boolean | undefined>, token?: string) => ids(await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query, ...(token ? { token } : {}) }));
     for (let round = 0; round < 2; round++) {
       expect(await list(one, { q: 'alpha' })).toEqual([alpha.id]);
       expect(await list(two, { q: 'alpha' })).toEqual([alpha2.id]);
@@ -157,5 +162,32 @@ describe('the list statement', () => {
     if (!t.database.pool) return;
     const [row] = rowsOf<{ jit: string }>(await t.ctx.db.execute(sql`show jit`));
     expect(row!.jit).toBe('off');
+  });
+});
+
+describe('the list reply', () => {
+  it('is the same JSON from the compiled serializer as from the zod serializer, for managers and annotators', async () => {
+    const w = await world(t, 4);
+    const a = await t.member(w.projectId, 'annotator');
+    await createTask(t, w, { name: 'plain' });
+    await createTask(t, w, { name: 'dated', priority: 'low', dueDate: '2040-02-03T04:05:06.789Z', description: 'line one\n"quoted" \u2028 é', assigneeIds: [a.id], allocation: { method: 'distribution', workload: { [a.id]: 100 } } });
+    await createTask(t, w, { name: 'gold', type: 'honeypot', honeypot: { goldItemIds: [w.itemIds[0]], ratio: 0.25 }, assigneeIds: [a.id] });
+    await createTask(t, w, { name: 'pair', type: 'consensus', consensus: { annotatorsPerItem: 1 }, assigneeIds: [a.id] });
+    await createTask(t, w, { name: 'ticket', type: 'ticket', datasetId: undefined });
+    const schema = page(taskOut);
+    const zod = serializerCompiler({ schema, method: 'GET', url: '/tasks' } as never) as (data: unknown) => string;
+    const compiled = compiledSerializer({ schema });
+    for (const [caller, role] of [[w.manager, 'manager'], [a, 'annotator']] as const) {
+      const out = await listTasks(t.ctx, { userId: caller.id, isAdmin: false, projectRole: { projectId: w.projectId, role } }, w.projectId, listTasksQuery.parse({ limit: '2' }));
+      expect(out.nextCursor).not.toBeNull();
+      const all = await listTasks(t.ctx, { userId: caller.id, isAdmin: false, projectRole: { projectId: w.projectId, role } }, w.projectId, listTasksQuery.parse({}));
+      expect(all.data).toHaveLength(5);
+      for (const reply of [out, all]) expect(compiled(reply), role).toBe(zod(reply));
+    }
+    // And over HTTP: the route answers what the zod serializer would have written.
+    const res = await t.get(`/api/v1/projects/${w.projectId}/tasks`, { token: a.token });
+    const dated = res.body.data.find((x: { name: string }) => x.name === 'dated');
+    expect(dated).toMatchObject({ dueDate: '2040-02-03T04:05:06.789Z', priority: 'low', description: 'line one\n"quoted" \u2028 é' });
+    expect(res.body.data.find((x: { name: string }) => x.name === 'gold').honeypot).toEqual({ ratio: 0.25 });
   });
 });
