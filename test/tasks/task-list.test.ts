@@ -139,23 +139,32 @@ describe('the list statement', () => {
     }
   });
 
-  it('walks the partial index of tasks for review for `forReview=true`, not the project’s tasks', async () => {
+  it('walks an index in list order for `forReview=true` and for a rare type or workflow state, not the project’s tasks', async () => {
     const w = await world(t, 1);
-    // Enough tasks that a walk of the project would cost more than the index: 1 in 25 for review.
+    // Enough tasks that a walk of the project costs more than the index: 1 in 25 for review,
+    // 1 in 250 a qualification task in its own state.
     await t.ctx.db.execute(sql`insert into tasks (id, project_id, name, type, workflow_state, allocation, item_count, for_review)
-      select gen_random_uuid(), ${w.projectId}::uuid, 'bulk ' || g, 'labeling', 'pending', '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb,
-        10, case when g % 25 = 0 then 1 else 0 end
+      select gen_random_uuid(), ${w.projectId}::uuid, 'bulk ' || g, case when g % 250 = 0 then 'qualification' else 'labeling' end,
+        case when g % 250 = 0 then 'in_progress' else 'pending' end,
+        '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb, 10, case when g % 25 = 0 then 1 else 0 end
       from generate_series(1, 5000) g`);
     await t.ctx.db.execute(sql`analyze tasks`);
-    const { seen, explain } = await statementsDuring(async () => {
-      const res = await t.get(`/api/v1/projects/${w.projectId}/tasks?forReview=true`);
-      expect(res.status).toBe(200);
-      expect(res.body.data).toHaveLength(50);
-      expect(res.body.data.every((x: { counts: { forReview: number } }) => x.counts.forReview > 0)).toBe(true);
-    });
-    const plan = await explain(seen[seen.length - 1]!);
-    expect(plan).toContain('tasks_project_for_review_idx');
-    expect(plan).not.toMatch(/Sort|Seq Scan on tasks/);
+    for (const [query, index, rows] of [
+      ['forReview=true', 'tasks_project_for_review_idx', 50],
+      ['type=qualification', 'tasks_project_type_idx', 20],
+      ['workflowState=in_progress', 'tasks_project_workflow_idx', 20],
+    ] as const) {
+      let data: unknown[] = [];
+      const { seen, explain } = await statementsDuring(async () => {
+        const res = await t.get(`/api/v1/projects/${w.projectId}/tasks?${query}`);
+        expect(res.status).toBe(200);
+        data = res.body.data;
+      });
+      expect(data, query).toHaveLength(rows);
+      const plan = await explain(seen[seen.length - 1]!);
+      expect(plan, query).toContain(index);
+      expect(plan, query).not.toMatch(/Seq Scan on tasks/);
+    }
   });
 
   it('runs without JIT compilation on PostgreSQL (a filtered page’s cost estimate must not buy a compile)', async () => {
