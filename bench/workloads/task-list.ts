@@ -7,10 +7,17 @@ import type { BenchUser, Target } from '../support/target.ts';
 export const listRoutes = ['GET /api/v1/projects/{projectId}/tasks'];
 export const detailRoutes = ['GET /api/v1/projects/{projectId}/summary', 'GET /api/v1/tasks/{taskId}'];
 
-/** The columns a task list row or task detail carries (the task's own row: counters included). */
+/**
+ * The columns a task list row or task detail carries: the task's own row, with its exact status
+ * counters (the row's base plus its counter shards, docs/tasks.md) as the API shows them. `FROM`
+ * joins the shards' sums once per row (`c.s`, `c.d`), the way a hand-written query would.
+ */
 const COLUMNS = `id, project_id, name, type, dataset_id, recipe_id, owner_id, priority, due_date, lock_after_due_date, locked, archived,
-  status, workflow_state, description, allocation, consensus, honeypot, source_task_id, review_note, item_count, done_count,
-  status_count, open_issues, for_review, created_at, updated_at`;
+  workflow_state, description, allocation, consensus, honeypot, source_task_id, review_note, item_count, t.done_count + c.d as done_count,
+  t.status_count + c.s as status_count, open_issues, for_review, dataset_count, invalid_count, created_at, updated_at`;
+const FROM = `tasks t cross join lateral (select coalesce(sum(cs.statuses), 0)::int as s, coalesce(sum(cs.done), 0)::int as d
+  from task_counter_shards cs where cs.task_id = t.id) c`;
+const STATUSES = '(t.status_count + c.s)';
 
 export interface BigProject {
   projectId: string;
@@ -39,7 +46,7 @@ export async function seedBigProject(target: Target, count: number): Promise<Big
   const baseMs = Date.now() - count * 1000;
   await target.raw.query(
     `insert into tasks (id, project_id, name, type, dataset_id, owner_id, priority, priority_rank, due_date, archived, workflow_state,
-        allocation, item_count, done_count, status_count, open_issues, for_review, created_at, updated_at)
+        allocation, item_count, done_count, status_count, open_issues, for_review, dataset_count, created_at, updated_at)
      select ${sqlId('g', baseMs)}, $1,
        'Task ' || g || ' ' || (array['alpha','bravo','charlie','delta','echo','foxtrot','golf','hotel'])[1 + g % 8],
        t.type, (case when g % 2 = 0 then $2 else $3 end)::uuid, ($4::uuid[])[1 + g % 4],
@@ -49,11 +56,20 @@ export async function seedBigProject(target: Target, count: number): Promise<Big
        case when t.type = 'ticket' then (array['open','in_progress','resolved'])[1 + g % 3]
             else (array['pending','in_progress','pending_review','review_passed','data_submitted'])[1 + g % 5] end,
        '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb,
-       100, (g % 3) * 50, (g % 3) * 50, case when g % 20 = 0 then 2 else 0 end, case when g % 25 = 0 then 1 else 0 end,
+       100, (g % 3) * 25, (g % 3) * 25, case when g % 20 = 0 then 2 else 0 end, case when g % 25 = 0 then 1 else 0 end, 1,
        to_timestamp(($5::bigint + g * 1000) / 1000.0), now() - g * interval '1 second'
      from generate_series(0, $6::int - 1) g,
        lateral (select (array['labeling','labeling','labeling','labeling','labeling','labeling','labeling','review','consensus','ticket'])[1 + g % 10] as type) t`,
     [projectId, datasetIds[0], datasetIds[1], owners.map((o) => o.id), baseMs, count],
+  );
+  await target.raw.query('insert into task_datasets (task_id, dataset_id, project_id) select id, dataset_id, project_id from tasks where project_id = $1', [projectId]);
+  // Status writes move counter shards, never the row (docs/tasks.md): a task with work has half its
+  // statuses in the row's base (written before the shards existed) and half spread over 16 shards.
+  await target.raw.query(
+    `insert into task_counter_shards (task_id, shard, statuses, done)
+     select t.id, s, t.status_count / 16 + (case when s < t.status_count % 16 then 1 else 0 end), t.done_count / 16 + (case when s < t.done_count % 16 then 1 else 0 end)
+     from tasks t, generate_series(0, 15) s where t.project_id = $1 and t.status_count > 0`,
+    [projectId],
   );
   const tasks = await target.raw.query<{ id: string }>('select id from tasks where project_id = $1 order by id', [projectId]);
   const taskIds = tasks.map((t) => t.id);
@@ -77,8 +93,7 @@ export async function seedBigProject(target: Target, count: number): Promise<Big
      on conflict (project_id, shard) do update set tasks = project_counters.tasks + $2, assignments = project_counters.assignments + $3, open_issues = project_counters.open_issues + $4`,
     [projectId, agg!.tasks, agg!.assignments, agg!.issues],
   );
-  await target.raw.query('analyze tasks');
-  await target.raw.query('analyze task_assignees');
+  for (const table of ['tasks', 'task_assignees', 'task_datasets', 'task_counter_shards']) await target.raw.query(`vacuum analyze ${table}`);
   return { projectId, caller: caller!, owners, annotators, datasetIds, taskIds };
 }
 
@@ -97,7 +112,7 @@ function cases(p: BigProject): Case[] {
   return [
     { name: 'no filter', query: {}, where: 'not archived', order: 'id', params: [] },
     { name: 'q=alpha', query: { q: 'alpha' }, where: `not archived and name ilike '%alpha%'`, order: 'id', params: [] },
-    { name: 'status=in_progress', query: { status: 'in_progress' }, where: `not archived and status = 'in_progress'`, order: 'id', params: [] },
+    { name: 'status=in_progress', query: { status: 'in_progress' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} < item_count`, order: 'id', params: [] },
     { name: 'workflowState=pending_review', query: { workflowState: 'pending_review' }, where: `not archived and workflow_state = 'pending_review'`, order: 'id', params: [] },
     { name: 'type=review', query: { type: 'review' }, where: `not archived and type = 'review'`, order: 'id', params: [] },
     { name: 'priority=high', query: { priority: 'high' }, where: 'not archived and priority_rank = 0', order: 'id', params: [] },
@@ -107,7 +122,7 @@ function cases(p: BigProject): Case[] {
     { name: 'assignee={userId}', query: { assignee: p.annotators[3]!.id }, where: `not archived and ${assigned('$2')}`, order: 'id', params: [p.annotators[3]!.id] },
     { name: 'openIssues=true', query: { openIssues: 'true' }, where: 'not archived and open_issues > 0', order: 'id', params: [] },
     { name: 'forReview=true', query: { forReview: 'true' }, where: 'not archived and for_review > 0', order: 'id', params: [] },
-    { name: 'datasetId', query: { datasetId: p.datasetIds[1]! }, where: 'not archived and dataset_id = $2', order: 'id', params: [p.datasetIds[1]] },
+    { name: 'datasetId', query: { datasetId: p.datasetIds[1]! }, where: 'not archived and exists (select 1 from task_datasets td where td.task_id = t.id and td.dataset_id = $2)', order: 'id', params: [p.datasetIds[1]] },
     { name: 'archived=true', query: { archived: 'true' }, where: 'archived', order: 'id', params: [] },
     { name: 'sort=name', query: { sort: 'name' }, where: 'not archived', order: 'name, id', params: [] },
     { name: 'sort=-priority', query: { sort: '-priority' }, where: 'not archived', order: 'priority_rank desc, id desc', params: [] },
@@ -143,7 +158,7 @@ export async function listWorkload(target: Target, cfg: BenchConfig, routes: Set
       if (res.status !== 200) throw new Error(`GET ${url} -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
       count = res.body.data.length;
     });
-    const sqlText = `select ${COLUMNS} from tasks t where project_id = $1 and ${c.where} order by ${c.order} limit 51`;
+    const sqlText = `select ${COLUMNS} from ${FROM} where project_id = $1 and ${c.where} order by ${c.order} limit 51`;
     let rawCount = 0;
     const raw = await timeSerial(cfg.samples, async () => {
       rawCount = (await target.raw.query(sqlText, [p.projectId, ...c.params])).length;
@@ -168,7 +183,7 @@ export async function listWorkload(target: Target, cfg: BenchConfig, routes: Set
     });
     const [at] = await target.raw.query<{ id: string; name: string }>(`select id, name from tasks t where project_id = $1 and not archived order by ${deep.order} offset $2 limit 1`, [p.projectId, depth]);
     const params = deep.key === 'id' ? [p.projectId, at!.id] : [p.projectId, at!.name, at!.id];
-    const sqlText = `select ${COLUMNS} from tasks t where project_id = $1 and ${deep.rawWhere} order by ${deep.order} limit 51`;
+    const sqlText = `select ${COLUMNS} from ${FROM} where project_id = $1 and ${deep.rawWhere} order by ${deep.order} limit 51`;
     const raw = await timeSerial(cfg.samples, async () => {
       await target.raw.query(sqlText, params);
     });
@@ -214,7 +229,7 @@ export async function detailWorkload(target: Target, cfg: BenchConfig, routes: S
       if (res.status !== 200) throw new Error(`task detail -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
     });
     const raw = await timeSerial(cfg.samples, async (i) => {
-      await target.raw.query(`select ${COLUMNS} from tasks t where id = $1`, [pick(i)]);
+      await target.raw.query(`select ${COLUMNS} from ${FROM} where id = $1`, [pick(i)]);
     });
     rows.push(latencyRow(target.kind, `task detail (${size})`, loupe, raw));
   } else rows.push(skippedRow(target.kind, 'task detail', 'route not landed: GET /api/v1/tasks/{taskId}'));

@@ -77,6 +77,10 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
       connectionString: config.databaseUrl,
       max: config.poolSize ?? 20,
       types: pgTypes,
+      // No JIT compilation: our statements are short, and a plan whose estimate crosses
+      // `jit_above_cost` (a filtered list page, docs/benchmarks.md) spent 20–300 ms compiling
+      // what runs in 1 ms. PGlite has no JIT.
+      options: '-c jit=off',
     });
     // An idle client that loses its connection (server restart, pg_terminate_backend) must not crash us.
     pool.on('error', () => {});

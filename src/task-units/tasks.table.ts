@@ -77,6 +77,10 @@ export const tasks = pgTable(
     index('tasks_project_due_idx').on(t.projectId, t.archived, sql`coalesce(${t.dueDate}, 'infinity'::timestamptz)`, t.id),
     index('tasks_project_updated_idx').on(t.projectId, t.archived, t.updatedAt, t.id),
     index('tasks_project_owner_idx').on(t.projectId, t.ownerId),
+    // `type=` / `workflowState=` lists in list order: a rare type or state (a few qualification
+    // tasks among 100,000) otherwise scanned the whole project (docs/benchmarks.md).
+    index('tasks_project_type_idx').on(t.projectId, t.archived, t.type, t.id),
+    index('tasks_project_workflow_idx').on(t.projectId, t.archived, t.workflowState, t.id),
     // `forReview=true` / `openIssues=true` lists: few tasks match, so walking the id index and
     // filtering read most of the project; these hold only the matching tasks, in list order.
     index('tasks_project_for_review_idx').on(t.projectId, t.archived, t.id).where(sql`${t.forReview} > 0`),

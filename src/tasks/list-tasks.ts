@@ -8,8 +8,8 @@ import { groupIdsOfSql } from '../projects/member-reads.ts';
 import { datasetFacts } from '../datasets/item-reads.ts';
 import { assigneeFacts } from '../task-units/assignee-reads.ts';
 import { taskRecordColumns, taskRecords as tasks } from '../task-units/task-reads.ts';
-import { derivedStatusSql } from '../task-units/exact-counters.ts';
-import { exactCounterFields, rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
+import { derivedStatusIs, shardSumsLateral } from '../task-units/exact-counters.ts';
+import { rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
 
 const sortFields = ['createdAt', 'name', 'priority', 'dueDate', 'updatedAt'] as const;
@@ -24,43 +24,129 @@ const sortKey: Record<SortField, SQL | typeof tasks.id> = {
   updatedAt: sql`${tasks.updatedAt}`,
 };
 
-/** The WHERE of a task list (also the selection of batch operations by filter). */
-export function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string): SQL {
-  const c: Array<SQL | undefined> = [eq(tasks.projectId, projectId), eq(tasks.archived, f.archived ?? false)];
+/** What a list row reads of the task row: everything the API shows, and the sort keys. */
+const { hasHistory: _unused, ...listColumns } = taskRecordColumns;
+
+const NO_ONE = '00000000-0000-0000-0000-000000000000';
+const p = (name: string) => sql.placeholder(name);
+
+/**
+ * The WHERE of a task list (also the selection of batch operations by filter), with every value
+ * a placeholder: `values` fills them, and `shape` names the branches taken, so that two filters
+ * with the same shape are the same statement text (see `pageStatement`). `statuses` is the row's
+ * exact status count (over `sums`, which the statement must join).
+ */
+function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, statuses: SQL) {
+  const values: Record<string, unknown> = { projectId, archived: f.archived ?? false };
+  const shape: string[] = [];
+  const c: Array<SQL | undefined> = [eq(tasks.projectId, p('projectId')), eq(tasks.archived, p('archived'))];
   if (f.q) {
-    const like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    values.like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    if (isId(f.q)) values.qId = f.q;
+    shape.push(isId(f.q) ? 'q=id' : 'q');
     c.push(
       or(
-        sql`${tasks.name} ilike ${like}`,
-        isId(f.q) ? eq(tasks.id, f.q) : undefined,
-        sql`exists (select 1 from ${datasetFacts} where dataset_facts.id = ${tasks.datasetId} and dataset_facts.name ilike ${like})`,
+        sql`${tasks.name} ilike ${p('like')}`,
+        isId(f.q) ? eq(tasks.id, p('qId')) : undefined,
+        sql`exists (select 1 from ${datasetFacts} where dataset_facts.id = ${tasks.datasetId} and dataset_facts.name ilike ${p('like')})`,
       ),
     );
   }
-  if (f.status) c.push(sql`${derivedStatusSql()} = ${f.status}`);
-  if (f.workflowState) c.push(eq(tasks.workflowState, f.workflowState));
-  if (f.type) c.push(eq(tasks.type, f.type));
-  if (f.priority) c.push(f.priority === 'none' ? isNull(tasks.priority) : eq(tasks.priority, f.priority));
-  if (f.ownerId) c.push(eq(tasks.ownerId, f.ownerId === 'me' ? callerId : isId(f.ownerId) ? f.ownerId : '00000000-0000-0000-0000-000000000000'));
-  if (f.datasetId) c.push(sql`exists (select 1 from task_datasets td where td.task_id = ${tasks.id} and td.dataset_id = ${f.datasetId}::uuid)`);
+  if (f.status) {
+    shape.push(`status=${f.status}`);
+    c.push(derivedStatusIs(f.status, statuses));
+  }
+  if (f.workflowState) {
+    shape.push('workflowState');
+    values.workflowState = f.workflowState;
+    c.push(eq(tasks.workflowState, p('workflowState')));
+  }
+  if (f.type) {
+    shape.push('type');
+    values.type = f.type;
+    c.push(eq(tasks.type, p('type')));
+  }
+  if (f.priority) {
+    shape.push(f.priority === 'none' ? 'priority=none' : 'priority');
+    if (f.priority !== 'none') values.priority = f.priority;
+    c.push(f.priority === 'none' ? isNull(tasks.priority) : eq(tasks.priority, p('priority')));
+  }
+  if (f.ownerId) {
+    shape.push('ownerId');
+    values.ownerId = f.ownerId === 'me' ? callerId : isId(f.ownerId) ? f.ownerId : NO_ONE;
+    c.push(eq(tasks.ownerId, p('ownerId')));
+  }
+  if (f.datasetId) {
+    shape.push('datasetId');
+    values.datasetId = f.datasetId;
+    c.push(sql`exists (select 1 from task_datasets td where td.task_id = ${tasks.id} and td.dataset_id = ${p('datasetId')}::uuid)`);
+  }
   // Literal `> 0`: the partial indexes `tasks_project_{open_issues,for_review}_idx` match it.
-  if (f.openIssues !== undefined) c.push(f.openIssues ? sql`${tasks.openIssues} > 0` : sql`${tasks.openIssues} = 0`);
-  if (f.forReview !== undefined) c.push(f.forReview ? sql`${tasks.forReview} > 0` : sql`${tasks.forReview} = 0`);
+  if (f.openIssues !== undefined) {
+    shape.push(`openIssues=${f.openIssues}`);
+    c.push(f.openIssues ? sql`${tasks.openIssues} > 0` : sql`${tasks.openIssues} = 0`);
+  }
+  if (f.forReview !== undefined) {
+    shape.push(`forReview=${f.forReview}`);
+    c.push(f.forReview ? sql`${tasks.forReview} > 0` : sql`${tasks.forReview} = 0`);
+  }
   if (f.assignee === 'unassigned') {
+    shape.push('assignee=unassigned');
     c.push(sql`not exists (select 1 from ${assigneeFacts} where assignee_facts.task_id = ${tasks.id} and assignee_facts.role = 'annotator')`);
   } else if (f.assignee) {
-    const who = f.assignee === 'me' ? callerId : isId(f.assignee) ? f.assignee : '00000000-0000-0000-0000-000000000000';
+    shape.push('assignee');
+    values.who = f.assignee === 'me' ? callerId : isId(f.assignee) ? f.assignee : NO_ONE;
     c.push(sql`exists (select 1 from ${assigneeFacts} where assignee_facts.task_id = ${tasks.id}
-      and (assignee_facts.assignee_id = ${who}::uuid or assignee_facts.assignee_id in ${groupIdsOfSql(sql`${who}::uuid`, sql`${projectId}::uuid`)}))`);
+      and (assignee_facts.assignee_id = ${p('who')}::uuid or assignee_facts.assignee_id in ${groupIdsOfSql(sql`${p('who')}::uuid`, sql`${p('projectId')}::uuid`)}))`);
   }
-  return and(...c)!;
+  return { where: and(...c)!, values, shape: shape.join('&') };
 }
+
+/** The sums of the row's counter shards, joined once per row, and its exact status count (base plus shards). */
+const sums = shardSumsLateral();
+const statuses = sql<number>`(${tasks.statusCount} + ${sums.statuses})`;
 
 /** Task ids matching a filter, for batch operations (at most `max`). */
 export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilter, callerId: string, max = 1000) {
-  const rows = await db.select({ id: tasks.id }).from(tasks).where(taskFilterSql(projectId, f, callerId)).orderBy(asc(tasks.id)).limit(max);
+  const filter = taskFilterSql(projectId, f, callerId, statuses);
+  const rows = await db.select({ id: tasks.id }).from(tasks).crossJoinLateral(sums).where(filter.where).orderBy(asc(tasks.id)).limit(max).execute(filter.values);
   return rows.map((r) => r.id);
 }
+
+/**
+ * The page statement of one list shape (filters taken, sort, cursor or not): the row with its
+ * exact counters and the ETA's input (a per-row subquery), every value a placeholder. Built once
+ * per shape and database handle and kept (`pageStatements`): building it was a tenth of a list
+ * request's time (drizzle walks some 40 columns). It runs unnamed (`prepare('')`), so PostgreSQL
+ * still plans each execution for its own values, as it did for a statement built per request.
+ */
+function pageStatement(db: Db, field: SortField, descending: boolean, withCursor: boolean, filter: SQL) {
+  const key = sortKey[field];
+  const conditions = [filter];
+  if (withCursor) {
+    const v = field === 'priority' ? sql`${p('after')}::smallint` : field === 'createdAt' ? sql`${p('after')}::uuid` : field === 'name' ? sql`${p('after')}` : sql`${p('after')}::timestamptz`;
+    conditions.push(descending ? sql`(${key}, ${tasks.id}) < (${v}, ${p('afterId')}::uuid)` : sql`(${key}, ${tasks.id}) > (${v}, ${p('afterId')}::uuid)`);
+  }
+  const order = descending ? [desc(key as SQL), desc(tasks.id)] : [asc(key as SQL), asc(tasks.id)];
+  return db
+    .select({
+      ...listColumns,
+      statusCount: sql<number>`${statuses}::int`,
+      doneCount: sql<number>`(${tasks.doneCount} + ${sums.done})::int`,
+      recent: recentDoneSql(p('since')),
+    })
+    .from(tasks)
+    .crossJoinLateral(sums)
+    .where(and(...conditions))
+    .orderBy(...order)
+    .limit(p('limit'))
+    .prepare('');
+}
+
+type PageStatement = ReturnType<typeof pageStatement>;
+/** Page statements per database handle and shape; a bounded number of shapes is kept (any more are built per request). */
+const pageStatements = new WeakMap<Db, Map<string, PageStatement>>();
+const MAX_SHAPES = 500;
 
 /**
  * The project's tasks with every filter of docs/workflow.md (Task lists), sorted and keyset-paginated (`sort` by
@@ -70,23 +156,24 @@ export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilt
 export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, query: ListTasksQuery) {
   const role = await requireRole(ctx.db, caller, projectId, 'viewer', 'Project');
   const { field, desc: descending } = parseSort(query.sort, sortFields, 'createdAt');
-  const key = sortKey[field];
-  const conditions = [taskFilterSql(projectId, query, caller.userId)];
+  const filter = taskFilterSql(projectId, query, caller.userId, statuses);
+  const now = ctx.clock.now();
+  const values: Record<string, unknown> = { ...filter.values, since: rateWindowStart(now), limit: query.limit + 1 };
   if (query.cursor) {
     const [raw, id] = decodeCursor(query.cursor, 2);
     const value = field === 'name' ? raw : cursorValue(raw, field === 'priority' ? 'number' : field === 'createdAt' ? 'id' : 'timestamp');
-    const v = field === 'priority' ? sql`${Number(value)}` : field === 'createdAt' ? sql`${String(value)}::uuid` : field === 'name' ? sql`${String(value)}` : sql`${String(value)}::timestamptz`;
-    conditions.push(descending ? sql`(${key}, ${tasks.id}) < (${v}, ${String(id)}::uuid)` : sql`(${key}, ${tasks.id}) > (${v}, ${String(id)}::uuid)`);
+    values.after = field === 'priority' ? Number(value) : String(value);
+    values.afterId = String(id);
   }
-  const order = descending ? [desc(key as SQL), desc(tasks.id)] : [asc(key as SQL), asc(tasks.id)];
-  const now = ctx.clock.now();
-  // The ETA's input rides on each row as a subquery: one statement for the page.
-  const rows = await ctx.db
-    .select({ ...taskRecordColumns, ...exactCounterFields(), recent: recentDoneSql(rateWindowStart(now)) })
-    .from(tasks)
-    .where(and(...conditions))
-    .orderBy(...order)
-    .limit(query.limit + 1);
+  const shape = `${field}${descending ? ' desc' : ''}${query.cursor ? ' after' : ''}?${filter.shape}`;
+  let byShape = pageStatements.get(ctx.db);
+  if (!byShape) pageStatements.set(ctx.db, (byShape = new Map()));
+  let statement = byShape.get(shape);
+  if (!statement) {
+    statement = pageStatement(ctx.db, field, descending, Boolean(query.cursor), filter.where);
+    if (byShape.size < MAX_SHAPES) byShape.set(shape, statement);
+  }
+  const rows = await statement.execute(values);
   const position = (t: (typeof rows)[number]): unknown[] => {
     switch (field) {
       case 'createdAt':

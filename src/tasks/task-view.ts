@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import { notFound } from '../core/errors.ts';
 import { atLeast } from '../projects/permissions.ts';
 import { isId } from '../core/ids.ts';
-import { derivedStatus, exactDoneCount, exactStatusCount } from '../task-units/exact-counters.ts';
+import { derivedStatus } from '../task-units/exact-counters.ts';
 import { readTaskWithRole, recentDone as recentDoneIn } from '../task-units/task-reads.ts';
 import { isLocked, type TaskRow } from '../task-units/task-access.ts';
 import type { TaskLink } from '../task-units/task-rows.ts';
@@ -24,9 +24,6 @@ export interface Counted {
 
 /** Net completions in the rate window per key (task id or assignment id); see `recentDone` of task-units. */
 export const recentDone = (db: Db, taskIds: string[], assignmentKeys: string[] | undefined, now: Date) => recentDoneIn(db, taskIds, assignmentKeys, now, RATE_WINDOW_MS);
-
-/** The exact counters as select fields, to spread over `getTableColumns(tasks)` (they replace the base). */
-export const exactCounterFields = () => ({ statusCount: exactStatusCount(), doneCount: exactDoneCount() });
 
 /** The start of the ETA's rate window at `now`. */
 export const rateWindowStart = (now: Date) => new Date(now.getTime() - RATE_WINDOW_MS);
@@ -68,11 +65,11 @@ export const countsOf = (c: Counted) => ({
 
 /**
  * A task as the API shows it, from a row whose `statusCount`/`doneCount` are exact (read with
- * `exactCounterFields` or `withExactCounters`). `seesGold`: whether the caller may see `honeypot.goldItemIds`
+ * `shardSumsLateral`, `exactStatusCount`/`exactDoneCount` or `withExactCounters`). `seesGold`: whether the caller may see `honeypot.goldItemIds`
  * (managers and up); below that the honeypot shows only its ratio, since gold is mixed in
  * unannounced and annotators are scored on it.
  */
-export function taskView(task: TaskRow, recent: number, now: Date, links?: TaskLink[], seesGold = true) {
+export function taskView(task: Omit<TaskRow, 'hasHistory' | 'priorityRank'>, recent: number, now: Date, links?: TaskLink[], seesGold = true) {
   return {
     id: task.id,
     projectId: task.projectId,

@@ -5,6 +5,7 @@ import type { Ctx } from '../context.ts';
 import { statusOf } from '../api/problem.ts';
 import { callerOf, preloadOf } from '../api/access.ts';
 import { page } from '../core/pagination.ts';
+import { compiledSerializer } from '../core/compiled-serializer.ts';
 import { itemFilterField } from '../datasets/item-filter.ts';
 import type { ProjectOf } from '../projects/permissions.ts';
 import { createTask } from './create-task.ts';
@@ -40,6 +41,7 @@ export async function taskRoutes(app: App, ctx: Ctx) {
   app.get('/api/v1/projects/:projectId/tasks', {
     config: { access: { project: 'projectId', minRole: 'viewer' } },
     schema: { tags, summary: 'List, search and filter tasks', params: projectParams, querystring: listTasksQuery, response: { 200: page(taskOut) } },
+    serializerCompiler: compiledSerializer,
   }, async (request) => listTasks(ctx, callerOf(request), request.params.projectId, request.query));
 
   app.post('/api/v1/projects/:projectId/tasks/batch', {

@@ -1,0 +1,2 @@
+CREATE INDEX "tasks_project_type_idx" ON "tasks" USING btree ("project_id","archived","type","id");--> statement-breakpoint
+CREATE INDEX "tasks_project_workflow_idx" ON "tasks" USING btree ("project_id","archived","workflow_state","id");

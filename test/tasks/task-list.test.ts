@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { serializerCompiler } from 'fastify-type-provider-zod';
+import { compiledSerializer } from '../../src/core/compiled-serializer.ts';
+import { page } from '../../src/core/pagination.ts';
+import { listTasks } from '../../src/tasks/list-tasks.ts';
+import { listTasksQuery, taskOut } from '../../src/tasks/tasks.schema.ts';
+import { rowsOf } from '../../src/task-units/item-selection.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { answer, createTask, world } from './helpers.ts';
+
+/**
+ * The task list's status filter and the shape of its page statement (docs/benchmarks.md): the
+ * derived status is computed from the row's base counters plus its counter shards, summed ONCE
+ * per row; a list request is the authenticating statement and the page, nothing per row.
+ */
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t?.close());
+
+const ids = (res: { body: { data: Array<{ id: string }> } }) => res.body.data.map((x) => x.id);
+
+/** The statements the application sends while `fn` runs, with their parameters (both drivers' query entry point). */
+async function statementsDuring(fn: () => Promise<unknown>) {
+  const target = (t.database.pool ?? t.database.pglite) as unknown as { query: (...args: unknown[]) => unknown };
+  const seen: Array<{ text: string; params: unknown[] }> = [];
+  const original = target.query;
+  target.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string; values?: unknown[] };
+    const text = typeof first === 'string' ? first : String(first?.text);
+    seen.push({ text, params: (args[1] as unknown[] | undefined) ?? (typeof first === 'string' ? [] : (first?.values ?? [])) });
+    return original.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    target.query = original;
+  }
+  return { seen, explain: async (s: { text: string; params: unknown[] }) => ((await original.call(target, `explain ${s.text}`, s.params)) as { rows: Array<Record<string, string>> }).rows.map((r) => Object.values(r)[0]).join('\n') };
+}
+
+describe('GET /api/v1/projects/:projectId/tasks?status=', () => {
+  it('lists exactly the tasks showing that status, in every sort, with statuses set, removed and flagged; the batch filter selects the same', async () => {
+    const w = await world(t, 2);
+    const a = await t.member(w.projectId, 'annotator');
+    const r = await t.member(w.projectId, 'reviewer');
+    const make = (name: string) => createTask(t, w, { name, assigneeIds: [a.id], reviewerIds: [r.id] });
+    const complete = async (taskId: string, itemId: string) => {
+      const saved = await answer(t, taskId, itemId, a.token);
+      expect((await t.put(`/api/v1/tasks/${taskId}/items/${itemId}/status`, { status: 'completed' }, { token: a.token })).status).toBe(200);
+      return saved as { id: string };
+    };
+    const fresh = await make('d fresh');
+    // A status set and removed again: its counter shards sum to zero, the task is open.
+    const reopened = await make('c reopened');
+    await complete(reopened.id, w.itemIds[0]!);
+    expect((await t.delete(`/api/v1/tasks/${reopened.id}/items/${w.itemIds[0]}/status`, { token: a.token })).status).toBe(200);
+    const started = await make('b started');
+    await complete(started.id, w.itemIds[1]!);
+    const done = await make('a done');
+    for (const itemId of w.itemIds) await complete(done.id, itemId);
+    const flagged = await make('e flagged');
+    const flaggedAnswer = await complete(flagged.id, w.itemIds[0]!);
+    await complete(flagged.id, w.itemIds[1]!);
+    expect((await t.post(`/api/v1/annotations/${flaggedAnswer.id}/issues`, { comment: 'not a cat' }, { token: r.token })).status).toBe(201);
+
+    const expected = {
+      open: [fresh.id, reopened.id],
+      in_progress: [started.id],
+      completed: [done.id],
+      completed_with_issues: [flagged.id],
+    };
+    const url = `/api/v1/projects/${w.projectId}/tasks`;
+    for (const [status, want] of Object.entries(expected)) {
+      for (const sort of ['createdAt', '-name', 'priority', '-updatedAt']) {
+        const res = await t.get(url, { query: { status, sort } });
+        expect(res.status).toBe(200);
+        expect(ids(res).sort(), `${status} ${sort}`).toEqual([...want].sort());
+        expect(res.body.data.map((x: { status: string }) => x.status)).toEqual(want.map(() => status));
+      }
+      // One row per page: the keyset cursor carries the filter over the shards' sums too.
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await t.get(url, { query: { status, limit: 1, ...(cursor ? { cursor } : {}) } });
+        paged.push(...ids(res));
+        cursor = res.body.nextCursor ?? undefined;
+      } while (cursor);
+      expect(paged.sort()).toEqual([...want].sort());
+      const batch = await t.post(`/api/v1/projects/${w.projectId}/tasks/batch`, { action: 'update', filter: { status }, patch: { priority: 'high' } }, { token: w.manager.token });
+      expect(batch.status).toBe(200);
+      expect(batch.body.results.map((x: { id: string }) => x.id).sort(), status).toEqual([...want].sort());
+    }
+  });
+});
+
+describe('the list statement', () => {
+  it('is kept per shape and filled with each request’s values: projects, search terms, people, cursors', async () => {
+    const [one, two] = [await world(t, 1), await world(t, 1)];
+    const a = await t.member(one.projectId, 'annotator');
+    const alpha = await createTask(t, one, { name: 'alpha one', priority: 'high', assigneeIds: [a.id] });
+    const beta = await createTask(t, one, { name: 'beta one' });
+    const alpha2 = await createTask(t, two, { name: 'alpha two', priority: 'low' });
+    const list = async (w: typeof one, query: Record<string, string | number | boolean | undefined>, token?: string) => ids(await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query, ...(token ? { token } : {}) }));
+    for (let round = 0; round < 2; round++) {
+      expect(await list(one, { q: 'alpha' })).toEqual([alpha.id]);
+      expect(await list(two, { q: 'alpha' })).toEqual([alpha2.id]);
+      expect(await list(one, { q: 'beta' })).toEqual([beta.id]);
+      expect(await list(one, { q: beta.id })).toEqual([beta.id]);
+      expect(await list(one, { q: 'two' })).toEqual([]);
+      expect(await list(one, { priority: 'high' })).toEqual([alpha.id]);
+      expect(await list(two, { priority: 'low' })).toEqual([alpha2.id]);
+      expect(await list(one, { priority: 'none' })).toEqual([beta.id]);
+      expect(await list(one, { assignee: 'me' }, a.token)).toEqual([alpha.id]);
+      expect(await list(one, { assignee: a.id })).toEqual([alpha.id]);
+      expect(await list(one, { assignee: 'me' })).toEqual([]);
+      const first = await t.get(`/api/v1/projects/${one.projectId}/tasks`, { query: { sort: '-name', limit: 1 } });
+      expect(ids(first)).toEqual([beta.id]);
+      expect(await list(one, { sort: '-name', limit: 1, cursor: first.body.nextCursor })).toEqual([alpha.id]);
+    }
+  });
+
+
+  it('is one statement after authentication, summing each row’s counter shards once whatever the filter', async () => {
+    const w = await world(t, 1);
+    const viewer = await t.member(w.projectId, 'viewer');
+    await createTask(t, w, {});
+    expect((await t.get('/api/v1/me', { token: viewer.token })).status).toBe(200);
+    for (const query of ['', '?status=in_progress', '?status=completed_with_issues&sort=-name', '?assignee=unassigned&forReview=true']) {
+      let status = 0;
+      const { seen } = await statementsDuring(async () => {
+        status = (await t.get(`/api/v1/projects/${w.projectId}/tasks${query}`, { token: viewer.token })).status;
+      });
+      expect(status, query).toBe(200);
+      expect(seen, query).toHaveLength(2);
+      expect(seen[1]!.text.match(/from "?task_counter_shards"?/g), query).toHaveLength(1);
+    }
+  });
+
+  it('walks an index in list order for `forReview=true` and for a rare type or workflow state, not the project’s tasks', async () => {
+    const w = await world(t, 1);
+    // Enough tasks that a walk of the project costs more than the index: 1 in 25 for review,
+    // 1 in 250 a qualification task in its own state.
+    await t.ctx.db.execute(sql`insert into tasks (id, project_id, name, type, workflow_state, allocation, item_count, for_review)
+      select gen_random_uuid(), ${w.projectId}::uuid, 'bulk ' || g, case when g % 250 = 0 then 'qualification' else 'labeling' end,
+        case when g % 250 = 0 then 'in_progress' else 'pending' end,
+        '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb, 10, case when g % 25 = 0 then 1 else 0 end
+      from generate_series(1, 5000) g`);
+    await t.ctx.db.execute(sql`analyze tasks`);
+    for (const [query, index, rows] of [
+      ['forReview=true', 'tasks_project_for_review_idx', 50],
+      ['type=qualification', 'tasks_project_type_idx', 20],
+      ['workflowState=in_progress', 'tasks_project_workflow_idx', 20],
+    ] as const) {
+      let data: unknown[] = [];
+      const { seen, explain } = await statementsDuring(async () => {
+        const res = await t.get(`/api/v1/projects/${w.projectId}/tasks?${query}`);
+        expect(res.status).toBe(200);
+        data = res.body.data;
+      });
+      expect(data, query).toHaveLength(rows);
+      const plan = await explain(seen[seen.length - 1]!);
+      expect(plan, query).toContain(index);
+      expect(plan, query).not.toMatch(/Seq Scan on tasks/);
+    }
+  });
+
+  it('runs without JIT compilation on PostgreSQL (a filtered page’s cost estimate must not buy a compile)', async () => {
+    if (!t.database.pool) return;
+    const [row] = rowsOf<{ jit: string }>(await t.ctx.db.execute(sql`show jit`));
+    expect(row!.jit).toBe('off');
+  });
+});
+
+describe('the list reply', () => {
+  it('is the same JSON from the compiled serializer as from the zod serializer, for managers and annotators', async () => {
+    const w = await world(t, 4);
+    const a = await t.member(w.projectId, 'annotator');
+    await createTask(t, w, { name: 'plain' });
+    await createTask(t, w, { name: 'dated', priority: 'low', dueDate: '2040-02-03T04:05:06.789Z', description: 'line one\n"quoted" \u2028 é', assigneeIds: [a.id], allocation: { method: 'distribution', workload: { [a.id]: 100 } } });
+    await createTask(t, w, { name: 'gold', type: 'honeypot', honeypot: { goldItemIds: [w.itemIds[0]], ratio: 0.25 }, assigneeIds: [a.id] });
+    await createTask(t, w, { name: 'pair', type: 'consensus', consensus: { annotatorsPerItem: 1 }, assigneeIds: [a.id] });
+    await createTask(t, w, { name: 'ticket', type: 'ticket', datasetId: undefined });
+    const schema = page(taskOut);
+    const zod = serializerCompiler({ schema, method: 'GET', url: '/tasks' } as never) as (data: unknown) => string;
+    const compiled = compiledSerializer({ schema });
+    for (const [caller, role] of [[w.manager, 'manager'], [a, 'annotator']] as const) {
+      const out = await listTasks(t.ctx, { userId: caller.id, isAdmin: false, projectRole: { projectId: w.projectId, role } }, w.projectId, listTasksQuery.parse({ limit: '2' }));
+      expect(out.nextCursor).not.toBeNull();
+      const all = await listTasks(t.ctx, { userId: caller.id, isAdmin: false, projectRole: { projectId: w.projectId, role } }, w.projectId, listTasksQuery.parse({}));
+      expect(all.data).toHaveLength(5);
+      for (const reply of [out, all]) expect(compiled(reply), role).toBe(zod(reply));
+    }
+    // And over HTTP: the route answers what the zod serializer would have written.
+    const res = await t.get(`/api/v1/projects/${w.projectId}/tasks`, { token: a.token });
+    const dated = res.body.data.find((x: { name: string }) => x.name === 'dated');
+    expect(dated).toMatchObject({ dueDate: '2040-02-03T04:05:06.789Z', priority: 'low', description: 'line one\n"quoted" \u2028 é' });
+    expect(res.body.data.find((x: { name: string }) => x.name === 'gold').honeypot).toEqual({ ratio: 0.25 });
+  });
+});
