@@ -32,13 +32,6 @@ export const exactStatusCount = (alias = '"tasks"') =>
   sql<number>`(${sql.raw(alias)}.status_count + coalesce((select sum(cs.statuses) from task_counter_shards cs where cs.task_id = ${sql.raw(alias)}.id), 0))::int`;
 export const exactDoneCount = (alias = '"tasks"') =>
   sql<number>`(${sql.raw(alias)}.done_count + coalesce((select sum(cs.done) from task_counter_shards cs where cs.task_id = ${sql.raw(alias)}.id), 0))::int`;
-/** The derived status over the exact counters, for filters. */
-export const derivedStatusSql = (alias = '"tasks"') => {
-  const a = sql.raw(alias);
-  const statuses = exactStatusCount(alias);
-  return sql<DerivedStatus>`(case when ${statuses} = 0 then 'open' when ${statuses} < ${a}.item_count then 'in_progress'
-    when ${a}.open_issues + ${a}.for_review > 0 then 'completed_with_issues' else 'completed' end)`;
-};
 /** Recent task-wide completions of the enclosing `tasks` row since `since` (the ETA's input). */
 export const taskWideDoneSince = (since: unknown, alias = '"tasks"') =>
   sql<number>`(select coalesce(sum(h.done), 0)::int from task_done_hourly h
