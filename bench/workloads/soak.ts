@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { BenchConfig } from '../support/config.ts';
 import { latency, timeConcurrent, type Latency, type Throughput } from '../support/measure.ts';
@@ -77,6 +78,12 @@ interface Facts {
   indexes?: Record<string, [number, number]>;
   /** The server's `autovacuum` setting: with it off, nothing removes dead tuples and dead index entries. */
   autovacuum?: string;
+  /**
+   * CPU seconds spent so far by this process (server and clients; on PGlite the database too) and
+   * by the database's server processes (PostgreSQL on this machine: /proc): divided by the items
+   * of a window, a cost per item that a busy machine does not blur the way it blurs items/s.
+   */
+  cpu?: { node: number; database: Record<number, number> | null };
   /** The oldest snapshot held in this database: its xmin age (transactions) and the longest open transaction. */
   horizon?: { xminAge: number; longestXactSeconds: number; longestQuery: string | null };
 }
@@ -123,6 +130,21 @@ async function sampleFacts(target: Target, taskId: string, at: number): Promise<
     const plan = (typeof e!['QUERY PLAN'] === 'string' ? JSON.parse(e!['QUERY PLAN']) : e!['QUERY PLAN'])[0];
     f.head = { buffers: (plan.Plan['Shared Hit Blocks'] ?? 0) + (plan.Plan['Shared Read Blocks'] ?? 0), ms: plan['Execution Time'] };
   });
+  const usage = process.cpuUsage();
+  f.cpu = { node: (usage.user + usage.system) / 1e6, database: null };
+  if (target.kind === 'postgres') {
+    await tryRead(async () => {
+      const pids = await q<{ pid: number }>('select pid from pg_stat_activity where datname = current_database()');
+      const ticks: Record<number, number> = {};
+      for (const { pid } of pids) {
+        // Fields 14 and 15 of /proc/<pid>/stat (after the command in parentheses): user and system time in clock ticks.
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+        const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (fields) ticks[pid] = (Number(fields[11]) + Number(fields[12])) / 100;
+      }
+      f.cpu!.database = ticks;
+    });
+  }
   await tryRead(async () => {
     const rows = await q<Record<string, any>>(`select indexrelname, idx_scan, idx_tup_read from pg_stat_user_indexes where idx_scan > 0`);
     f.indexes = Object.fromEntries(rows.map((r) => [r.indexrelname as string, [Number(r.idx_scan), Number(r.idx_tup_read)] as [number, number]]));
@@ -212,8 +234,14 @@ function explain(side: SideResult) {
       .slice(0, 4)
       .map(([name, n]) => `${name} ${n.toFixed(1)}`);
     const scans = (cur.freeIdx?.scans ?? 0) - (prev.freeIdx?.scans ?? 0);
+    const cpuMs = (a?: number | null, b?: number | null) => (items && a != null && b != null ? +(((a - b) * 1000) / items).toFixed(2) : null);
+    // Per server process: a connection that closed in the window takes its last seconds with it (a small undercount).
+    const dbSeconds = (c?: Record<number, number> | null, p?: Record<number, number> | null) =>
+      c && p ? Object.entries(c).reduce((sum, [pid, sec]) => sum + sec - (p[Number(pid)] ?? 0), 0) : null;
     return {
       window: i + 1,
+      nodeCpuMsPerItem: cpuMs(cur.cpu?.node, prev.cpu?.node),
+      dbCpuMsPerItem: cpuMs(dbSeconds(cur.cpu?.database, prev.cpu?.database), 0),
       deadTuples: cur.taskItems?.dead ?? null,
       autovacuums: cur.taskItems?.autovacuums ?? null,
       freeIdxPages: cur.pages?.freeIdx ?? null,
