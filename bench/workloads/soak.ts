@@ -170,7 +170,8 @@ async function sampleFacts(target: Target, taskId: string, at: number): Promise<
 interface SideResult {
   throughput: Throughput;
   facts: Facts[];
-  reads: { perWindow: number[]; latency: Latency[] };
+  /** Reads per second and their latency per window; `byKind`: p50 / p95 of each of the three reads over the run. */
+  reads: { perWindow: number[]; latency: Latency[]; byKind: Array<{ p50: number; p95: number }> };
 }
 
 /**
@@ -195,14 +196,14 @@ async function runSide(
   };
   const windowMs = cfg.soakWindowSeconds * 1000;
   const start = performance.now();
-  const readSamples: Array<{ t: number; ms: number }> = [];
+  const readSamples: Array<{ t: number; ms: number; kind: number }> = [];
   let stop = false;
   const readLoop = async (r: number) => {
     for (let i = 0; !stop; i++) {
       const t0 = performance.now();
       await read(r, i);
       const t1 = performance.now();
-      readSamples.push({ t: t1 - start, ms: t1 - t0 });
+      readSamples.push({ t: t1 - start, ms: t1 - t0, kind: i % 3 });
     }
   };
   const readLoops = Array.from({ length: readers }, (_, r) => readLoop(r));
@@ -216,7 +217,11 @@ async function runSide(
   return {
     throughput,
     facts: facts.filter(Boolean),
-    reads: { perWindow: byWindow.map((s) => s.length / cfg.soakWindowSeconds), latency: byWindow.map((s) => latency(s)) },
+    reads: {
+      perWindow: byWindow.map((s) => s.length / cfg.soakWindowSeconds),
+      latency: byWindow.map((s) => latency(s)),
+      byKind: [0, 1, 2].map((k) => latency(readSamples.filter((s) => s.kind === k).map((s) => s.ms))).map((l) => ({ p50: +l.p50.toFixed(2), p95: +l.p95.toFixed(2) })),
+    },
   };
 }
 
@@ -360,6 +365,8 @@ export async function soakWorkload(target: Target, cfg: BenchConfig, routes: Set
     windows: perWindow(s.throughput),
     readsPerWindow: s.reads.perWindow,
     readLatencyPerWindow: s.reads.latency.map((l) => ({ p50: +l.p50.toFixed(2), p95: +l.p95.toFixed(2), count: l.count })),
+    /** Task list, project summary, task detail (raw: their plain-SQL rows). */
+    readLatencyByKind: s.reads.byKind,
     perWindowFacts: explain(s),
     facts: s.facts,
   });
