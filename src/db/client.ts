@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -102,7 +102,7 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
     }
   }
   const pglite = await PGlite.create(dataDir, config.loadDataDir ? { loadDataDir: config.loadDataDir } : {});
-  const db = drizzlePglite({ client: statementsFirst(pglite) }) as unknown as Db;
+  const db = drizzlePglite({ client: pglite }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
@@ -113,59 +113,4 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
       await lock?.release();
     },
   };
-}
-
-type Job = () => Promise<unknown>;
-
-/**
- * The handle the application's queries go through on PGlite: the same `query` and `transaction`,
- * in another order. PGlite is one session, so it runs one statement or one whole transaction at
- * a time, in arrival order; a transaction keeps the session across its awaits. In arrival order,
- * every statement of a request that reads (authentication, role, the list itself) queued behind
- * every transaction already waiting: with 16 annotators saving answers and statuses, a manager's
- * task list took ~260 ms (issue 19, docs/benchmarks.md "Soak"). Here a statement outside a
- * transaction waits for at most the transaction running now: the statements waiting when a
- * transaction ends run before the next transaction, and a transaction waits behind no statement
- * that arrived after it started waiting, so neither kind starves. Only concurrent, independent
- * requests are reordered (each request's own statements stay in its order), and a statement never
- * runs inside another request's transaction; pg-boss, migrations and snapshots use `pglite`
- * directly and keep PGlite's own queue.
- */
-export function statementsFirst(pglite: PGlite): PGlite {
-  const statements: Job[] = [];
-  const transactions: Job[] = [];
-  let running = false;
-  /** Statements that were waiting when the last transaction ended: they go before the next one. */
-  let statementTurns = 0;
-  const pump = () => {
-    if (running) return;
-    const statementNext = statements.length > 0 && (statementTurns > 0 || transactions.length === 0);
-    const job = statementNext ? statements.shift() : transactions.shift();
-    if (!job) return;
-    if (statementNext) statementTurns = Math.max(0, statementTurns - 1);
-    running = true;
-    void job().finally(() => {
-      running = false;
-      if (!statementNext) statementTurns = statements.length;
-      pump();
-    });
-  };
-  const schedule = <T>(queue: Job[], fn: () => Promise<T>) =>
-    new Promise<T>((resolve, reject) => {
-      queue.push(() => fn().then(resolve, reject));
-      pump();
-    });
-  const handle = {
-    query: (...args: Parameters<PGlite['query']>) => schedule(statements, () => pglite.query(...args)),
-    transaction: <T>(fn: (tx: Transaction) => Promise<T>) => schedule(transactions, () => pglite.transaction(fn)),
-  };
-  // Everything else (exec, listen, close…) is PGlite's own.
-  return new Proxy(pglite, {
-    get: (target, key) => {
-      if (key in handle) return handle[key as keyof typeof handle];
-      const value: unknown = Reflect.get(target, key, target);
-      // PGlite's methods read private fields of `this`: call them on PGlite itself, not on the proxy.
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
