@@ -95,3 +95,15 @@ export async function emptyAnswersRecipe(target: Target, projectId: string): Pro
 export function missingRoutes(routes: Set<string>, needed: string[]): string[] {
   return needed.filter((r) => !routes.has(r));
 }
+
+/**
+ * A recipe whose items need an answer before a done status (the default: no `allowEmpty`), with
+ * the one label the soak's annotators save (`{ tool: 'classification', label: 'ok' }`).
+ */
+export async function answersRecipe(target: Target, projectId: string): Promise<string> {
+  const recipe = await target.http.ok<{ id: string }>('POST', `/api/v1/projects/${projectId}/recipes`, {
+    token: target.admin.token,
+    body: { name: 'bench: one label', labels: [{ name: 'ok' }], tools: ['classification'] },
+  });
+  return recipe.id;
+}

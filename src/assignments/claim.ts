@@ -74,6 +74,14 @@ interface ClaimArgs {
  * processes, or a slow request) would otherwise stamp a lease that starts before the previous
  * one ended. Its plan is read by test/tasks/queue-plan.test.ts: it must walk
  * `task_items_free_idx` from its head and meet no held unit, however many there are.
+ *
+ * The "no copy of this item yet" check probes each candidate's item (`task_items_item_idx`), a
+ * few rows, never the person's history: `offset 0` keeps it a per-candidate subquery (the
+ * planner cannot turn it into a join over all of the person's units), and `is not distinct from`
+ * is the person test the indexes on `worker_id` cannot serve. Written as a plain `worker_id =`
+ * anti join, statistics taken before the person worked anything (a fresh ANALYZE; autovacuum off)
+ * estimated their units at one row, and every claim read all of them: the soak's throughput fell
+ * as each annotator's finished units piled up (docs/benchmarks.md, "Soak").
  */
 const candidatesSql = (a: Pick<ClaimArgs, 'task' | 'user' | 'now'>, limit: SQL) => sql`
   select t.id, t.item_id, t.position, t.copy, t.assignment_id
@@ -81,7 +89,9 @@ const candidatesSql = (a: Pick<ClaimArgs, 'task' | 'user' | 'now'>, limit: SQL) 
   where t.task_id = ${a.task} and t.worker_id is null and t.status is null and not t.is_gold
     and (t.lease_expires_at is null or t.lease_expires_at <= ${a.now})
     and not exists (select 1 from task_items o
-                    where o.task_id = t.task_id and o.item_id = t.item_id and o.worker_id = ${a.user} and o.id <> t.id)
+                    where o.item_id = t.item_id and o.task_id = t.task_id and o.id <> t.id
+                      and o.worker_id is not distinct from ${a.user}
+                    offset 0)
   order by t.position, t.copy
   limit ${limit}
   for update skip locked`;
