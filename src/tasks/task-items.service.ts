@@ -57,8 +57,8 @@ interface StatusPlan {
 
 /**
  * The checks every status change makes (unknown status 422, locked task 409, the unit the caller
- * means and may work: 404/403), and what it writes: null when the unit already has the status
- * (a no-op). Pure: both ways of writing (`writeInOneStatement`, `writeInTransaction`) share it.
+ * means and may work: 404/403), and what it writes; `{ same }` when the unit already has the
+ * status (a no-op). Pure: both ways of writing (`writeInOneStatement`, `writeInTransaction`) share it.
  */
 function planStatusChange(ctx: Ctx, caller: Caller, found: { task: TaskRow; actor: TaskActor; units: UnitRow[] }, statuses: Map<string, StatusRule>, next: string | null, workerId?: string): StatusPlan | { same: UnitRow } {
   const { task, actor, units } = found;
