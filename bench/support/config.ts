@@ -1,6 +1,7 @@
 import type { TargetKind } from './target.ts';
 
-const num = (name: string, fallback: number) => {
+/** A non-negative number from the environment, or `fallback` when unset. */
+export const num = (name: string, fallback: number) => {
   const v = process.env[name];
   if (v === undefined || v === '') return fallback;
   const n = Number(v);

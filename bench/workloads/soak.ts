@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type { BenchConfig } from '../support/config.ts';
+import { num, type BenchConfig } from '../support/config.ts';
 import { latency, timeConcurrent, type Latency, type Throughput } from '../support/measure.ts';
 import { skippedRow, throughputRow, type ResultRow } from '../support/report.ts';
 import { answersRecipe, createDataset, createProject, createTask, members, missingRoutes, seedItems } from '../support/scenario.ts';
@@ -44,13 +44,7 @@ const RAW_READS: Array<[string, 'project' | 'task']> = [
 /** Items finished per second at most (here: 2 cores), to size the queue so neither side runs dry. */
 const expected = (kind: string, side: 'loupe' | 'raw') => (side === 'raw' ? (kind === 'postgres' ? 1200 : 600) : kind === 'postgres' ? 150 : 60);
 
-const env = (name: string, fallback: number) => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number, not "${v}"`);
-  return n;
-};
+const env = num;
 
 /**
  * The soak's own knobs beside `BENCH_SOAK_SECONDS` / `_WINDOW_SECONDS` / `_CLIENTS` (config.ts),
