@@ -205,7 +205,7 @@ type UnitRow = typeof taskItems.$inferSelect;
  * status write's lookup (it then picks its unit with `pickUnit`). With `lock`, inside the
  * caller's transaction, the units are locked FOR UPDATE. Without it, each unit comes with its
  * row version (`versions`, its `xmin`) for a write that checks nothing changed since
- * (`update … where xmin = …`), and with what the write needs of the task's recipe. Same answers as `findTaskAs`; `units` is empty
+ * (`update … where xmin = …`). Both read what the write needs of the task's recipe. Same answers as `findTaskAs`; `units` is empty
  * when the item is not in the task (the task and the caller's standing are then read by
  * `findTaskAs`, so a missing task still answers 404 `Task`, a viewer 403, before any "no such
  * item"). Prepared by name: PostgreSQL plans each form once per connection.
@@ -218,7 +218,7 @@ export async function findTaskAsWithItem(db: Db | Tx, caller: Caller, taskId: st
       task: tasks,
       unit: taskItems,
       version: sql<string>`task_items.xmin::text`,
-      recipe: options.lock ? sql<null>`null::json` : sql<StatusRecipeFacts | null>`${statusRecipeJson(sql`${tasks.recipeId}`)}`,
+      recipe: sql<StatusRecipeFacts | null>`${statusRecipeJson(sql`${tasks.recipeId}`)}`,
       memberRole: projectMembers.role,
       id: taskAssignees.id,
       role: taskAssignees.role,
@@ -257,7 +257,7 @@ export interface TaskWithItem {
   units: UnitRow[];
   /** Each unit's row version (`xmin`), by unit id. */
   versions: Map<string, string>;
-  /** What a status write needs of the task's recipe (read without `lock`; null with it or without a recipe). */
+  /** What a status write needs of the task's recipe (null without one). */
   recipe: StatusRecipeFacts | null;
 }
 

@@ -1,8 +1,7 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
-import type { Db, Tx } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import { DomainError, notFound, ruleBroken } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
-import { getRecipe } from '../recipes/recipes.service.ts';
 import { taskItems } from './task-items.table.ts';
 import { tasks, type TaskType } from './tasks.table.ts';
 import type { TaskActor, TaskRow } from './task-access.ts';
@@ -59,12 +58,7 @@ export interface StatusRule {
   countsAsDone: boolean;
 }
 
-/** The statuses a task offers: its type's defaults plus the recipe's own, with `countsAsDone` (default true). */
-export async function statusesOf(db: Db, task: TaskRow): Promise<Map<string, StatusRule>> {
-  return statusesFrom(task.type, task.recipeId ? ((await getRecipe(db, task.recipeId))?.statuses ?? []) : []);
-}
-
-/** `statusesOf` from the recipe's statuses read earlier. */
+/** The statuses a task offers: its type's defaults plus its recipe's own, with `countsAsDone` (default true). */
 export function statusesFrom(type: TaskType, recipeStatuses: ReadonlyArray<{ name: string; countsAsDone?: boolean | null }>): Map<string, StatusRule> {
   const out = new Map<string, StatusRule>(defaultStatuses[type].map((s) => [s, { countsAsDone: true }]));
   for (const s of recipeStatuses) out.set(s.name, { countsAsDone: s.countsAsDone ?? true });

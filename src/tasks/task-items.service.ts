@@ -13,7 +13,7 @@ import { annotationShapesOf } from '../annotations/annotation-reads.ts';
 import { unitAnswerIsEmpty } from '../annotations/answer-reads.ts';
 import { unitsInQueueOrder } from '../task-units/unit-queue.ts';
 import { assertMayWorkUnit, assertWritable, findTaskAs, findTaskAsWithItem, findTaskAsWithItemPreloaded, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
-import { statusesFrom, statusesOf, pickUnit, type StatusRule, type UnitRow } from '../task-units/task-units.ts';
+import { statusesFrom, pickUnit, type StatusRule, type UnitRow } from '../task-units/task-units.ts';
 import { pickCounterShard, statusCounterCtes } from '../task-units/task-counters.ts';
 import { prepareItemStatusChange, type ItemStatusChange } from './status-listeners.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
@@ -183,7 +183,7 @@ function writeInTransaction(ctx: Ctx, caller: Caller, taskId: string, itemId: st
   return transactionWithRetry(ctx.db, async (tx) => {
     // The checks answer in the same order as when the reads were separate.
     const found = await findTaskAsWithItem(tx, caller, taskId, itemId, 'annotator', { lock: true });
-    const plan = planStatusChange(ctx, caller, found, await statusesOf(tx, found.task), next, workerId);
+    const plan = planStatusChange(ctx, caller, found, statusesFrom(found.task.type, found.recipe?.statuses ?? []), next, workerId);
     if ('same' in plan) return unitView(plan.same);
     if (plan.validates) await validateForStatus(tx, plan.task, plan.unit);
     const listening = prepareItemStatusChange(ctx.statusListeners, plan.change);
