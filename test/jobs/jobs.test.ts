@@ -103,10 +103,11 @@ describe('maintenance.purge-expired', () => {
     const oldKey = unique('old');
     await t.ctx.db.insert(idempotencyKeys).values({ userId: user.id, key: oldKey, method: 'POST', path: '/x', fingerprint: 'f', createdAt: new Date(now - 25 * 3600_000) });
     await t.ctx.db.transaction((tx) => t.ctx.jobs.enqueue(tx, purgeExpiredJob, {}));
-    expect(
-      await waitFor(async () => (await t.ctx.db.select().from(sessions).where(eq(sessions.id, expired))).length === 0),
-    ).toBe(true);
+    // The job purges sessions, then keys, in two statements: wait for the last one's effect.
+    const oldKeys = () => t.ctx.db.select().from(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(now - 24 * 3600_000)));
+    expect(await waitFor(async () => (await oldKeys()).length === 0)).toBe(true);
+    expect(await t.ctx.db.select().from(sessions).where(eq(sessions.id, expired))).toHaveLength(0);
     expect(await t.ctx.db.select().from(sessions).where(eq(sessions.id, live))).toHaveLength(1);
-    expect(await t.ctx.db.select().from(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(now - 24 * 3600_000)))).toHaveLength(0);
+    expect(await oldKeys()).toHaveLength(0);
   });
 });
