@@ -44,6 +44,8 @@ export interface Throughput {
    * together; for raw SQL, what the driver costs. The database's own CPU is not in it.
    */
   cpuMicrosPerOp: number;
+  /** A worker had no work left before the time was up (every worker then stops): the figure covers less than a full run. */
+  ranOut: boolean;
 }
 
 /**
@@ -99,7 +101,7 @@ export async function timeConcurrent(
   await profiling?.();
   for (let i = 0; i < windows.length; i++) windows[i] ??= 0;
   report(Math.floor((elapsed * 1000) / windowMs));
-  return { perSecond: operations / elapsed, operations, seconds: elapsed, windows, latency: latency(samples), cpuMicrosPerOp: (cpu.user + cpu.system) / Math.max(1, operations) };
+  return { perSecond: operations / elapsed, operations, seconds: elapsed, windows, latency: latency(samples), cpuMicrosPerOp: (cpu.user + cpu.system) / Math.max(1, operations), ranOut: exhausted };
 }
 
 /** Peak resident set size sampled every 100 ms while `fn` runs. */

@@ -10,7 +10,8 @@ export const statusRoutes = ['POST /api/v1/projects/{projectId}/tasks', 'PUT /ap
 export const RAW_STATUS = `update task_items set status = 'completed', done = true, status_by = $2, finished_at = now()
 where task_id = $1 and item_id = $3 and copy = 0 and not is_gold`;
 
-const expected = (kind: string) => (kind === 'postgres' ? 4000 : 2000);
+/** Items are sized for this rate (raw updates reach 6,600/s on 2 cores): a run that runs out stops every client, and its figure says so. */
+const expected = (kind: string) => (kind === 'postgres' ? 9000 : 3000);
 
 /**
  * Item status writes per second: annotators set `completed` on the items distributed to them,
@@ -65,7 +66,13 @@ export async function statusWorkload(target: Target, cfg: BenchConfig, routes: S
         return 1;
       });
       console.log(`  [${target.kind}] status ${clients} clients, ${processes ? `${processes} server process${processes > 1 ? 'es' : ''}` : 'in-process'}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s; CPU of this process per op: Loupe ${loupe.cpuMicrosPerOp.toFixed(0)} µs, raw ${raw.cpuMicrosPerOp.toFixed(0)} µs`);
-      rows.push(throughputRow(target.kind, withProcesses(`item status writes, ${clients} annotators`, processes), loupe.perSecond, raw.perSecond, { details: { loupe, raw, processes } }));
+      const ranOut = [loupe.ranOut && 'Loupe', raw.ranOut && 'raw'].filter(Boolean).join(' and ');
+      rows.push(
+        throughputRow(target.kind, withProcesses(`item status writes, ${clients} annotators`, processes), loupe.perSecond, raw.perSecond, {
+          details: { loupe, raw, processes },
+          ...(ranOut ? { note: `${ranOut} ran out of items before the end: not a figure` } : {}),
+        }),
+      );
     }
   }
   return rows;
