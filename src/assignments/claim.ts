@@ -5,6 +5,7 @@ import { isId } from '../core/ids.ts';
 import { randomInt, type Random } from '../core/random.ts';
 import type { TaskRow } from '../task-units/task-access.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
+import { queueStartSql } from '../task-units/queue-start.ts';
 
 /** A unit as the claim and the gold insert return it (raw SQL: snake_case). */
 export interface UnitSqlRow {
@@ -75,6 +76,9 @@ interface ClaimArgs {
  * one ended. Its plan is read by test/tasks/queue-plan.test.ts: it must walk
  * `task_items_free_idx` from its head and meet no held unit, however many there are.
  *
+ * The walk starts where the task's queue starts (`queueStartSql`): the entries before it are
+ * of units claimed or finished since the last VACUUM, which the index keeps until then.
+ *
  * The "no copy of this item yet" check probes each candidate's item (`task_items_item_idx`), a
  * few rows, never the person's history: `offset 0` keeps it a per-candidate subquery (the
  * planner cannot turn it into a join over all of the person's units), and `is not distinct from`
@@ -87,6 +91,7 @@ const candidatesSql = (a: Pick<ClaimArgs, 'task' | 'user' | 'now'>, limit: SQL) 
   select t.id, t.item_id, t.position, t.copy, t.assignment_id
   from task_items t
   where t.task_id = ${a.task} and t.worker_id is null and t.status is null and not t.is_gold
+    and t.position >= ${queueStartSql(a.task)}
     and (t.lease_expires_at is null or t.lease_expires_at <= ${a.now})
     and not exists (select 1 from task_items o
                     where o.item_id = t.item_id and o.task_id = t.task_id and o.id <> t.id

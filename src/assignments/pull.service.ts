@@ -7,6 +7,7 @@ import { renewLease } from '../task-units/unit-queue.ts';
 import { assertWritable, findTaskAs, findTaskAsPreloaded, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
 import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
+import { raiseQueueStart } from '../task-units/queue-start.ts';
 import { itemContentJson, itemContents, type ItemContent } from '../datasets/item-contents.ts';
 import { byQueueOrder, claimFree, ensureClaimFunction, goldShare, heldCount, mixGold, pulledView, servedTo, type ClaimedRow, type PulledUnit, type Served } from './claim.ts';
 import { auditReturned, moveClaimCounters, sweepDue, sweepExpired, type ReturnedUnits } from './lease-sweep.ts';
@@ -66,6 +67,8 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
   const contents = new Map<string, ItemContent>();
   if (task.honeypot || sweep) {
     units = await pullInTransaction(ctx, caller, task, assignmentId, requested, now, sweep);
+    // As often as the sweep, and after it: where the queue starts moves up to its first unit without a status.
+    if (sweep) await raiseQueueStart(ctx.db, task.id);
   } else {
     // The common path: one call. Only when it comes back short (the free queue ran dry, or the
     // person's workload is full) does the full path run for the rest, sweeping expired leases

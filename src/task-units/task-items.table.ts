@@ -63,3 +63,18 @@ export const taskItems = pgTable(
     index('task_items_item_idx').on(t.itemId, t.taskId),
   ],
 );
+
+/**
+ * Where a pulling task's queue starts (docs/allocation.md, "Where the queue starts"): no unit
+ * before `free_from` is free or can become free without lowering it. Every unit with no status
+ * sits at or after it: the pull raises it to the first such unit (`raiseQueueStart`), and the
+ * triggers of migration 0026 lower it in the transaction that gives a unit its status back to
+ * none or inserts units. The claim starts its walk of `task_items_free_idx` there, past the
+ * entries of units claimed since, which VACUUM alone removes.
+ */
+export const taskQueueHeads = pgTable('task_queue_heads', {
+  taskId: uuid('task_id')
+    .primaryKey()
+    .references(() => tasks.id, { onDelete: 'cascade' }),
+  freeFrom: bigint('free_from', { mode: 'number' }).notNull(),
+});
