@@ -27,6 +27,11 @@ describe('GET /api/v1/projects/:projectId/tasks', () => {
     expect(ids(await t.get(url, { query: { assignee: 'unassigned' } }))).toEqual([t2.id, t3.id]);
     expect(ids(await t.get(url, { query: { datasetId: w.datasetId, status: 'open' } }))).toHaveLength(3);
     expect(ids(await t.get(url, { query: { forReview: true } }))).toEqual([]);
+    // q also finds tasks by their dataset's name.
+    const zebra = await t.post(`/api/v1/projects/${w.projectId}/datasets`, { name: 'Zebra crossings' }, { token: w.owner.token });
+    const t4 = await createTask(t, w, { name: 'Plain', datasetId: zebra.body.id });
+    expect(ids(await t.get(url, { query: { q: 'zebra' } }))).toEqual([t4.id]);
+    expect(ids(await t.get(url, { query: { q: 'plain' } }))).toEqual([t4.id]);
   });
 
   it('pages through every sort with keyset cursors, without gaps or repeats', async () => {

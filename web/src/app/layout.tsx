@@ -67,7 +67,7 @@ export function Layout({ projectId, children }: { projectId?: string | null; chi
           <span className="account-name" title={me.email}>
             {me.name}
           </span>
-          <button type="button" className="btn btn-ghost" onClick={() => void signOut()}>
+          <button type="button" className="btn btn-ghost" title={`Signed in as ${me.name} (${me.email})`} onClick={() => void signOut()}>
             Sign out
           </button>
         </div>

@@ -44,6 +44,10 @@ export function TimeSeries(props: {
     const el = box.current;
     if (!el) return;
     const width = Math.max(240, el.clientWidth);
+    const latest = props.x.findLastIndex((_, i) => props.series.some((s) => s.values[i] !== null && s.values[i] !== undefined));
+    const showLatest = (u: uPlot) => {
+      if (latest >= 0) u.setLegend({ idx: latest }, false);
+    };
     const opts: uPlot.Options = {
       width,
       height: props.height ?? 180,
@@ -79,6 +83,9 @@ export function TimeSeries(props: {
         })),
       ],
       hooks: {
+        // Away from the cursor the legend shows the last point with a value, not "--".
+        ready: [(u) => showLatest(u)],
+        setCursor: [(u) => (u.cursor.idx === null || u.cursor.idx === undefined ? showLatest(u) : undefined)],
         draw: [
           (u) => {
             const { ctx, bbox } = u;
