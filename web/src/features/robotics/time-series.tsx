@@ -10,6 +10,9 @@ import 'uplot/dist/uPlot.min.css';
 const palette = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563'];
 export const seriesColor = (i: number) => palette[i % palette.length]!;
 
+/** A day on a time axis (unix seconds at UTC midnight): "Nov 30". */
+const dayLabel = (seconds: number) => new Date(seconds * 1000).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+
 export interface Band {
   from: number;
   to: number;
@@ -69,12 +72,16 @@ export function TimeSeries(props: {
         props.bars && !props.timeAxis
           ? { label: props.xLabel, incrs: [1], values: (_u: uPlot, ticks: number[]) => ticks.map((t) => String(t)) }
           : props.timeAxis
-            ? { label: props.xLabel, incrs: [86_400, 2 * 86_400, 7 * 86_400, 30 * 86_400], values: (_u: uPlot, ticks: number[]) => ticks.map((t) => new Date(t * 1000).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' })) }
+            ? { label: props.xLabel, incrs: [86_400, 2 * 86_400, 7 * 86_400, 30 * 86_400], values: (_u: uPlot, ticks: number[]) => ticks.map(dayLabel) }
             : { label: props.xLabel },
         {},
       ],
       series: [
-        { label: props.xLabel ?? (props.timeAxis ? 'day' : 'x') },
+        {
+          label: props.xLabel ?? (props.timeAxis ? 'day' : 'x'),
+          // The legend names a day as the axis does ("Nov 30"), not as a time of day.
+          ...(props.timeAxis ? { value: (_u: uPlot, v: number | null) => (v === null ? '' : dayLabel(v)) } : {}),
+        },
         ...props.series.map((s, i) => ({
           label: s.label,
           stroke: seriesColor(i),
