@@ -8,11 +8,21 @@ import type { Db } from './client.ts';
  * node-postgres requires. (PGlite runs them as ordinary statements.)
  */
 const cache = new WeakMap<Db, Map<string, unknown>>();
+/** Statements kept per handle: keys built from request shapes (the task list's) stay bounded; past it, `build` runs per call. */
+const MAX_PER_HANDLE = 1000;
 
-export function prepared<T>(db: Db, name: string, build: () => T): T {
-  let byName = cache.get(db);
-  if (!byName) cache.set(db, (byName = new Map()));
-  let statement = byName.get(name) as T | undefined;
-  if (!statement) byName.set(name, (statement = build()));
+/**
+ * The statement `build` makes, built once per database handle and `key` (a statement name, or a
+ * shape key for unnamed statements whose text depends on the request's shape, as the task
+ * list's page).
+ */
+export function prepared<T>(db: Db, key: string, build: () => T): T {
+  let byKey = cache.get(db);
+  if (!byKey) cache.set(db, (byKey = new Map()));
+  let statement = byKey.get(key) as T | undefined;
+  if (!statement) {
+    statement = build();
+    if (byKey.size < MAX_PER_HANDLE) byKey.set(key, statement);
+  }
   return statement;
 }

@@ -93,7 +93,6 @@ export async function createRecipe(ctx: Ctx, caller: Caller, projectId: string, 
   });
 }
 
-/** The recipe with this id, or null. For other modules (tasks, annotations); no permission check. */
 /** What an item status write needs of a recipe (`statusRecipeJson`). */
 export interface StatusRecipeFacts {
   statuses: Recipe['statuses'];
@@ -110,6 +109,7 @@ export const statusRecipeJson = (recipeId: SQL) => sql`(select json_build_object
     'statuses', ${recipes.statuses}, 'allowEmpty', ${recipes.allowEmpty}, 'validates', jsonb_array_length(${recipes.validation}) > 0)
   from ${recipes} where ${recipes.id} = ${recipeId})`;
 
+/** The recipe with this id, or null. For other modules (tasks, annotations); no permission check. */
 export async function getRecipe(db: Db, id: string): Promise<Recipe | null> {
   if (!isId(id)) return null;
   const [row] = await db.select().from(recipes).where(eq(recipes.id, id));

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
+import { prepared } from '../db/prepared.ts';
 import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
@@ -117,7 +118,7 @@ export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilt
 /**
  * The page statement of one list shape (filters taken, sort, cursor or not): the row with its
  * exact counters and the ETA's input (a per-row subquery), every value a placeholder. Built once
- * per shape and database handle and kept (`pageStatements`): building it was a tenth of a list
+ * per shape and database handle and kept (`prepared`): building it was a tenth of a list
  * request's time (drizzle walks some 40 columns). It runs unnamed (`prepare('')`), so PostgreSQL
  * still plans each execution for its own values, as it did for a statement built per request.
  */
@@ -144,11 +145,6 @@ function pageStatement(db: Db, field: SortField, descending: boolean, withCursor
     .prepare('');
 }
 
-type PageStatement = ReturnType<typeof pageStatement>;
-/** Page statements per database handle and shape; a bounded number of shapes is kept (any more are built per request). */
-const pageStatements = new WeakMap<Db, Map<string, PageStatement>>();
-const MAX_SHAPES = 500;
-
 /**
  * The project's tasks with every filter of docs/workflow.md (Task lists), sorted and keyset-paginated (`sort` by
  * createdAt, name, priority, dueDate or updatedAt, `-` for descending). Archived tasks appear
@@ -166,15 +162,8 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
     values.after = field === 'priority' ? Number(value) : String(value);
     values.afterId = String(id);
   }
-  const shape = `${field}${descending ? ' desc' : ''}${query.cursor ? ' after' : ''}?${filter.shape}`;
-  let byShape = pageStatements.get(ctx.db);
-  if (!byShape) pageStatements.set(ctx.db, (byShape = new Map()));
-  let statement = byShape.get(shape);
-  if (!statement) {
-    statement = pageStatement(ctx.db, field, descending, Boolean(query.cursor), filter.where);
-    if (byShape.size < MAX_SHAPES) byShape.set(shape, statement);
-  }
-  const rows = await statement.execute(values);
+  const shape = `task list: ${field}${descending ? ' desc' : ''}${query.cursor ? ' after' : ''}?${filter.shape}`;
+  const rows = await prepared(ctx.db, shape, () => pageStatement(ctx.db, field, descending, Boolean(query.cursor), filter.where)).execute(values);
   const position = (t: (typeof rows)[number]): unknown[] => {
     switch (field) {
       case 'createdAt':

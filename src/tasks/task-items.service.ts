@@ -5,7 +5,7 @@ import { answerIsTheWork } from '../core/shared/answers.ts';
 import { cursorValue, decodeCursor, toPage } from '../core/pagination.ts';
 import { auditInsert, type AuditEntry } from '../audit/audit.service.ts';
 import { eventInsert, type DomainEvent } from '../outbox/outbox.service.ts';
-import { getRecipe } from '../recipes/recipes.service.ts';
+import { getRecipe, type StatusRecipeFacts } from '../recipes/recipes.service.ts';
 import { validateShapes } from '../recipes/shape-validation.ts';
 import { runValidationRules } from '../recipes/validation-rules.ts';
 import { itemContents } from '../datasets/item-contents.ts';
@@ -27,14 +27,15 @@ import { executeNamed } from '../db/named-statement.ts';
  * docs/workflow.md "No empty done answers"); then runs the recipe's validation rules over the
  * unit's current annotation (422 naming the rule).
  */
-async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow) {
-  const recipe = task.recipeId ? await getRecipe(tx, task.recipeId) : null;
-  const needsAnswer = answerIsTheWork.has(task.type) && !recipe?.allowEmpty;
-  if (!needsAnswer && !(recipe?.validation ?? []).length) return;
+async function validateForStatus(tx: Tx, task: TaskRow, unit: UnitRow, facts: StatusRecipeFacts | null) {
+  const needsAnswer = answerIsTheWork.has(task.type) && !facts?.allowEmpty;
+  if (!needsAnswer && !facts?.validates) return;
   const shapes = (await annotationShapesOf(tx, unit.id)) ?? [];
   if (needsAnswer && shapes.length === 0) {
     throw emptyAnswer(unit.itemId);
   }
+  // The whole recipe (labels, rules) only when it has rules to run.
+  const recipe = facts?.validates && task.recipeId ? await getRecipe(tx, task.recipeId) : null;
   if (!recipe || !(recipe.validation ?? []).length) return;
   const item = (await itemContents(tx, [unit.itemId])).get(unit.itemId) as Parameters<typeof validateShapes>[1] | undefined;
   runValidationRules(recipe, validateShapes(recipe, item!, shapes));
@@ -185,7 +186,7 @@ function writeInTransaction(ctx: Ctx, caller: Caller, taskId: string, itemId: st
     const found = await findTaskAsWithItem(tx, caller, taskId, itemId, 'annotator', { lock: true });
     const plan = planStatusChange(ctx, caller, found, statusesFrom(found.task.type, found.recipe?.statuses ?? []), next, workerId);
     if ('same' in plan) return unitView(plan.same);
-    if (plan.validates) await validateForStatus(tx, plan.task, plan.unit);
+    if (plan.validates) await validateForStatus(tx, plan.task, plan.unit, found.recipe);
     const listening = prepareItemStatusChange(ctx.statusListeners, plan.change);
     const result = await executeNamed(tx, unitStatusStatement(plan, listening, null, (columns) => sql`select ${columns}`));
     await listening.emit(tx, ctx, rowsOf<Record<string, unknown>>(result)[0]);
