@@ -37,9 +37,14 @@ export async function groupIdsOfUser(db: Db, userId: string): Promise<string[]> 
 }
 
 /**
- * The ids of the groups the user belongs to in the project, as a subquery for a statement built
- * elsewhere (`x in ${groupIdsOfSql(user, project)}`); the arguments may be columns or placeholders.
+ * The user and the groups they belong to in the project, as ONE `uuid[]` for a statement built
+ * elsewhere: `assignee_id = any(${selfAndGroupIdsSql(user, project)})`. An index on `assignee_id`
+ * serves that with one probe per id; the equivalent `assignee_id = user or assignee_id in (groups)`
+ * is a filter, which reads every assignment row of the task. The arguments may be columns or
+ * placeholders; without `projectId`, the user's groups of every project (a group id names one
+ * project's group, so a condition that also names the task or project gives the same answer).
  */
-export function groupIdsOfSql(userId: SQL | string, projectId: SQL | string): SQL {
-  return sql`(select ${groupMembers.groupId} from ${groupMembers} where ${groupMembers.userId} = ${userId} and ${groupMembers.projectId} = ${projectId})`;
+export function selfAndGroupIdsSql(userId: SQL | string, projectId?: SQL | string): SQL {
+  const inProject = projectId === undefined ? sql`` : sql` and ${groupMembers.projectId} = ${projectId}`;
+  return sql`array(select (${userId})::uuid union all select ${groupMembers.groupId} from ${groupMembers} where ${groupMembers.userId} = ${userId}${inProject})`;
 }

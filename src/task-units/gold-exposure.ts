@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { groupIdsOfSql } from '../projects/member-reads.ts';
+import { selfAndGroupIdsSql } from '../projects/member-reads.ts';
 import { tasks } from './tasks.table.ts';
 import { taskItems } from './task-items.table.ts';
 import { taskAssignees } from './assignments.table.ts';
@@ -19,8 +19,7 @@ export async function annotatesGoldScoredItem(db: Db, itemId: string, userId: st
     .where(
       and(
         inArray(tasks.type, ['qualification', 'honeypot']),
-        sql`(${taskAssignees.assigneeId} = ${userId}
-          or ${taskAssignees.assigneeId} in ${groupIdsOfSql(userId, sql`${tasks.projectId}`)})`,
+        sql`${taskAssignees.assigneeId} = any(${selfAndGroupIdsSql(userId)})`,
         // The item is one of the task's units, or a honeypot gold item not mixed in yet.
         sql`(exists (select 1 from ${taskItems} ti where ti.task_id = ${tasks.id} and ti.item_id = ${itemId})
           or coalesce(${tasks.honeypot} -> 'goldItemIds', '[]'::jsonb) @> to_jsonb(${itemId}::text))`,

@@ -5,7 +5,7 @@ import type { Db, Tx } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
 import { atLeast } from '../projects/permissions.ts';
-import { groupIdsOfSql, membershipFacts as projectMembers } from '../projects/member-reads.ts';
+import { selfAndGroupIdsSql, membershipFacts as projectMembers } from '../projects/member-reads.ts';
 import type { Role } from '../core/shared/roles.ts';
 import { taskAssignees } from './assignments.table.ts';
 import { tasks } from './tasks.table.ts';
@@ -58,8 +58,7 @@ interface ActorRow {
 
 /** The caller's assignments in a task, own and via their groups (a join condition on `task_assignees`). */
 const callerAssignments = (userId: SQL | string, taskId: SQL | string, projectId: SQL | string) => sql`${taskAssignees.taskId} = ${taskId}
-  and (${taskAssignees.assigneeId} = ${userId}
-       or ${taskAssignees.assigneeId} in ${groupIdsOfSql(userId, projectId)})`;
+  and ${taskAssignees.assigneeId} = any(${selfAndGroupIdsSql(userId, projectId)})`;
 
 /** Checks the role (the same answers and messages as `requireRole`) and builds the actor. */
 function actorOf(caller: Caller, rows: ActorRow[], minRole: Role): TaskActor {

@@ -5,7 +5,7 @@ import { prepared } from '../db/prepared.ts';
 import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
-import { groupIdsOfSql } from '../projects/member-reads.ts';
+import { selfAndGroupIdsSql } from '../projects/member-reads.ts';
 import { datasetFacts } from '../datasets/item-reads.ts';
 import { assigneeFacts } from '../task-units/assignee-reads.ts';
 import { taskRecordColumns, taskRecords as tasks } from '../task-units/task-reads.ts';
@@ -99,7 +99,7 @@ function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, s
     shape.push('assignee');
     values.who = f.assignee === 'me' ? callerId : isId(f.assignee) ? f.assignee : NO_ONE;
     c.push(sql`exists (select 1 from ${assigneeFacts} where assignee_facts.task_id = ${tasks.id}
-      and (assignee_facts.assignee_id = ${p('who')}::uuid or assignee_facts.assignee_id in ${groupIdsOfSql(sql`${p('who')}::uuid`, sql`${p('projectId')}::uuid`)}))`);
+      and assignee_facts.assignee_id = any(${selfAndGroupIdsSql(sql`${p('who')}::uuid`, sql`${p('projectId')}::uuid`)}))`);
   }
   return { where: and(...c)!, values, shape: shape.join('&') };
 }

@@ -96,6 +96,13 @@ describe('gold answers and reviewers who annotate (issue 12, item 4)', () => {
     expect(await gold(w.itemIds[3]!, inQualification.token)).toEqual(cat);
     expect(await gold(w.itemIds[0]!, plainReviewer.token)).toEqual(cat);
     expect(await gold(w.itemIds[0]!, w.manager.token)).toEqual(cat);
+    // Annotating through a group hides it the same way.
+    const viaGroup = await t.member(w.projectId, 'reviewer');
+    const group = (await t.post(`/api/v1/projects/${w.projectId}/groups`, { name: 'qualifiers', memberIds: [viaGroup.id] }, { token: w.owner.token })).body;
+    expect(await gold(w.itemIds[3]!, viaGroup.token)).toEqual(cat);
+    await createTask(t, w, { type: 'qualification', itemIds: [w.itemIds[3]], assigneeIds: [group.id] });
+    expect(await gold(w.itemIds[3]!, viaGroup.token)).toBeNull();
+    expect(await gold(w.itemIds[0]!, viaGroup.token)).toEqual(cat);
   });
 });
 

@@ -32,6 +32,11 @@ describe('GET /api/v1/projects/:projectId/tasks', () => {
     const t4 = await createTask(t, w, { name: 'Plain', datasetId: zebra.body.id });
     expect(ids(await t.get(url, { query: { q: 'zebra' } }))).toEqual([t4.id]);
     expect(ids(await t.get(url, { query: { q: 'plain' } }))).toEqual([t4.id]);
+    // assignee=me (or a person's id) also finds the tasks of their groups.
+    const group = (await t.post(`/api/v1/projects/${w.projectId}/groups`, { name: 'team', memberIds: [a.id] }, { token: w.owner.token })).body;
+    const t5 = await createTask(t, w, { name: 'Team work', assigneeIds: [group.id] });
+    expect(ids(await t.get(url, { query: { assignee: 'me' }, token: a.token })).sort()).toEqual([t1.id, t5.id].sort());
+    expect(ids(await t.get(url, { query: { assignee: a.id } })).sort()).toEqual([t1.id, t5.id].sort());
   });
 
   it('pages through every sort with keyset cursors, without gaps or repeats', async () => {
