@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App } from '../api/app.ts';
 import type { Ctx } from '../context.ts';
-import { callerOf } from '../api/access.ts';
+import { callerOf, preloadOf } from '../api/access.ts';
 import { listAnnotations, saveAnnotation } from './annotations.service.ts';
 
 const tags = ['annotations'];
@@ -20,8 +20,9 @@ const annotationOut = z.object({
 });
 
 export async function annotationRoutes(app: App, ctx: Ctx) {
+  // The authenticating statement also reads everything the save reads before it writes (`annotationSave`).
   app.put('/api/v1/tasks/:taskId/items/:itemId/annotations', {
-    config: { access: { project: 'taskId', minRole: 'annotator' } },
+    config: { access: { project: 'taskId', minRole: 'annotator', preload: 'annotationSave' } },
     schema: {
       tags,
       summary: 'Save your annotation of an item (a new version; retries with the same id and shapes are no-ops)',
@@ -30,7 +31,7 @@ export async function annotationRoutes(app: App, ctx: Ctx) {
       body: z.object({ id: z.uuid().optional(), shapes: z.array(z.unknown()).max(10_000) }).strict(),
       response: { 200: annotationOut },
     },
-  }, async (request) => saveAnnotation(ctx, callerOf(request), request.params.taskId, request.params.itemId, request.body, request.query.workerId));
+  }, async (request) => saveAnnotation(ctx, callerOf(request), request.params.taskId, request.params.itemId, request.body, request.query.workerId, preloadOf(request)));
 
   app.get('/api/v1/tasks/:taskId/items/:itemId/annotations', {
     config: { access: { project: 'taskId', minRole: 'viewer' } },

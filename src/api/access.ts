@@ -22,8 +22,12 @@ export const SESSION_COOKIE = 'loupe_session';
  */
 export type Access = 'public' | 'user' | 'admin' | 'ingest' | { project: string; minRole: Role; preload?: PreloadName };
 
-/** `taskActor`: the task and the caller's standing in it (pulls); `taskItemActor`: and the units of the path's `itemId` (status writes). */
-export type PreloadName = 'taskActor' | 'taskItemActor';
+/**
+ * `taskActor`: the task and the caller's standing in it (pulls); `taskItemActor`: and the units
+ * of the path's `itemId` (status writes); `annotationSave`: and the item, the recipe, the
+ * project's settings and the units' annotations (annotation saves).
+ */
+export type PreloadName = 'taskActor' | 'taskItemActor' | 'annotationSave';
 
 /**
  * The statements' parts behind `preload` names, handed in by the app (they belong to the modules

@@ -26,6 +26,7 @@ import type { LlmSettings } from '../evaluators/llm-port.ts';
 import { spanEvaluations } from '../evaluators/span-evaluations.ts';
 import { collectAccess, registerAccess, type Access } from './access.ts';
 import { taskActorJson, taskItemActorJson } from '../task-units/task-access.ts';
+import { annotationSaveJson } from '../annotations/save-preload.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerOriginCheck } from './origin-check.ts';
 import { problem, sendProblem, toProblem } from './problem.ts';
@@ -154,7 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     }
   });
   registerOriginCheck(app);
-  registerAccess(app, ctx, projectOf, { taskActor: { sql: taskActorJson }, taskItemActor: { sql: taskItemActorJson, param: 'itemId' } });
+  registerAccess(app, ctx, projectOf, { taskActor: { sql: taskActorJson }, taskItemActor: { sql: taskItemActorJson, param: 'itemId' }, annotationSave: { sql: annotationSaveJson, param: 'itemId' } });
   app.addHook('preValidation', async (request) => {
     if (containsNul(request.body) || containsNul(request.query) || containsNul(request.params)) {
       throw new DomainError('invalid_request', 'The request holds a NUL character (\\u0000), which Loupe cannot store');

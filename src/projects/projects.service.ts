@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { prepared } from '../db/prepared.ts';
@@ -18,6 +18,8 @@ import {
   type ProjectSettings,
   type Role,
 } from './projects.table.ts';
+
+export type { ProjectSettings };
 
 type ProjectRow = typeof projects.$inferSelect;
 const view = (p: ProjectRow, role: Role | null) => ({
@@ -73,6 +75,9 @@ export async function getProject(ctx: Ctx, caller: Caller, projectId: string) {
   if (!row) throw notFound('Project');
   return view(row, caller.isAdmin ? await roleIn(ctx.db, { ...caller, isAdmin: false }, projectId) : role);
 }
+
+/** A scalar subquery for statements built elsewhere: the settings of project `projectId` (JSON, as `getProjectSettings` answers them). */
+export const projectSettingsJson = (projectId: SQL) => sql`(select ${projects.settings} from ${projects} where ${projects.id} = ${projectId})`;
 
 export async function getProjectSettings(db: Db, projectId: string): Promise<ProjectSettings> {
   const [row] = await db.select({ settings: projects.settings }).from(projects).where(eq(projects.id, projectId));

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
+import { fromJsonRow, jsonRowColumns } from '../db/json-row.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
@@ -108,6 +109,12 @@ export interface StatusRecipeFacts {
 export const statusRecipeJson = (recipeId: SQL) => sql`(select json_build_object(
     'statuses', ${recipes.statuses}, 'allowEmpty', ${recipes.allowEmpty}, 'validates', jsonb_array_length(${recipes.validation}) > 0)
   from ${recipes} where ${recipes.id} = ${recipeId})`;
+
+/** A scalar subquery for statements built elsewhere: the whole recipe `recipeId` as JSON (null without one); `recipeFromJson` reads it. */
+export const recipeJson = (recipeId: SQL) => sql`(select row_to_json(r) from ${recipes} r where r.id = ${recipeId})`;
+
+/** A `recipeJson` value as `getRecipe` answers it. */
+export const recipeFromJson = (json: Record<string, unknown> | null): Recipe | null => (json ? fromJsonRow<Recipe>(jsonRowColumns(recipes), json) : null);
 
 /** The recipe with this id, or null. For other modules (tasks, annotations); no permission check. */
 export async function getRecipe(db: Db, id: string): Promise<Recipe | null> {

@@ -1,6 +1,7 @@
-import { and, asc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Caller } from '../context.ts';
 import { prepared } from '../db/prepared.ts';
+import { fromJsonRow, jsonRowColumns } from '../db/json-row.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { DomainError, notFound } from '../core/errors.ts';
 import { isId } from '../core/ids.ts';
@@ -152,7 +153,7 @@ export const taskItemActorJson = (taskId: SQL, userId: SQL, itemId: SQL) => sql`
     'recipe', ${statusRecipeJson(sql`t.recipe_id`)})
   from ${tasks} t where t.id = ${taskId})`;
 
-const taskColumns = Object.entries(getTableColumns(tasks));
+const taskColumns = jsonRowColumns(tasks);
 
 /**
  * `findTaskAs` from a `taskActorJson` value read earlier in the request (null when it is absent
@@ -170,29 +171,30 @@ interface ActorPreload {
   assignments: Array<{ id: string; role: string; assigneeId: string }>;
 }
 
-/** A row rebuilt from its `row_to_json` form through the columns' own mappers (dates, JSON, numbers), as the driver's row would be. */
-function fromJsonRow<T>(columns: ReadonlyArray<readonly [string, { name: string; mapFromDriverValue: (v: unknown) => unknown }]>, json: Record<string, unknown>): T {
-  return Object.fromEntries(columns.map(([key, column]) => {
-    const value = json[column.name];
-    return [key, value === null || value === undefined ? null : column.mapFromDriverValue(value)];
-  })) as T;
-}
-
 function fromActorPreload(caller: Caller, p: ActorPreload, minRole: Role) {
   const task = fromJsonRow<TaskRow>(taskColumns, p.task!);
   const rows: ActorRow[] = p.assignments.length ? p.assignments.map((a) => ({ memberRole: p.memberRole, ...a })) : [{ memberRole: p.memberRole, id: null, role: null, assigneeId: null }];
   return { task, actor: actorOf(caller, rows, minRole) };
 }
 
-const unitColumns = Object.entries(getTableColumns(taskItems));
+const unitColumns = jsonRowColumns(taskItems);
 
 /**
  * `findTaskAsWithItem(…, { lock: false })` from a `taskItemActorJson` value read earlier in the
  * request (when it is absent or names another task or item: then it reads). Same answers.
  */
 export async function findTaskAsWithItemPreloaded(db: Db, caller: Caller, taskId: string, itemId: string, minRole: Role, preload: unknown): Promise<TaskWithItem> {
+  return taskItemActorFromPreload(caller, taskId, itemId, minRole, preload) ?? findTaskAsWithItem(db, caller, taskId, itemId, minRole, { lock: false });
+}
+
+/**
+ * `findTaskAsWithItemPreloaded` without its fallback: null when the value is absent, names
+ * another task or item, or holds no unit (the item is not in the task: the caller reads, so the
+ * answers come in their usual order). Same answers (404/403) otherwise.
+ */
+export function taskItemActorFromPreload(caller: Caller, taskId: string, itemId: string, minRole: Role, preload: unknown): TaskWithItem | null {
   const p = preload as (ActorPreload & { itemId: string; units: Array<{ row: Record<string, unknown>; version: string }>; recipe: StatusRecipeFacts | null }) | null;
-  if (!p?.task || p.task.id !== taskId || p.itemId !== itemId || !p.units.length) return findTaskAsWithItem(db, caller, taskId, itemId, minRole, { lock: false });
+  if (!p?.task || p.task.id !== taskId || p.itemId !== itemId || !p.units.length) return null;
   const units = p.units.map((u) => fromJsonRow<UnitRow>(unitColumns, u.row));
   return { ...fromActorPreload(caller, p, minRole), units, versions: new Map(units.map((u, i) => [u.id, p.units[i]!.version])), recipe: p.recipe };
 }

@@ -16,14 +16,13 @@ export type UnitRow = typeof taskItems.$inferSelect;
  * (consensus, gold), else the copy worked by `workerId` (managers), else the only copy.
  */
 export async function lockUnit(tx: Tx, task: TaskRow, itemId: string, actor: TaskActor, workerId?: string): Promise<UnitRow> {
+  return pickUnit(await lockUnits(tx, task.id, itemId), actor, workerId);
+}
+
+/** Every unit of `itemId` in a task (consensus copies, gold), in copy order, locked FOR UPDATE (`pickUnit` chooses among them). */
+export async function lockUnits(tx: Tx, taskId: string, itemId: string): Promise<UnitRow[]> {
   if (!isId(itemId)) throw notFound('Task item');
-  const units = await tx
-    .select()
-    .from(taskItems)
-    .where(and(eq(taskItems.taskId, task.id), eq(taskItems.itemId, itemId)))
-    .orderBy(taskItems.copy)
-    .for('update');
-  return pickUnit(units, actor, workerId);
+  return tx.select().from(taskItems).where(and(eq(taskItems.taskId, taskId), eq(taskItems.itemId, itemId))).orderBy(taskItems.copy).for('update');
 }
 
 /** `lockUnit`'s choice among an item's units (all its copies in the task, in copy order, locked). */
@@ -93,6 +92,20 @@ export async function lockFirstUnitId(tx: Tx, taskId: string, itemId: string): P
 export async function touchUnit(tx: Tx, unitId: string, set: { workerId: string | null; startedAt: Date; leaseExpiresAt?: Date }) {
   await tx.update(taskItems).set(set).where(eq(taskItems.id, unitId));
 }
+
+/**
+ * `touchUnit` as the body of a CTE for a statement built elsewhere (the one-statement annotation
+ * save): `returning 1` when it wrote. With `version` (the row's `xmin` as read), it writes only
+ * that row version, so the statement can tell that the unit changed since it was read.
+ */
+export function touchUnitCte(unitId: string, set: { workerId: string | null; startedAt: Date; leaseExpiresAt?: Date }, version: string | null): SQL {
+  const lease = set.leaseExpiresAt ? sql`, lease_expires_at = ${set.leaseExpiresAt.toISOString()}::timestamptz` : sql``;
+  return sql`update ${taskItems} set worker_id = ${set.workerId}::uuid, started_at = ${set.startedAt.toISOString()}::timestamptz${lease}
+    where id = ${unitId}::uuid${version === null ? sql`` : sql` and xmin = ${version}::xid`} returning 1`;
+}
+
+/** `markHistory` as the body of a CTE for a statement built elsewhere. */
+export const markHistoryCte = (taskId: string): SQL => sql`update ${tasks} set has_history = true where id = ${taskId}::uuid and not has_history returning 1`;
 
 /**
  * Removes a task's units whose item is in `itemIds` (a subquery), in the caller's transaction,

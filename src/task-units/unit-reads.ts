@@ -53,5 +53,14 @@ export function unitIdsOfWorker(taskId: SQL, itemId: SQL, workerId: SQL): SQL {
   return sql`(select ${taskItems.id} from ${taskItems} where ${taskItems.taskId} = ${taskId} and ${taskItems.itemId} = ${itemId} and ${taskItems.workerId} = ${workerId})`;
 }
 
+/** The ids of an item's units in a task, as a subquery for SQL other modules write (`x in ${unitIdsOfItem(...)}`). */
+export function unitIdsOfItem(taskId: SQL, itemId: SQL): SQL {
+  return sql`(select ${taskItems.id} from ${taskItems} where ${taskItems.taskId} = ${taskId} and ${taskItems.itemId} = ${itemId})`;
+}
+
+/** A task's recipe id and project id, as scalar subqueries of `taskId` (SQL of the outer statement). */
+export const recipeIdOfTaskSql = (taskId: SQL): SQL => sql`(select ${tasks.recipeId} from ${tasks} where ${tasks.id} = ${taskId})`;
+export const projectIdOfTaskSql = (taskId: SQL): SQL => sql`(select ${tasks.projectId} from ${tasks} where ${tasks.id} = ${taskId})`;
+
 /** The project of a task, as a statement for the API's access check (`tasksProjectOf`). */
 export const projectOfTaskSql = (id: string | Placeholder): SQL => sql`select ${tasks.projectId} from ${tasks} where ${tasks.id} = ${id}::uuid`;
