@@ -38,8 +38,7 @@ export const taskAssignees = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [
-    // (task, assignee, role): the caller's own assignments in a task (`task_id = … and assignee_id = any(…)`) are one probe each.
-    uniqueIndex('task_assignees_uq').on(t.taskId, t.assigneeId, t.role),
+    uniqueIndex('task_assignees_uq').on(t.taskId, t.role, t.assigneeId),
     index('task_assignees_assignee_idx').on(t.assigneeId, t.taskId),
   ],
 );
