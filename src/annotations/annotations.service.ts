@@ -17,7 +17,7 @@ import { annotations, annotationVersions } from './annotations.table.ts';
 import { onNewVersionOfInvalid } from './invalidate.ts';
 import { fromSavePreload, type AnnotationRow } from './save-preload.ts';
 
-const view = (a: AnnotationRow) => ({
+const view = (a: Pick<AnnotationRow, 'id' | 'taskId' | 'itemId' | 'taskItemId' | 'authorId' | 'shapes' | 'version' | 'createdAt' | 'updatedAt'>) => ({
   id: a.id,
   taskId: a.taskId,
   itemId: a.itemId,
@@ -146,7 +146,7 @@ const viewOf = (reads: SaveReads, plan: SavePlan, shapes: unknown[]) => {
     version: plan.write.version,
     createdAt: plan.current?.createdAt ?? plan.now,
     updatedAt: plan.now,
-  } as AnnotationRow);
+  });
 };
 
 const validated = (reads: SaveReads, shapes: unknown[]) => (reads.recipe ? validateShapes(reads.recipe, reads.item as Parameters<typeof validateShapes>[1], shapes) : validateShapesForItem(reads.item as Parameters<typeof validateShapesForItem>[0], shapes));

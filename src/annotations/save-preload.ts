@@ -3,13 +3,11 @@ import type { Caller } from '../context.ts';
 import { fromJsonRow, jsonRowColumns } from '../db/json-row.ts';
 import { itemContentJson } from '../datasets/item-contents.ts';
 import { projectSettingsJson, type ProjectSettings } from '../projects/projects.service.ts';
-import { recipeFromJson, recipeJson } from '../recipes/recipes.service.ts';
-import { taskItemActorFromPreload, taskItemActorJson } from '../task-units/task-access.ts';
+import { recipeFromJson, recipeJson, type Recipe } from '../recipes/recipes.service.ts';
+import { taskItemActorFromPreload, taskItemActorJson, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
 import { projectIdOfTaskSql, recipeIdOfTaskSql, unitIdsOfItem } from '../task-units/unit-reads.ts';
 import type { UnitRow } from '../task-units/task-units.ts';
 import { annotations } from './annotations.table.ts';
-import type { Recipe } from '../recipes/recipes.service.ts';
-import type { TaskActor, TaskRow } from '../task-units/task-access.ts';
 
 export type AnnotationRow = typeof annotations.$inferSelect;
 

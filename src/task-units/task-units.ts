@@ -66,7 +66,7 @@ export function statusesFrom(type: TaskType, recipeStatuses: ReadonlyArray<{ nam
 
 /** Marks the task as having analytics history (it will be archived, not deleted). Writes only once. */
 export async function markHistory(tx: Tx, taskId: string) {
-  await tx.update(tasks).set({ hasHistory: true }).where(and(eq(tasks.id, taskId), sql`not ${tasks.hasHistory}`));
+  await tx.execute(markHistoryCte(taskId));
 }
 
 /**
@@ -85,18 +85,11 @@ export async function lockFirstUnitId(tx: Tx, taskId: string, itemId: string): P
 }
 
 /**
- * Records that a unit is being worked as an answer is saved, in the caller's transaction (the
- * unit locked by `lockUnit`): its worker (kept once set), its start, and the worker's lease
- * renewed until `leaseExpiresAt` when given.
- */
-export async function touchUnit(tx: Tx, unitId: string, set: { workerId: string | null; startedAt: Date; leaseExpiresAt?: Date }) {
-  await tx.update(taskItems).set(set).where(eq(taskItems.id, unitId));
-}
-
-/**
- * `touchUnit` as the body of a CTE for a statement built elsewhere (the one-statement annotation
- * save): `returning 1` when it wrote. With `version` (the row's `xmin` as read), it writes only
- * that row version, so the statement can tell that the unit changed since it was read.
+ * Records that a unit is being worked as an answer is saved: its worker (kept once set), its
+ * start, and the worker's lease renewed until `leaseExpiresAt` when given. The body of a CTE for
+ * the annotation save's statement, `returning 1` when it wrote. With `version` (the row's `xmin`
+ * as read), it writes only that row version, so the statement can tell that the unit changed
+ * since it was read; without it, the caller holds the unit locked (`lockUnits`).
  */
 export function touchUnitCte(unitId: string, set: { workerId: string | null; startedAt: Date; leaseExpiresAt?: Date }, version: string | null): SQL {
   const lease = set.leaseExpiresAt ? sql`, lease_expires_at = ${set.leaseExpiresAt.toISOString()}::timestamptz` : sql``;
@@ -104,7 +97,7 @@ export function touchUnitCte(unitId: string, set: { workerId: string | null; sta
     where id = ${unitId}::uuid${version === null ? sql`` : sql` and xmin = ${version}::xid`} returning 1`;
 }
 
-/** `markHistory` as the body of a CTE for a statement built elsewhere. */
+/** `markHistory`'s statement, also the body of a CTE for a statement built elsewhere. */
 export const markHistoryCte = (taskId: string): SQL => sql`update ${tasks} set has_history = true where id = ${taskId}::uuid and not has_history returning 1`;
 
 /**
