@@ -22,11 +22,13 @@ export function latency(samples: number[]): Latency {
 export async function timeSerial(iterations: number, fn: (i: number) => Promise<void>, warmup = Math.min(20, iterations)): Promise<Latency> {
   for (let i = 0; i < warmup; i++) await fn(i);
   const samples: number[] = [];
+  const profiling = await startProfile();
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
     await fn(i);
     samples.push(performance.now() - t0);
   }
+  await profiling?.();
   return latency(samples);
 }
 
@@ -123,7 +125,7 @@ export async function withPeakRss<T>(fn: () => Promise<T>): Promise<{ result: T;
 let profiles = 0;
 
 /**
- * With `BENCH_CPU_PROFILE=<dir>`, each timed run (`timeConcurrent`) writes a V8 CPU profile of
+ * With `BENCH_CPU_PROFILE=<dir>`, each timed run (`timeConcurrent`, `timeSerial`) writes a V8 CPU profile of
  * this process (server, HTTP clients and raw clients) to `<dir>/<n>.cpuprofile`, for
  * `tsx bench/profile-summary.ts FILE` or any profile viewer. Returns the function that stops it.
  */
