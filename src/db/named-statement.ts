@@ -35,12 +35,12 @@ export function executeNamed(db: Db, query: SQL): Promise<unknown> {
 /**
  * `dialect.sqlToQuery(query)` for the statements hot writes build per call, in one pass with one
  * output buffer: drizzle's compiler returns and merges a `{ sql, params }` object per chunk and
- * copies its config per nested `sql`, which for a status write (some 60 parameters in 3,500
- * characters) cost ~250 µs a call, a tenth of the request. It knows the chunks those statements
- * are made of (text, nested `sql`, names, tables, columns, SQL-aliased fields, subqueries and values) and
- * gives the same text and parameters as drizzle; anything else (placeholders, inlined or
- * encoded-to-SQL parameters, lists, views, aliased tables, columns named by key)
- * returns null and the caller asks drizzle.
+ * copies its config per nested `sql` (a status write's statement: ~6× the CPU, some 3 % of the
+ * request, bench/hot-path-micro.ts). It knows the chunks those statements are made of (text,
+ * nested `sql`, names, tables, columns, SQL-aliased fields, subqueries and values) and gives the
+ * same text and parameters as drizzle; anything else (placeholders, inlined or encoded-to-SQL
+ * parameters, lists, views, aliased tables, columns named by key) returns null and the caller
+ * asks drizzle.
  */
 export function compileSql(query: SQL): { sql: string; params: unknown[] } | null {
   const out: string[] = [];
@@ -91,8 +91,7 @@ function walk(query: SQL, out: string[], params: unknown[]): boolean {
         if (!walk(sub.sql, out, params)) return false;
         out.push(`) ${quote(sub.alias)}`);
       }
-    }
-    else if (Array.isArray(chunk) || chunk instanceof Placeholder || is(chunk, SQL) || is(chunk, Table) || is(chunk, Column) || is(chunk, Param) || 'getSQL' in chunk || is(chunk, View)) return false;
+    } else if (Array.isArray(chunk) || chunk instanceof Placeholder || is(chunk, SQL) || is(chunk, Table) || is(chunk, Column) || is(chunk, Param) || 'getSQL' in chunk || is(chunk, View)) return false;
     else {
       // A value drizzle would send as a parameter (a Date, an object).
       params.push(chunk);

@@ -44,7 +44,7 @@ const decoderOf = (query: SQL) => (query as unknown as { decoder: Decoder }).dec
  * Gives a prepared select whose fields are all top-level (`select({ a: …, b: … })`, no nested
  * objects or joined tables) a row mapper resolved once: drizzle's own mapper works out each
  * field's decoder again for every value of every row (`is()` checks up the prototype chain),
- * which was a tenth of a 50-row task list page's CPU. Same decoders, same keys, same nulls;
+ * a 51-row page of every task column costs about half (bench/hot-path-micro.ts). Same decoders, same keys, same nulls;
  * anything else (nested paths, a mapper already set, a non-select) is returned untouched.
  * Both drivers' prepared queries (node-postgres, PGlite) read rows as arrays and hand them to
  * `customResultMapper` when it is set.
