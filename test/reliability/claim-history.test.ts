@@ -85,6 +85,9 @@ describe('pull-queue claim history under concurrency and lease expiry', () => {
           } catch (error) {
             // Recorded, not thrown: the run goes on so that one failure does not hide others.
             pullErrors.push(String((error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message).slice(0, 200));
+            // Yield to the event loop: a pull that fails without I/O (a pool closed by a timed-out
+            // test) would otherwise spin here and starve every open transaction of its COMMIT.
+            await new Promise((r) => setTimeout(r, 5));
             continue;
           }
           const items = record(task, via, pulled);
