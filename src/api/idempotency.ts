@@ -1,11 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../context.ts';
+import { beforeCommit } from '../db/client.ts';
 import { DomainError } from '../core/errors.ts';
 import {
   findIdempotencyKey,
   freeAbandonedIdempotencyKey,
   freeIdempotencyKey,
+  markIdempotentCommit,
   reserveIdempotencyKey,
   storeIdempotentAnswer,
   touchIdempotencyKey,
@@ -29,6 +32,12 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The reservation a request holds, seen by the transactions its handler opens (they run inside
+ * this scope): each marks the reservation committed in itself (`markIdempotentCommit`).
+ */
+const heldReservation = new AsyncLocalStorage<{ reservation?: { userId: string; key: string } }>();
+
 const streamedBody = (body: unknown): StreamedBody | null =>
   typeof (body as Partial<StreamedBody> | null)?.bodyDigest === 'function' ? (body as StreamedBody) : null;
 /** A streamed request's full fingerprint: the one it was reserved with, then its body's digest. */
@@ -45,8 +54,26 @@ const withDigest = (fingerprint: string, digest: string) => `${fingerprint}:${di
  * with a fingerprint of its method, path, format and length, and its answer is stored with the
  * digest of every byte the handler read. A retry reads its own body to the end (writing nothing)
  * and is replayed only when the digests agree; any other body gets 422.
+ *
+ * A process that dies while running the request leaves its reservation unanswered. Every
+ * transaction the request opens marks the reservation committed inside itself, just before its
+ * COMMIT (a long import does not hold the row the heartbeat renews), so once the
+ * reservation is abandoned (not renewed for 2 minutes) a retry runs the request again only when
+ * none of its work committed; otherwise it answers 409 `idempotency_answer_lost` and never does
+ * the work twice. Writes a handler makes outside a transaction (the pull's one-call claim) are
+ * not marked: such a request may run again after a crash, as before.
  */
 export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
+  beforeCommit(ctx.db, async (tx) => {
+    const held = heldReservation.getStore()?.reservation;
+    if (held) await markIdempotentCommit(tx, held.userId, held.key, ctx.clock.now());
+  });
+  // The rest of a keyed POST (the hook below, the handler, the services it calls) runs in this
+  // scope; callback style, so that what follows `done` inherits it.
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (request.method !== 'POST' || typeof request.headers['idempotency-key'] !== 'string') return done();
+    heldReservation.run({}, done);
+  });
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers['idempotency-key'];
     if (request.method !== 'POST' || typeof key !== 'string' || !request.caller) return;
@@ -67,6 +94,8 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
         const heartbeat = setInterval(() => void touchIdempotencyKey(ctx.db, userId, key, ctx.clock.now()).catch(() => {}), HEARTBEAT_MS);
         heartbeat.unref();
         request.idempotency = { userId, key, fingerprint, heartbeat };
+        const scope = heldReservation.getStore();
+        if (scope) scope.reservation = { userId, key };
         return;
       }
       const existing = await findIdempotencyKey(ctx.db, userId, key);
@@ -91,7 +120,15 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
           .send(JSON.stringify(existing.body));
       }
       if (ctx.clock.now().getTime() - existing.createdAt.getTime() > ABANDONED_AFTER_MS) {
-        // The first attempt died with its process (a reply would have stored or freed the key).
+        // The first attempt died with its process (a reply would have stored or freed the key):
+        // after some of its work committed, running it again would do that work twice.
+        if (existing.committedAt) {
+          throw new DomainError(
+            'idempotency_answer_lost',
+            'The first request with this Idempotency-Key saved its work, but its server stopped before the answer was stored: look the result up instead of sending the request again',
+            { committedAt: existing.committedAt.toISOString() },
+          );
+        }
         await freeAbandonedIdempotencyKey(ctx.db, userId, key, existing.createdAt);
         continue;
       }
@@ -107,6 +144,9 @@ export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
     if (!reservation) return payload;
     request.idempotency = undefined;
     clearInterval(reservation.heartbeat);
+    // Work started after the answer (a job the handler queued) is no part of it.
+    const scope = heldReservation.getStore();
+    if (scope) scope.reservation = undefined;
     const succeeded = reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string';
     // A streamed body is stored with its digest; without one (not read to its end) there is
     // nothing to tell a retry by, so the key is freed instead.

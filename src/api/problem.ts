@@ -27,6 +27,7 @@ export const statusOf: Record<ErrorCode, number> = {
   dataset_has_work: 409,
   idempotency_key_reused: 422,
   idempotency_in_progress: 409,
+  idempotency_answer_lost: 409,
   workload_has_evaluations: 409,
   auto_qa_unavailable: 422,
   evaluator_in_use: 409,

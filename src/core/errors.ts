@@ -30,6 +30,7 @@ export const errorCodes = [
   'dataset_has_work',
   'idempotency_key_reused',
   'idempotency_in_progress',
+  'idempotency_answer_lost',
   'workload_has_evaluations',
   'evaluator_in_use',
   'eval_task_not_active',

@@ -20,6 +20,33 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
  */
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
+/** Work a transaction does last, inside itself (see `beforeCommit`). */
+export type TransactionHook = (tx: Tx) => Promise<void>;
+const transactionHooks = new WeakMap<Db, TransactionHook[]>();
+
+/**
+ * Runs `hook` at the end of every transaction opened on `db` from now on (`db.transaction`,
+ * hence `transactionWithRetry`), after its work and before its COMMIT: what the hook writes
+ * commits or rolls back with that work, and a row it locks stays locked only for the commit. The
+ * API's `Idempotency-Key` handling marks its reservation this way (docs/deployment.md). A hook
+ * with nothing to do returns without touching the database.
+ */
+export function beforeCommit(db: Db, hook: TransactionHook) {
+  let hooks = transactionHooks.get(db);
+  if (!hooks) {
+    const all: TransactionHook[] = (hooks = []);
+    transactionHooks.set(db, all);
+    const open = db.transaction.bind(db);
+    db.transaction = ((fn, config) =>
+      open(async (tx) => {
+        const result = await fn(tx);
+        for (const h of all) await h(tx);
+        return result;
+      }, config)) as Db['transaction'];
+  }
+  hooks.push(hook);
+}
+
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';

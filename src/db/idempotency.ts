@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
-import type { Db } from './client.ts';
+import type { Db, Tx } from './client.ts';
 import { idempotencyKeys } from './idempotency.table.ts';
 
 /**
@@ -42,11 +42,25 @@ export async function touchIdempotencyKey(db: Db, userId: string, key: string, a
   await db.update(idempotencyKeys).set({ createdAt: at }).where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.status)));
 }
 
-/** Frees a reservation whose request died with its process (still unanswered, same creation time). */
+/**
+ * Frees a reservation whose request died with its process (still unanswered, same creation time,
+ * none of its work committed: a commit that lands after the caller read the row keeps it).
+ */
 export async function freeAbandonedIdempotencyKey(db: Db, userId: string, key: string, createdAt: Date) {
   await db
     .delete(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.status), eq(idempotencyKeys.createdAt, createdAt)));
+    .where(
+      and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.status), isNull(idempotencyKeys.committedAt), eq(idempotencyKeys.createdAt, createdAt)),
+    );
+}
+
+/**
+ * Marks an unanswered reservation as having committed work, inside the request's transaction
+ * (`api/idempotency.ts` runs it last in each of them): if the process dies before the
+ * answer is stored, a retry learns that the work is done instead of doing it again.
+ */
+export async function markIdempotentCommit(tx: Tx, userId: string, key: string, at: Date) {
+  await tx.update(idempotencyKeys).set({ committedAt: at }).where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key), isNull(idempotencyKeys.status)));
 }
 
 /** Stores the answer that retries with this key get back. */
