@@ -65,12 +65,24 @@ export async function statusWorkload(target: Target, cfg: BenchConfig, routes: S
         await target.raw.query(RAW_STATUS, [rawTask.id, annotators[w]!.id, itemId]);
         return 1;
       });
-      console.log(`  [${target.kind}] status ${clients} clients, ${processes ? `${processes} server process${processes > 1 ? 'es' : ''}` : 'in-process'}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s; CPU of this process per op: Loupe ${loupe.cpuMicrosPerOp.toFixed(0)} µs, raw ${raw.cpuMicrosPerOp.toFixed(0)} µs`);
+      // The ceiling of the row: the same clients sending the cheapest authenticated request (the
+      // token's statement and one small read, no write). No status write can go faster than
+      // this, so floor ÷ raw is the highest ratio the row could show on this machine.
+      const floor = await timeConcurrent(clients, cfg.seconds, async (w) => {
+        const res = await http.request('GET', '/api/v1/me', { token: annotators[w]!.token });
+        if (res.status !== 200) throw new Error(`me -> ${res.status}`);
+        return 1;
+      });
+      console.log(`  [${target.kind}] status ${clients} clients, ${processes ? `${processes} server process${processes > 1 ? 'es' : ''}` : 'in-process'}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s, GET /me ${floor.perSecond.toFixed(0)}/s; CPU of this process per op: Loupe ${loupe.cpuMicrosPerOp.toFixed(0)} µs, raw ${raw.cpuMicrosPerOp.toFixed(0)} µs, GET /me ${floor.cpuMicrosPerOp.toFixed(0)} µs`);
       const ranOut = [loupe.ranOut && 'Loupe', raw.ranOut && 'raw'].filter(Boolean).join(' and ');
       rows.push(
         throughputRow(target.kind, withProcesses(`item status writes, ${clients} annotators`, processes), loupe.perSecond, raw.perSecond, {
           details: { loupe, raw, processes },
           ...(ranOut ? { note: `${ranOut} ran out of items before the end: not a figure` } : {}),
+        }),
+        throughputRow(target.kind, withProcesses(`ceiling of the row above: GET /api/v1/me, ${clients} clients`, processes), floor.perSecond, raw.perSecond, {
+          details: { floor, processes },
+          note: 'raw = the raw status writes above: the highest ratio any authenticated request reaches here',
         }),
       );
     }
