@@ -7,6 +7,7 @@ import { renewLease } from '../task-units/unit-queue.ts';
 import { assertWritable, findTaskAs, findTaskAsPreloaded, type TaskActor, type TaskRow } from '../task-units/task-access.ts';
 import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
+import { executeNamed } from '../db/named-statement.ts';
 import { raiseQueueStart } from '../task-units/queue-start.ts';
 import { itemContentJson, itemContents, type ItemContent } from '../datasets/item-contents.ts';
 import { byQueueOrder, claimFree, ensureClaimFunction, goldShare, heldCount, mixGold, pulledView, servedTo, type ClaimedRow, type PulledUnit, type Served } from './claim.ts';
@@ -96,8 +97,9 @@ export async function pullItems(ctx: Ctx, caller: Caller, taskId: string, input:
 async function claimInOneCall(ctx: Ctx, caller: Caller, task: TaskRow, assignmentId: string, n: number, now: Date, contents: Map<string, ItemContent>) {
   await ensureClaimFunction(ctx.db);
   const lease = new Date(now.getTime() + task.allocation.leaseSeconds * 1000);
+  // Prepared by name (one text): PostgreSQL parses and plans the call once per connection.
   const rows = rowsOf<ClaimedRow & { content: ItemContent | null }>(
-    await ctx.db.execute(sql`select c.*, ${itemContentJson(sql`c.item_id`)} as content from loupe_pull_claim(
+    await executeNamed(ctx.db, sql`select c.*, ${itemContentJson(sql`c.item_id`)} as content from loupe_pull_claim(
       ${task.id}::uuid, ${task.projectId}::uuid, ${caller.userId}::uuid, ${assignmentId}::uuid,
       ${n}::int, ${task.allocation.maxWorkload}::int, ${task.consensus?.annotatorsPerItem ?? 1}::int,
       ${now.toISOString()}::timestamptz, ${lease.toISOString()}::timestamptz, ${lease.toISOString()}, ${newId()}::uuid) c`),
