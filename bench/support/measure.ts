@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 
@@ -46,6 +46,13 @@ export interface Throughput {
    * together; for raw SQL, what the driver costs. The database's own CPU is not in it.
    */
   cpuMicrosPerOp: number;
+  /**
+   * CPU time of the database's server processes (the scratch database's backends, read from
+   * /proc on this machine) per operation, in microseconds, when the workload passed a
+   * `databaseCpu` reader: with `cpuMicrosPerOp`, where an operation's CPU goes on a machine whose
+   * cores the two share. Absent on PGlite (the database runs in this process).
+   */
+  dbCpuMicrosPerOp?: number;
   /** A worker had no work left before the time was up (every worker then stops): the figure covers less than a full run. */
   ranOut: boolean;
 }
@@ -60,7 +67,7 @@ export async function timeConcurrent(
   workers: number,
   seconds: number,
   fn: (worker: number) => Promise<number | false>,
-  options: { windowSeconds?: number; onWindow?: (index: number, perSecond: number) => void } = {},
+  options: { windowSeconds?: number; onWindow?: (index: number, perSecond: number) => void; databaseCpu?: DatabaseCpu } = {},
 ): Promise<Throughput> {
   const windowMs = (options.windowSeconds ?? seconds) * 1000;
   const start = performance.now();
@@ -96,14 +103,48 @@ export async function timeConcurrent(
     }
   };
   const profiling = await startProfile();
+  const dbBefore = await options.databaseCpu?.();
   const cpuBefore = process.cpuUsage();
   await Promise.all(Array.from({ length: workers }, (_, i) => loop(i)));
   const elapsed = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
+  const dbAfter = await options.databaseCpu?.();
   await profiling?.();
+  const dbCpuMicrosPerOp = dbBefore && dbAfter ? (cpuSpent(dbBefore, dbAfter) * 1e6) / Math.max(1, operations) : undefined;
   for (let i = 0; i < windows.length; i++) windows[i] ??= 0;
   report(Math.floor((elapsed * 1000) / windowMs));
-  return { perSecond: operations / elapsed, operations, seconds: elapsed, windows, latency: latency(samples), cpuMicrosPerOp: (cpu.user + cpu.system) / Math.max(1, operations), ranOut: exhausted };
+  return { perSecond: operations / elapsed, operations, seconds: elapsed, windows, latency: latency(samples), cpuMicrosPerOp: (cpu.user + cpu.system) / Math.max(1, operations), ...(dbCpuMicrosPerOp !== undefined ? { dbCpuMicrosPerOp } : {}), ranOut: exhausted };
+}
+
+/** "1,313 / 420 µs": CPU per operation of this process and of the database (when it was read). */
+export const cpuPair = (t: Throughput) => `${t.cpuMicrosPerOp.toFixed(0)}${t.dbCpuMicrosPerOp !== undefined ? ` / ${t.dbCpuMicrosPerOp.toFixed(0)}` : ''} µs`;
+
+/** CPU seconds (user + system) spent so far by each of the database's server processes, by pid; null where it cannot be read. */
+export type DatabaseCpu = () => Promise<Map<number, number> | null>;
+
+/**
+ * A `DatabaseCpu` reader for a PostgreSQL on this machine: the backends of the current database
+ * (`pg_stat_activity`), fields 14 and 15 of /proc/<pid>/stat. Null when /proc does not have them
+ * (a database on another machine).
+ */
+export function postgresCpu(query: (text: string) => Promise<Array<{ pid: number }>>): DatabaseCpu {
+  return async () => {
+    const pids = await query('select pid from pg_stat_activity where datname = current_database()');
+    const seconds = new Map<number, number>();
+    for (const { pid } of pids) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+      const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields) seconds.set(Number(pid), (Number(fields[11]) + Number(fields[12])) / 100);
+    }
+    return seconds.size ? seconds : null;
+  };
+}
+
+/** CPU spent between two readings: every process's growth; one that started in between counts whole. */
+function cpuSpent(before: Map<number, number>, after: Map<number, number>) {
+  let total = 0;
+  for (const [pid, s] of after) total += s - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** Peak resident set size sampled every 100 ms while `fn` runs. */

@@ -10,6 +10,7 @@ import { jobDefinitions } from '../../src/main/job-definitions.ts';
 import { PgBossQueue } from '../../src/jobs/jobs.ts';
 import { startServer, type ServerProcess } from '../../test/support/server-process.ts';
 import { HttpClient } from './http-client.ts';
+import { postgresCpu, type DatabaseCpu } from './measure.ts';
 
 export type TargetKind = 'postgres' | 'pglite';
 
@@ -36,6 +37,8 @@ export interface Target {
   built: BuiltApp;
   /** PostgreSQL connection string of the scratch database (undefined on PGlite). */
   databaseUrl?: string;
+  /** Reads the database's server processes' CPU (PostgreSQL on this machine; undefined on PGlite). */
+  databaseCpu?: DatabaseCpu;
   user(name: string): Promise<BenchUser>;
   /**
    * The HTTP client of `n` server processes on this database: 0 is the in-process server
@@ -168,6 +171,7 @@ export async function openTarget(kind: TargetKind, options: { baseUrl: string; p
     database,
     built,
     databaseUrl,
+    ...(kind === 'postgres' ? { databaseCpu: postgresCpu((text) => raw.query<{ pid: number }>(text)) } : {}),
     user: (name) => makeUser(name),
     processes: async (n) => {
       if (n === 0) return http;

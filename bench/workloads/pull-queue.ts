@@ -1,5 +1,5 @@
 import { withProcesses, type BenchConfig } from '../support/config.ts';
-import { timeConcurrent, type Throughput } from '../support/measure.ts';
+import { cpuPair, timeConcurrent, type Throughput } from '../support/measure.ts';
 import { throughputRow, skippedRow, type ResultRow } from '../support/report.ts';
 import { createDataset, createProject, createTask, members, missingRoutes, seedItems } from '../support/scenario.ts';
 import type { BenchUser, Spread, Target } from '../support/target.ts';
@@ -97,11 +97,12 @@ export async function pullWorkload(target: Target, cfg: BenchConfig, routes: Set
   for (const clients of cfg.pullClients) {
     for (const processes of cfg.processes) {
       const http = await target.processes(processes);
-      const loupe = await runLoupe(target, queue, clients, cfg.seconds, {}, http);
-      const raw = await runRaw(target, queue, clients, cfg.seconds);
+      const measured = target.databaseCpu ? { databaseCpu: target.databaseCpu } : {};
+      const loupe = await runLoupe(target, queue, clients, cfg.seconds, measured, http);
+      const raw = await runRaw(target, queue, clients, cfg.seconds, measured);
       // The decay run (one process) sizes its queue for the faster of the two at 8 clients, measured here.
       if (clients === 8 && processes === cfg.processes[0]) rate8 = { loupe: loupe.perSecond, raw: raw.perSecond };
-      console.log(`  [${target.kind}] pull ${clients} clients, ${processes ? `${processes} server process${processes > 1 ? 'es' : ''}` : 'in-process'}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s; CPU of this process per op: Loupe ${loupe.cpuMicrosPerOp.toFixed(0)} µs, raw ${raw.cpuMicrosPerOp.toFixed(0)} µs`);
+      console.log(`  [${target.kind}] pull ${clients} clients, ${processes ? `${processes} server process${processes > 1 ? 'es' : ''}` : 'in-process'}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s; CPU per op, this process / database: Loupe ${cpuPair(loupe)}, raw ${cpuPair(raw)}`);
       rows.push(throughputRow(target.kind, withProcesses(`pull-queue claims, ${clients} annotator${clients > 1 ? 's' : ''}`, processes), loupe.perSecond, raw.perSecond, { details: { loupe, raw, processes } }));
     }
   }
