@@ -166,14 +166,16 @@ interface UnitScoringFacts {
  */
 function resetUnitScores(change: ItemStatusChange): StatusPrefetch {
   const done = change.afterDone;
+  // The answer is read only for an item with gold (`rescore` scores nothing else): a status write
+  // on an item without gold, the common case, never reads the annotation's shapes.
   return {
     with: sql`delete from ${scores} where task_item_id = ${change.taskItemId}::uuid`,
     select: sql`select json_build_object(
-      'gold', ${done ? itemGold(sql`${change.itemId}::uuid`) : sql`null`},
-      'authorId', ${done ? unitAnswerField('author_id', sql`${change.taskItemId}::uuid`) : sql`null`},
-      'shapes', ${done ? unitAnswerField('shapes', sql`${change.taskItemId}::uuid`) : sql`null`},
+      'gold', g.gold,
+      'authorId', case when g.gold is not null then ${done ? unitAnswerField('author_id', sql`${change.taskItemId}::uuid`) : sql`null`} end,
+      'shapes', case when g.gold is not null then ${done ? unitAnswerField('shapes', sql`${change.taskItemId}::uuid`) : sql`null`} end,
       'scoring', q.scoring, 'honeypot', q.honeypot)
-    from (select 1) one left join ${taskQualitySettings} q on q.task_id = ${change.taskId}::uuid`,
+    from (select ${done ? itemGold(sql`${change.itemId}::uuid`) : sql`null::jsonb`} as gold) g left join ${taskQualitySettings} q on q.task_id = ${change.taskId}::uuid`,
   };
 }
 
