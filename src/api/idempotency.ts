@@ -37,6 +37,7 @@ declare module 'fastify' {
  * this scope): each marks the reservation committed in itself (`markIdempotentCommit`).
  */
 const heldReservation = new AsyncLocalStorage<{ reservation?: { userId: string; key: string } }>();
+const marking = new WeakSet<object>();
 
 const streamedBody = (body: unknown): StreamedBody | null =>
   typeof (body as Partial<StreamedBody> | null)?.bodyDigest === 'function' ? (body as StreamedBody) : null;
@@ -64,10 +65,13 @@ const withDigest = (fingerprint: string, digest: string) => `${fingerprint}:${di
  * not marked: such a request may run again after a crash, as before.
  */
 export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
-  beforeCommit(ctx.db, async (tx) => {
-    const held = heldReservation.getStore()?.reservation;
-    if (held) await markIdempotentCommit(tx, held.userId, held.key, ctx.clock.now());
-  });
+  if (!marking.has(ctx.db)) {
+    marking.add(ctx.db); // once per database handle, however many apps are built on it (tests)
+    beforeCommit(ctx.db, async (tx) => {
+      const held = heldReservation.getStore()?.reservation;
+      if (held) await markIdempotentCommit(tx, held.userId, held.key, ctx.clock.now());
+    });
+  }
   // The rest of a keyed POST (the hook below, the handler, the services it calls) runs in this
   // scope; callback style, so that what follows `done` inherits it.
   app.addHook('preHandler', (request, _reply, done) => {
