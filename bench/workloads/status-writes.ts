@@ -52,43 +52,30 @@ export async function statusWorkload(target: Target, cfg: BenchConfig, routes: S
   for (const clients of cfg.statusClients) {
     for (const processes of cfg.processes) {
       const http = await target.processes(processes);
+      // Each side runs for the same time with the same clients, its database CPU read when it can be.
       const measured = target.databaseCpu ? { databaseCpu: target.databaseCpu } : {};
-      const loupe = await timeConcurrent(
-        clients,
-        cfg.seconds,
-        async (w) => {
-          const itemId = loupeItems[w]![loupeNext[w]!++];
-          if (!itemId) return false;
-          const res = await http.request('PUT', `/api/v1/tasks/${task.id}/items/${itemId}/status`, { token: annotators[w]!.token, body: { status: 'completed' } });
-          if (res.status !== 200) throw new Error(`status -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-          return 1;
-        },
-        measured,
-      );
-      const raw = await timeConcurrent(
-        clients,
-        cfg.seconds,
-        async (w) => {
-          const itemId = rawItems[w]![rawNext[w]!++];
-          if (!itemId) return false;
-          await target.raw.query(RAW_STATUS, [rawTask.id, annotators[w]!.id, itemId]);
-          return 1;
-        },
-        measured,
-      );
+      const timed = (op: (w: number) => Promise<number | false>) => timeConcurrent(clients, cfg.seconds, op, measured);
+      const loupe = await timed(async (w) => {
+        const itemId = loupeItems[w]![loupeNext[w]!++];
+        if (!itemId) return false;
+        const res = await http.request('PUT', `/api/v1/tasks/${task.id}/items/${itemId}/status`, { token: annotators[w]!.token, body: { status: 'completed' } });
+        if (res.status !== 200) throw new Error(`status -> ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+        return 1;
+      });
+      const raw = await timed(async (w) => {
+        const itemId = rawItems[w]![rawNext[w]!++];
+        if (!itemId) return false;
+        await target.raw.query(RAW_STATUS, [rawTask.id, annotators[w]!.id, itemId]);
+        return 1;
+      });
       // The ceiling of the row: the same clients sending the cheapest authenticated request (the
       // token's statement and one small read, no write). No status write can go faster than
       // this, so floor ÷ raw is the highest ratio the row could show on this machine.
-      const floor = await timeConcurrent(
-        clients,
-        cfg.seconds,
-        async (w) => {
-          const res = await http.request('GET', '/api/v1/me', { token: annotators[w]!.token });
-          if (res.status !== 200) throw new Error(`me -> ${res.status}`);
-          return 1;
-        },
-        measured,
-      );
+      const floor = await timed(async (w) => {
+        const res = await http.request('GET', '/api/v1/me', { token: annotators[w]!.token });
+        if (res.status !== 200) throw new Error(`me -> ${res.status}`);
+        return 1;
+      });
       console.log(`  [${target.kind}] status ${clients} clients, ${processes ? `${processes} server process${processes > 1 ? 'es' : ''}` : 'in-process'}: Loupe ${loupe.perSecond.toFixed(0)}/s (p99 ${loupe.latency.p99.toFixed(1)} ms), raw ${raw.perSecond.toFixed(0)}/s, GET /me ${floor.perSecond.toFixed(0)}/s; CPU per op, this process / database: Loupe ${cpuPair(loupe)}, raw ${cpuPair(raw)}, GET /me ${cpuPair(floor)}`);
       const ranOut = [loupe.ranOut && 'Loupe', raw.ranOut && 'raw'].filter(Boolean).join(' and ');
       rows.push(

@@ -4,7 +4,7 @@ import { integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, index } fro
  * Responses of creating POSTs sent with an `Idempotency-Key`, kept 24 hours. A row with a null
  * `status` is a request still in flight: parallel retries wait for it instead of running twice;
  * its `created_at` is renewed while it runs (`touchIdempotencyKey`). `committed_at` is written by
- * the request's own transactions (`markIdempotentTransactions`): a reservation whose process died
+ * the request's own transactions (`markIdempotentCommit`, run last in each of them): a reservation whose process died
  * after its work committed but before its answer was stored is never run again.
  */
 export const idempotencyKeys = pgTable(
