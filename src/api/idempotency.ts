@@ -61,16 +61,22 @@ const withDigest = (fingerprint: string, digest: string) => `${fingerprint}:${di
  * COMMIT (a long import does not hold the row the heartbeat renews), so once the
  * reservation is abandoned (not renewed for 2 minutes) a retry runs the request again only when
  * none of its work committed; otherwise it answers 409 `idempotency_answer_lost` and never does
- * the work twice. Writes a handler makes outside a transaction (the pull's one-call claim) are
- * not marked: such a request may run again after a crash, as before.
+ * the work twice. A handler whose write would run as one autocommit statement asks
+ * `commitHookPending` and runs it in a transaction under a key (the pull's one-call claim), so
+ * that write is marked too. The one-statement status write and annotation save are PUTs, which
+ * take no key (a repeat of either is a no-op or the same answer again).
  */
 export function registerIdempotency(app: FastifyInstance, ctx: Ctx) {
   if (!marking.has(ctx.db)) {
     marking.add(ctx.db); // once per database handle, however many apps are built on it (tests)
-    beforeCommit(ctx.db, async (tx) => {
-      const held = heldReservation.getStore()?.reservation;
-      if (held) await markIdempotentCommit(tx, held.userId, held.key, ctx.clock.now());
-    });
+    beforeCommit(
+      ctx.db,
+      async (tx) => {
+        const held = heldReservation.getStore()?.reservation;
+        if (held) await markIdempotentCommit(tx, held.userId, held.key, ctx.clock.now());
+      },
+      () => heldReservation.getStore()?.reservation !== undefined,
+    );
   }
   // The rest of a keyed POST (the hook below, the handler, the services it calls) runs in this
   // scope; callback style, so that what follows `done` inherits it.

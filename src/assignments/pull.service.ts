@@ -8,6 +8,7 @@ import { assertWritable, findTaskAs, findTaskAsPreloaded, type TaskActor, type T
 import { frozenForAnnotators } from '../core/shared/task-workflow.ts';
 import { rowsOf } from '../task-units/item-selection.ts';
 import { executeNamed } from '../db/named-statement.ts';
+import { commitHookPending, type Db } from '../db/client.ts';
 import { raiseQueueStart } from '../task-units/queue-start.ts';
 import { itemContentJson, itemContents, type ItemContent } from '../datasets/item-contents.ts';
 import { byQueueOrder, claimFree, ensureClaimFunction, goldShare, heldCount, mixGold, pulledView, servedTo, type ClaimedRow, type PulledUnit, type Served } from './claim.ts';
@@ -98,12 +99,14 @@ async function claimInOneCall(ctx: Ctx, caller: Caller, task: TaskRow, assignmen
   await ensureClaimFunction(ctx.db);
   const lease = new Date(now.getTime() + task.allocation.leaseSeconds * 1000);
   // Prepared by name (one text): PostgreSQL parses and plans the call once per connection.
-  const rows = rowsOf<ClaimedRow & { content: ItemContent | null }>(
-    await executeNamed(ctx.db, sql`select c.*, ${itemContentJson(sql`c.item_id`)} as content from loupe_pull_claim(
+  const call = (db: Db) =>
+    executeNamed(db, sql`select c.*, ${itemContentJson(sql`c.item_id`)} as content from loupe_pull_claim(
       ${task.id}::uuid, ${task.projectId}::uuid, ${caller.userId}::uuid, ${assignmentId}::uuid,
       ${n}::int, ${task.allocation.maxWorkload}::int, ${task.consensus?.annotatorsPerItem ?? 1}::int,
-      ${now.toISOString()}::timestamptz, ${lease.toISOString()}::timestamptz, ${lease.toISOString()}, ${newId()}::uuid) c`),
-  );
+      ${now.toISOString()}::timestamptz, ${lease.toISOString()}::timestamptz, ${lease.toISOString()}, ${newId()}::uuid) c`);
+  // Under an Idempotency-Key the call runs in a transaction, which marks the key committed with
+  // the claim: a retry after a crash then answers 409 instead of claiming a second batch.
+  const rows = rowsOf<ClaimedRow & { content: ItemContent | null }>(await (commitHookPending(ctx.db) ? ctx.db.transaction((tx) => call(tx)) : call(ctx.db)));
   for (const r of rows) if (r.content) contents.set(r.item_id, r.content);
   return rows.map(pulledView);
 }

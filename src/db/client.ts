@@ -23,6 +23,8 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 /** Work a transaction does last, inside itself (see `beforeCommit`). */
 export type TransactionHook = (tx: Tx) => Promise<void>;
 const transactionHooks = new WeakMap<Db, TransactionHook[]>();
+/** Per handle: whether a hook has work in the current async context (see `commitHookPending`). */
+const pendingChecks = new WeakMap<Db, Array<() => boolean>>();
 
 /**
  * Runs `hook` at the end of every transaction opened on `db` from now on (`db.transaction`,
@@ -31,7 +33,8 @@ const transactionHooks = new WeakMap<Db, TransactionHook[]>();
  * API's `Idempotency-Key` handling marks its reservation this way (docs/deployment.md). A hook
  * with nothing to do returns without touching the database.
  */
-export function beforeCommit(db: Db, hook: TransactionHook) {
+export function beforeCommit(db: Db, hook: TransactionHook, pending?: () => boolean) {
+  if (pending) pendingChecks.set(db, [...(pendingChecks.get(db) ?? []), pending]);
   let hooks = transactionHooks.get(db);
   if (!hooks) {
     const all: TransactionHook[] = (hooks = []);
@@ -45,6 +48,16 @@ export function beforeCommit(db: Db, hook: TransactionHook) {
       }, config)) as Db['transaction'];
   }
   hooks.push(hook);
+}
+
+/**
+ * Whether a `beforeCommit` hook of `db` has work in the current async context (one registered
+ * with a `pending` check that says so). A write that would otherwise run as one autocommit
+ * statement runs in a transaction then, so the hook writes with it: the pull's one-call claim
+ * under an `Idempotency-Key` (docs/deployment.md).
+ */
+export function commitHookPending(db: Db): boolean {
+  return pendingChecks.get(db)?.some((pending) => pending()) ?? false;
 }
 
 export interface Database {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
 import { rowsOf } from '../../src/task-units/item-selection.ts';
 import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
+import { createTask, world } from '../tasks/helpers.ts';
 
 /**
  * A process that dies between its request's COMMIT and the stored answer leaves an unanswered
@@ -79,5 +80,31 @@ describe('a keyed request whose process died before its answer was stored', () =
     expect(retry.status).toBe(201);
     expect(await datasetsNamed(p.id, p.owner.token, name)).toBe(2);
     expect((await keyRow(p.owner.id, key))?.status).toBe(201);
+  });
+});
+
+describe('a keyed pull whose process died before its answer was stored', () => {
+  it('marks the key with its one-call claim, so the retry claims nothing more', async () => {
+    const w = await world(t, 10);
+    const annotator = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [annotator.id], allocation: { method: 'pulling', batchSize: 2, maxWorkload: 10, leaseSeconds: 3600 } });
+    const taskId = task.id as string;
+    // The task's first pull sweeps it, in a transaction; the next ones take the one-call path
+    // (the first of them installs the claim function, in a transaction of its own).
+    for (let i = 0; i < 2; i++) expect((await t.post(`/api/v1/tasks/${taskId}/pull`, {}, { token: annotator.token })).body.items).toHaveLength(2);
+    const key = unique('key');
+    const first = await t.post(`/api/v1/tasks/${taskId}/pull`, {}, { token: annotator.token, headers: { 'idempotency-key': key } });
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(2);
+    expect((await keyRow(annotator.id, key))?.committed_at).not.toBeNull();
+    // What the dead process left: the claim and the mark committed, no answer.
+    await t.ctx.db.execute(sql`update idempotency_keys set status = null, body = null where user_id = ${annotator.id}::uuid and key = ${key}`);
+    clock.advance(150_000);
+
+    const retry = await t.post(`/api/v1/tasks/${taskId}/pull`, {}, { token: annotator.token, headers: { 'idempotency-key': key } });
+    expect(retry.status).toBe(409);
+    expect(retry.body.code).toBe('idempotency_answer_lost');
+    const held = rowsOf<{ n: number }>(await t.ctx.db.execute(sql`select count(*)::int as n from task_items where task_id = ${taskId}::uuid and worker_id = ${annotator.id}::uuid`))[0];
+    expect(Number(held?.n)).toBe(6);
   });
 });
