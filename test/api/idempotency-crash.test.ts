@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.ts';
+import { freeAbandonedIdempotencyKey } from '../../src/db/idempotency.ts';
 import { rowsOf } from '../../src/task-units/item-selection.ts';
 import { createTestApp, unique, type TestApp } from '../support/test-app.ts';
 import { createTask, world } from '../tasks/helpers.ts';
@@ -106,5 +107,21 @@ describe('a keyed pull whose process died before its answer was stored', () => {
     expect(retry.body.code).toBe('idempotency_answer_lost');
     const held = rowsOf<{ n: number }>(await t.ctx.db.execute(sql`select count(*)::int as n from task_items where task_id = ${taskId}::uuid and worker_id = ${annotator.id}::uuid`))[0];
     expect(Number(held?.n)).toBe(6);
+  });
+});
+
+describe('a retry freeing an abandoned reservation', () => {
+  it('frees nothing when the first attempt commits between the retry’s read and its delete', async () => {
+    const p = await t.project();
+    const key = unique('key');
+    const reservedAt = new Date(clock.now().getTime() - 180_000);
+    await t.ctx.db.execute(sql`insert into idempotency_keys (user_id, key, method, path, fingerprint, created_at)
+      values (${p.owner.id}::uuid, ${key}, 'POST', '/x', 'f', ${reservedAt.toISOString()}::timestamptz)`);
+    // The retry read the reservation unmarked; the stalled first attempt's transaction commits its mark now.
+    await t.ctx.db.execute(sql`update idempotency_keys set committed_at = ${clock.now().toISOString()}::timestamptz where user_id = ${p.owner.id}::uuid and key = ${key}`);
+    await freeAbandonedIdempotencyKey(t.ctx.db, p.owner.id, key, reservedAt);
+    const kept = await keyRow(p.owner.id, key);
+    expect(kept).toBeDefined();
+    expect(kept!.committed_at).not.toBeNull();
   });
 });
