@@ -1,0 +1,61 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertUnitsSql, rowsOf, withIndexProbes } from '../../src/task-units/item-selection.ts';
+import { newId } from '../../src/core/ids.ts';
+import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { world } from './helpers.ts';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t?.close());
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+/**
+ * Creating a task right after a large import, before autovacuum analyzed the new items: the
+ * statistics say the dataset is empty. The units' insert must still probe "is this item already
+ * in the task" by task AND item, never read the task's units per item. The join the planner
+ * chose here read every unit of the task for each item, the rows the statement was inserting
+ * included, and creating a task over 585,000 items never finished in five minutes
+ * (src/task-units/item-selection.ts, `insertUnitsSql`). The setting is put back after.
+ */
+describe('the plan of the units’ insert when a task is created', () => {
+  it('probes each item by task and item, even when the statistics predate the items', async () => {
+    const old = await world(t, 200);
+    await t.ctx.db.execute(sql`analyze items`);
+    await t.ctx.db.execute(sql`analyze task_items`);
+    // Imported after the ANALYZE: the statistics know nothing of this dataset.
+    const fresh = await world(t, 300);
+    const task = { id: newId(), projectId: fresh.projectId };
+    // As `insertUnits` runs it. The table is small here, as on a new installation: without
+    // `withIndexProbes` the probe is a sequential scan per item, of the rows inserted so far.
+    const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(
+      await t.ctx.db.transaction((tx) => withIndexProbes(tx, () => tx.execute(sql`explain (format json) ${insertUnitsSql(task, fresh.datasetId, null, 1, new Date())}`))),
+    );
+    const raw = row!['QUERY PLAN'];
+    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
+    const probes = nodes(plan[0]!.Plan).filter((n) => n['Node Type'].includes('Scan') && (n['Relation Name'] === 'task_items' || n['Index Name']?.startsWith('task_items')));
+    expect(probes.length, JSON.stringify(plan)).toBeGreaterThan(0);
+    for (const probe of probes) expect(probe['Index Cond'] ?? '', JSON.stringify(plan)).toMatch(/item_id = items\.id/);
+    expect(old.itemIds).toHaveLength(200);
+  });
+
+  it('puts the planner setting back for the rest of the transaction', async () => {
+    const setting = await t.ctx.db.transaction(async (tx) => {
+      await withIndexProbes(tx, async () => {
+        expect(rowsOf<{ s: string }>(await tx.execute(sql`select current_setting('enable_seqscan') as s`))[0]!.s).toBe('off');
+      });
+      return rowsOf<{ s: string }>(await tx.execute(sql`select current_setting('enable_seqscan') as s`))[0]!.s;
+    });
+    expect(setting).toBe('on');
+  });
+});
