@@ -1,7 +1,7 @@
 import { withProcesses, type BenchConfig } from '../support/config.ts';
 import { cpuPair, timeConcurrent, type Throughput } from '../support/measure.ts';
 import { throughputRow, skippedRow, type ResultRow } from '../support/report.ts';
-import { createDataset, createProject, createTask, members, missingRoutes, seedItems } from '../support/scenario.ts';
+import { createDataset, createProject, createTask, members, missingRoutes, seedItems, settle } from '../support/scenario.ts';
 import type { BenchUser, Spread, Target } from '../support/target.ts';
 
 export const pullRoutes = ['POST /api/v1/projects/{projectId}/datasets', 'POST /api/v1/projects/{projectId}/tasks', 'POST /api/v1/tasks/{taskId}/pull'];
@@ -46,6 +46,7 @@ async function buildQueue(target: Target, cfg: BenchConfig, items: number, annot
   const assigneeIds = annotators.map((a) => a.id);
   const task = await createTask(target, projectId, { name: `${label} loupe`, datasetId, assigneeIds, allocation });
   const rawTask = await createTask(target, projectId, { name: `${label} raw`, datasetId, assigneeIds, allocation });
+  await settle(target);
   console.log(`  [${target.kind}] ${label}: ${items.toLocaleString('en-US')} items, ${annotatorCount} annotators, task created in ${task.seconds.toFixed(1)} s`);
   const rows = await target.raw.query<{ id: string; assignee_id: string }>('select id, assignee_id from task_assignees where task_id = $1', [rawTask.id]);
   return { taskId: task.id, rawTaskId: rawTask.id, annotators, assignmentOf: new Map(rows.map((r) => [r.assignee_id, r.id])) };
