@@ -134,6 +134,9 @@ const bound = (task: TaskRow, userId: string, assignmentId: string, n: number, n
   lease: sql`${lease.toISOString()}::timestamptz`,
 });
 
+/** THE claim with bound values, for the plan test (the statement `loupe_pull_claim` runs, as a prepared statement). */
+export const boundClaim = (task: TaskRow, userId: string, assignmentId: string, n: number, now: Date, lease: Date) => claimSql(bound(task, userId, assignmentId, n, now, lease));
+
 /** `claimCandidates` with bound values, for the plan test. */
 export const claimCandidates = (taskId: string, userId: string, limit: number, now: Date) =>
   candidatesSql({ task: sql`${taskId}::uuid`, user: sql`${userId}::uuid`, now: sql`${now.toISOString()}::timestamptz` }, sql`${limit}`);
@@ -145,6 +148,15 @@ export async function claimFree(tx: Tx, task: TaskRow, userId: string, assignmen
 }
 
 const p = (name: string) => sql.raw(name);
+
+/**
+ * `loupe_pull_claim` runs its statements on generic plans. Left to choose, PL/pgSQL planned the
+ * claim afresh on every call: its generic plan's estimate (LIMIT and room unknown) always came out
+ * dearer than a custom plan's, and planning the four-CTE claim was a fifth of PostgreSQL's CPU per
+ * pull (docs/benchmarks.md, eighth pass). The generic plan walks the free-unit index from its
+ * head like the custom one (test/tasks/queue-plan.test.ts).
+ */
+export const CLAIM_PLAN_CACHE_MODE = 'plan_cache_mode=force_generic_plan';
 
 /**
  * `loupe_pull_claim`: the pull's common path in one call (the per-person advisory lock, THE
@@ -167,7 +179,9 @@ export function claimFunctionSql(): string {
   assignment_id uuid, worker_id uuid, lease_expires_at timestamptz, started_at timestamptz,
   finished_at timestamptz, open_issues integer, for_review integer, old_assignment uuid
 )
-LANGUAGE plpgsql VOLATILE AS $loupe$
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = ${CLAIM_PLAN_CACHE_MODE.split('=')[1]}
+AS $loupe$
 #variable_conflict use_column
 DECLARE
   r record;
@@ -216,8 +230,8 @@ const installed = new WeakMap<Db, Promise<void>>();
 
 /**
  * Installs `loupe_pull_claim` from `claimFunctionSql` once per database handle, unless the
- * database already holds exactly this text (another process, or an earlier start, installed
- * it). Several processes starting at once serialize on an advisory lock: `CREATE OR REPLACE`
+ * database already holds exactly this text with these settings (another process, or an earlier
+ * start, installed it). Several processes starting at once serialize on an advisory lock: `CREATE OR REPLACE`
  * of one function by two sessions at once fails with "tuple concurrently updated".
  */
 export function ensureClaimFunction(db: Db): Promise<void> {
@@ -227,7 +241,10 @@ export function ensureClaimFunction(db: Db): Promise<void> {
     const body = text.slice(text.indexOf('$loupe$') + '$loupe$'.length, text.lastIndexOf('$loupe$'));
     done = db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('loupe_pull_claim', 0))`);
-      const [row] = rowsOf<{ same: boolean }>(await tx.execute(sql`select exists (select 1 from pg_proc where proname = 'loupe_pull_claim' and prosrc = ${body}) as same`));
+      const [row] = rowsOf<{ same: boolean }>(
+        await tx.execute(sql`select exists (select 1 from pg_proc where proname = 'loupe_pull_claim' and prosrc = ${body}
+          and coalesce(proconfig, '{}') = array[${CLAIM_PLAN_CACHE_MODE}]::text[]) as same`),
+      );
       if (!row?.same) await tx.execute(sql.raw(text));
     });
     done.catch(() => installed.delete(db));
