@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundClaim, claimCandidates } from '../../src/assignments/claim.ts';
 import { rowsOf } from '../../src/task-units/item-selection.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { planNodes, type PlanNode } from '../support/plans.ts';
 import { createTask, world } from './helpers.ts';
 
 let t: TestApp;
@@ -12,16 +13,20 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  'Relation Name'?: string;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
+/**
+ * A pulling task of 3,200 units whose first 3,000 in queue order are held by someone else
+ * (pulled, unfinished, lease live), its annotator, and fresh statistics.
+ */
+async function heldAtHead() {
+  const w = await world(t, 3200);
+  const a = await t.member(w.projectId, 'annotator');
+  const task = await createTask(t, w, { assigneeIds: [a.id], allocation: { method: 'pulling' } });
+  await t.ctx.db.execute(sql`
+    update task_items set worker_id = ${w.manager.id}::uuid, lease_expires_at = now() + interval '1 hour', started_at = now()
+    where id in (select id from task_items where task_id = ${task.id}::uuid order by position limit 3000)`);
+  await t.ctx.db.execute(sql`analyze task_items`);
+  return { w, a, task };
 }
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 
 /**
  * Why pull throughput holds over time: the claim never walks past held units. 3,000 of 3,200
@@ -32,20 +37,12 @@ const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)
  */
 describe('the pull claim’s plan', () => {
   it('reads only free units, however many held units sit at the head of the queue', async () => {
-    const w = await world(t, 3200);
-    const a = await t.member(w.projectId, 'annotator');
-    const task = await createTask(t, w, { assigneeIds: [a.id], allocation: { method: 'pulling' } });
-    await t.ctx.db.execute(sql`
-      update task_items set worker_id = ${w.manager.id}::uuid, lease_expires_at = now() + interval '1 hour', started_at = now()
-      where id in (select id from task_items where task_id = ${task.id}::uuid order by position limit 3000)`);
-    await t.ctx.db.execute(sql`analyze task_items`);
+    const { w, a, task } = await heldAtHead();
 
     const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await t.ctx.db.execute(sql`explain (analyze, format json) ${claimCandidates(task.id, a.id, 5, new Date())}`));
-    const raw = row!['QUERY PLAN'];
-    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
-    const all = nodes(plan[0]!.Plan);
+    const all = planNodes(row!['QUERY PLAN']);
     const scan = all.find((n) => n['Index Name'] === 'task_items_free_idx');
-    expect(scan, JSON.stringify(plan)).toBeDefined();
+    expect(scan, JSON.stringify(all)).toBeDefined();
     // It stops after the five it needs, and filters nothing out: no held unit was read (the
     // per-candidate item probe reads the candidate's own row, and only that, besides).
     expect(scan!['Actual Rows']).toBe(5);
@@ -81,8 +78,7 @@ describe('the pull claim’s plan with a long history', () => {
     const plans = await t.ctx.db.transaction(async (tx) => {
       const explainNodes = async (text: string) => {
         const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await tx.execute(sql.raw(text)));
-        const raw = row!['QUERY PLAN'];
-        return nodes(((typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>)[0]!.Plan);
+        return planNodes(row!['QUERY PLAN']);
       };
       const custom = await explainNodes(`explain (analyze, format json) ${inline(query.sql, query.params)}`);
       await tx.execute(sql.raw(`prepare queue_plan_claim as ${query.sql}`));
@@ -119,13 +115,7 @@ const inline = (text: string, params: unknown[]) => text.replace(/\$(\d+)/g, (_,
  */
 describe('the claim’s generic plan', () => {
   it('walks the free-unit index from its head, past no held unit', async () => {
-    const w = await world(t, 3200);
-    const a = await t.member(w.projectId, 'annotator');
-    const task = await createTask(t, w, { assigneeIds: [a.id], allocation: { method: 'pulling' } });
-    await t.ctx.db.execute(sql`
-      update task_items set worker_id = ${w.manager.id}::uuid, lease_expires_at = now() + interval '1 hour', started_at = now()
-      where id in (select id from task_items where task_id = ${task.id}::uuid order by position limit 3000)`);
-    await t.ctx.db.execute(sql`analyze task_items`);
+    const { w, a, task } = await heldAtHead();
     const [assignment] = rowsOf<{ id: string }>(await t.ctx.db.execute(sql`select id from task_assignees where task_id = ${task.id}::uuid and assignee_id = ${a.id}::uuid`));
     const now = new Date();
     const query = new PgDialect().sqlToQuery(boundClaim(task, a.id, assignment!.id, 5, now, new Date(now.getTime() + 3_600_000)));
@@ -136,8 +126,7 @@ describe('the claim’s generic plan', () => {
         await tx.execute(sql.raw(`prepare queue_plan_full_claim as ${query.sql}`));
         await tx.execute(sql`set local plan_cache_mode = force_generic_plan`);
         const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await tx.execute(sql.raw(`explain (analyze, format json) execute queue_plan_full_claim(${query.params.map(literal).join(', ')})`)));
-        const raw = row!['QUERY PLAN'];
-        all = nodes(((typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>)[0]!.Plan);
+        all = planNodes(row!['QUERY PLAN']);
         claimed = rowsOf<{ item_id: string }>(await tx.execute(sql`select item_id from task_items where task_id = ${task.id}::uuid and worker_id = ${a.id}::uuid order by position`)).map((r) => r.item_id);
         tx.rollback();
       })

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUnitsSql, rowsOf, withIndexProbes } from '../../src/task-units/item-selection.ts';
 import { newId } from '../../src/core/ids.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { planNodes } from '../support/plans.ts';
 import { world } from './helpers.ts';
 
 let t: TestApp;
@@ -11,14 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Index Cond'?: string;
-  Plans?: PlanNode[];
-}
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 
 /**
  * Creating a task right after a large import, before autovacuum analyzed the new items: the
@@ -41,11 +34,11 @@ describe('the plan of the units’ insert when a task is created', () => {
     const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(
       await t.ctx.db.transaction((tx) => withIndexProbes(tx, () => tx.execute(sql`explain (format json) ${insertUnitsSql(task, fresh.datasetId, null, 1, new Date())}`))),
     );
-    const raw = row!['QUERY PLAN'];
-    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: PlanNode }>;
-    const probes = nodes(plan[0]!.Plan).filter((n) => n['Node Type'].includes('Scan') && (n['Relation Name'] === 'task_items' || n['Index Name']?.startsWith('task_items')));
-    expect(probes.length, JSON.stringify(plan)).toBeGreaterThan(0);
-    for (const probe of probes) expect(probe['Index Cond'] ?? '', JSON.stringify(plan)).toMatch(/item_id = items\.id/);
+    const all = planNodes(row!['QUERY PLAN']);
+    const plan = JSON.stringify(all);
+    const probes = all.filter((n) => n['Node Type'].includes('Scan') && (n['Relation Name'] === 'task_items' || n['Index Name']?.startsWith('task_items')));
+    expect(probes.length, plan).toBeGreaterThan(0);
+    for (const probe of probes) expect(probe['Index Cond'] ?? '', plan).toMatch(/item_id = items\.id/);
     expect(old.itemIds).toHaveLength(200);
   });
 
