@@ -24,8 +24,9 @@ export async function assertItemsInDataset(db: Db, datasetId: string, itemIds: s
  * before the dataset's items were imported (a task created right after a large import, before
  * autovacuum analyzed it), the planner estimated one item and chose a nested loop whose inner
  * side read every unit of the task for each item, the ones this statement had just inserted
- * included: creating a task over 585,000 items ran for over five minutes instead of 86 seconds,
- * growing with the square of the items (test/tasks/task-create-plan.test.ts).
+ * included: creating a task over 585,000 such items was stopped after 14 minutes (86 s with
+ * fresh statistics, 59 s with this probe), growing with the square of the items
+ * (test/tasks/task-create-plan.test.ts).
  */
 export const insertUnitsSql = (task: { id: string; projectId: string }, datasetId: string, selection: ItemSelection, copies: number, now: Date, excludeIds: string[] = []) => sql`with ins as (
       insert into task_items (id, project_id, task_id, item_id, copy, position, created_at)
@@ -56,7 +57,8 @@ export async function insertUnits(
 
 /**
  * Runs `fn` with sequential scans planned only where nothing else can serve (`enable_seqscan`
- * off for the rest of the transaction, then back as it was). For statements that probe a table
+ * off in the transaction while `fn` runs, then back as it was; when `fn` throws, the transaction
+ * is aborted and the setting goes with it). For statements that probe a table
  * per row while they insert into it: on a table the planner believes small (analyzed while it
  * was nearly empty, as on a new installation), a sequential scan per row reads every row inserted
  * so far, and the statement grows with the square of its rows.
