@@ -10,7 +10,8 @@ import type { Db } from '../db/client.ts';
  *
  * The rule the claim relies on: no unit without a status sits before `free_from`. Units lose
  * their status only through the triggers of migration 0026, which lower the position in the
- * same transaction (as do inserted units); `raiseQueueStart` raises it.
+ * same transaction (as do inserted units), always taking the start row's lock (migration 0028);
+ * `raiseQueueStart` raises it.
  */
 export const queueStartSql = (task: SQL) => sql`coalesce((select h.free_from from task_queue_heads h where h.task_id = ${task}), -1)`;
 

@@ -107,6 +107,47 @@ describe('where the queue starts', () => {
     expect(first).toEqual(w.itemIds.slice(300, 305));
   });
 
+  // The start already sits before the unit, so lowering it changes nothing: the trigger must
+  // still take the start row's lock, or a raise beside it looks before the change commits and
+  // raises the start past the unit (migration 0028).
+  for (const change of ['clears a unit’s status', 'inserts a unit'] as const) {
+    it(`makes a raise wait for a transaction that ${change} after the start`, async () => {
+      const w = await world(t, 12);
+      const a = await t.member(w.projectId, 'annotator');
+      const task = await createTask(t, w, { assigneeIds: [a.id], allocation: { method: 'pulling', batchSize: 10, maxWorkload: 10 } });
+      const pulled = await t.post<Pulled>(`/api/v1/tasks/${task.id}/pull`, { count: 10 }, { token: a.token });
+      expect(pulled.body.items.map((i) => i.itemId)).toEqual(w.itemIds.slice(0, 10));
+      for (const id of w.itemIds.slice(0, 10)) {
+        const res = await t.put(`/api/v1/tasks/${task.id}/items/${id}/status`, { status: 'discarded' }, { token: a.token });
+        expect(res.status).toBe(200);
+      }
+      await t.ctx.db.execute(sql`update task_queue_heads set free_from = -1 where task_id = ${task.id}::uuid`);
+      const unit = sql`task_id = ${task.id}::uuid and item_id = ${w.itemIds[5]}::uuid`;
+
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let changed!: () => void;
+      const started = new Promise<void>((resolve) => (changed = resolve));
+      const writer = t.ctx.db.transaction(async (tx) => {
+        if (change === 'clears a unit’s status') await tx.execute(sql`update task_items set status = null, done = false, finished_at = null where ${unit}`);
+        else
+          await tx.execute(sql`insert into task_items (id, project_id, task_id, item_id, copy, position)
+            select gen_random_uuid(), project_id, task_id, item_id, 1, position from task_items where ${unit}`);
+        changed();
+        await held;
+      });
+      await started;
+      let raised = false;
+      const raise = raiseQueueStart(t.ctx.db, task.id).then(() => (raised = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const raisedWhileHeld = raised;
+      release();
+      expect(raisedWhileHeld).toBe(false);
+      await Promise.all([writer, raise]);
+      expect(await startOf(task.id)).toBe(await positionOf(task.id, w.itemIds[5]!));
+    });
+  }
+
   it('never passes a unit without a status, with status removals and raises running at once', async () => {
     const w = await world(t, 120);
     const people = await Promise.all(Array.from({ length: 6 }, () => t.member(w.projectId, 'annotator')));
