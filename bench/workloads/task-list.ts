@@ -18,8 +18,6 @@ const COLUMNS = `id, project_id, name, type, dataset_id, recipe_id, owner_id, pr
 const FROM = `tasks t cross join lateral (select coalesce(sum(cs.statuses), 0)::int as s, coalesce(sum(cs.done), 0)::int as d
   from task_counter_shards cs where cs.task_id = t.id) c`;
 const STATUSES = '(t.status_count + c.s)';
-/** The candidates of a status filter, as a hand-written query over the same schema would take them (docs/workflow.md, Task lists). */
-const CANDIDATES = (status: string) => `(t.base_status = '${status}' or t.id = any(array(select distinct task_id from task_counter_shards)))`;
 
 export interface BigProject {
   projectId: string;
@@ -28,8 +26,6 @@ export interface BigProject {
   annotators: BenchUser[];
   datasetIds: string[];
   taskIds: string[];
-  /** A second project of as many tasks, all finished but 20 in progress (`seedFinishedProject`). */
-  finishedProjectId: string;
 }
 
 /**
@@ -75,7 +71,6 @@ export async function seedBigProject(target: Target, count: number): Promise<Big
      from tasks t, generate_series(0, 15) s where t.project_id = $1 and t.status_count > 0`,
     [projectId],
   );
-  await foldAllButOnePercent(target, projectId);
   const tasks = await target.raw.query<{ id: string }>('select id from tasks where project_id = $1 order by id', [projectId]);
   const taskIds = tasks.map((t) => t.id);
   // Assignees: 90% of tasks get one annotator, the caller is assigned to every 20th task.
@@ -98,52 +93,8 @@ export async function seedBigProject(target: Target, count: number): Promise<Big
      on conflict (project_id, shard) do update set tasks = project_counters.tasks + $2, assignments = project_counters.assignments + $3, open_issues = project_counters.open_issues + $4`,
     [projectId, agg!.tasks, agg!.assignments, agg!.issues],
   );
-  const finishedProjectId = await seedFinishedProject(target, count, caller!);
   for (const table of ['tasks', 'task_assignees', 'task_datasets', 'task_counter_shards']) await target.raw.query(`vacuum analyze ${table}`);
-  return { projectId, caller: caller!, owners, annotators, datasetIds, taskIds, finishedProjectId };
-}
-
-/**
- * What the `counters.fold-shards` job leaves behind (docs/workflow.md): the shards of every task
- * but about 1 % (the tasks written in the last minute) moved into their task rows.
- */
-async function foldAllButOnePercent(target: Target, projectId: string) {
-  await target.raw.query(
-    `with moved as (
-       delete from task_counter_shards s using tasks t
-       where t.id = s.task_id and t.project_id = $1 and abs(hashtext(t.id::text)) % 100 <> 0
-       returning s.task_id, s.statuses, s.done)
-     update tasks t set status_count = t.status_count + m.s, done_count = t.done_count + m.d
-     from (select task_id, sum(statuses)::int as s, sum(done)::int as d from moved group by task_id) m where t.id = m.task_id`,
-    [projectId],
-  );
-}
-
-/**
- * A project as old projects look: `count` finished tasks, 20 of them still in progress, with
- * statuses half in the base and half in shards, folded but for ~1 %. Its in-progress list is a
- * rare status, found through the base status's index.
- */
-async function seedFinishedProject(target: Target, count: number, caller: BenchUser): Promise<string> {
-  const projectId = await createProject(target, 'bench-finished');
-  await target.http.ok('PUT', `/api/v1/projects/${projectId}/members/${caller.id}`, { token: target.admin.token, body: { role: 'manager' } });
-  const rare = Math.max(1, Math.floor(count / 20));
-  await target.raw.query(
-    `insert into tasks (id, project_id, name, type, workflow_state, allocation, item_count, done_count, status_count, dataset_count, created_at, updated_at)
-     select ${sqlId('g', Date.now() - count * 1000)}, $1, 'Done ' || g, 'labeling', 'data_submitted',
-       '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb,
-       100, case when g % $3::int = 0 then 30 else 50 end, case when g % $3::int = 0 then 30 else 50 end, 0, now(), now()
-     from generate_series(0, $2::int - 1) g`,
-    [projectId, count, rare],
-  );
-  await target.raw.query(
-    `insert into task_counter_shards (task_id, shard, statuses, done)
-     select t.id, s, t.status_count / 16 + (case when s < t.status_count % 16 then 1 else 0 end), t.done_count / 16 + (case when s < t.done_count % 16 then 1 else 0 end)
-     from tasks t, generate_series(0, 15) s where t.project_id = $1`,
-    [projectId],
-  );
-  await foldAllButOnePercent(target, projectId);
-  return projectId;
+  return { projectId, caller: caller!, owners, annotators, datasetIds, taskIds };
 }
 
 interface Case {
@@ -153,8 +104,6 @@ interface Case {
   where: string;
   order: string;
   params: unknown[];
-  /** The project listed, when not the big project. */
-  projectId?: string;
 }
 
 function cases(p: BigProject): Case[] {
@@ -163,11 +112,11 @@ function cases(p: BigProject): Case[] {
   return [
     { name: 'no filter', query: {}, where: 'not archived', order: 'id', params: [] },
     { name: 'q=alpha', query: { q: 'alpha' }, where: `not archived and name ilike '%alpha%'`, order: 'id', params: [] },
-    { name: 'status=in_progress', query: { status: 'in_progress' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} < item_count and ${CANDIDATES('in_progress')}`, order: 'id', params: [] },
+    { name: 'status=in_progress', query: { status: 'in_progress' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} < item_count`, order: 'id', params: [] },
     // A third of the seeded tasks are complete (base + shards = item_count), 1.7 % complete with
     // issues: the rarer the status, the more rows a page looks at (the status is derived, not indexed).
-    { name: 'status=completed', query: { status: 'completed' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} >= item_count and open_issues + for_review <= 0 and ${CANDIDATES('completed')}`, order: 'id', params: [] },
-    { name: 'status=completed_with_issues', query: { status: 'completed_with_issues' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} >= item_count and open_issues + for_review > 0 and ${CANDIDATES('completed_with_issues')}`, order: 'id', params: [] },
+    { name: 'status=completed', query: { status: 'completed' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} >= item_count and open_issues + for_review <= 0`, order: 'id', params: [] },
+    { name: 'status=completed_with_issues', query: { status: 'completed_with_issues' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} >= item_count and open_issues + for_review > 0`, order: 'id', params: [] },
     { name: 'workflowState=pending_review', query: { workflowState: 'pending_review' }, where: `not archived and workflow_state = 'pending_review'`, order: 'id', params: [] },
     { name: 'type=review', query: { type: 'review' }, where: `not archived and type = 'review'`, order: 'id', params: [] },
     { name: 'priority=high', query: { priority: 'high' }, where: 'not archived and priority_rank = 0', order: 'id', params: [] },
@@ -183,9 +132,6 @@ function cases(p: BigProject): Case[] {
     { name: 'sort=-priority', query: { sort: '-priority' }, where: 'not archived', order: 'priority_rank desc, id desc', params: [] },
     { name: 'sort=dueDate', query: { sort: 'dueDate' }, where: 'not archived', order: `coalesce(due_date, 'infinity'::timestamptz), id`, params: [] },
     { name: 'sort=-updatedAt', query: { sort: '-updatedAt' }, where: 'not archived', order: 'updated_at desc, id desc', params: [] },
-    // The finished project: a rare status (20 in progress) and the common one.
-    { name: 'finished project, status=in_progress (rare)', query: { status: 'in_progress' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} < item_count and ${CANDIDATES('in_progress')}`, order: 'id', params: [], projectId: p.finishedProjectId },
-    { name: 'finished project, status=completed', query: { status: 'completed' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} >= item_count and open_issues + for_review <= 0 and ${CANDIDATES('completed')}`, order: 'id', params: [], projectId: p.finishedProjectId },
   ];
 }
 
@@ -211,11 +157,11 @@ export async function listWorkload(target: Target, cfg: BenchConfig, routes: Set
   // One pass over every case first: the first case measured would otherwise also pay for the
   // process's warm-up (JIT, statement caches) and the checkpoint the seed left behind.
   for (const c of cases(p)) {
-    await target.http.request('GET', `/api/v1/projects/${c.projectId ?? p.projectId}/tasks?${qs({ ...c.query, limit: '50' })}`, { token: p.caller.token });
-    await target.raw.query(`select ${COLUMNS} from ${FROM} where project_id = $1 and ${c.where} order by ${c.order} limit 51`, [c.projectId ?? p.projectId, ...c.params]);
+    await target.http.request('GET', `/api/v1/projects/${p.projectId}/tasks?${qs({ ...c.query, limit: '50' })}`, { token: p.caller.token });
+    await target.raw.query(`select ${COLUMNS} from ${FROM} where project_id = $1 and ${c.where} order by ${c.order} limit 51`, [p.projectId, ...c.params]);
   }
   for (const c of cases(p)) {
-    const url = `/api/v1/projects/${c.projectId ?? p.projectId}/tasks?${qs({ ...c.query, limit: '50' })}`;
+    const url = `/api/v1/projects/${p.projectId}/tasks?${qs({ ...c.query, limit: '50' })}`;
     let count = 0;
     const loupe = await timeSerial(cfg.samples, async () => {
       const res = await target.http.request<{ data: unknown[] }>('GET', url, { token: p.caller.token });
@@ -225,7 +171,7 @@ export async function listWorkload(target: Target, cfg: BenchConfig, routes: Set
     const sqlText = `select ${COLUMNS} from ${FROM} where project_id = $1 and ${c.where} order by ${c.order} limit 51`;
     let rawCount = 0;
     const raw = await timeSerial(cfg.samples, async () => {
-      rawCount = (await target.raw.query(sqlText, [c.projectId ?? p.projectId, ...c.params])).length;
+      rawCount = (await target.raw.query(sqlText, [p.projectId, ...c.params])).length;
     });
     rows.push(latencyRow(target.kind, `task list (${size}), ${c.name}`, loupe, raw, { note: `${count} rows (raw ${Math.min(rawCount, 50)})` }));
   }
