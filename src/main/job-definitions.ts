@@ -1,7 +1,6 @@
 import type { JobDefinition } from '../jobs/jobs.ts';
 import { purgeExpiredJob } from '../auth/maintenance.job.ts';
 import { returnExpiredLeasesJob } from '../assignments/leases.job.ts';
-import { foldCounterShardsJob } from '../task-units/counter-fold.job.ts';
 import { importItemsJob } from '../datasets/import-jobs.ts';
 import { tickJob } from '../workloads/workloads.jobs.ts';
 import { exportJob, exportRetentionJob } from '../exports/export.job.ts';
@@ -10,4 +9,4 @@ import { evalContinuousJob, evalRunJob } from '../evaluators/eval-jobs.ts';
 import { outboxTickJob } from '../webhooks/outbox.job.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
-export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, foldCounterShardsJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, outboxTickJob, exportJob, exportRetentionJob, importItemsJob];
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, outboxTickJob, exportJob, exportRetentionJob, importItemsJob];

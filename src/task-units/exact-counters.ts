@@ -75,14 +75,3 @@ export function derivedStatusIs(status: DerivedStatus, statuses: SQL, alias = '"
       return sql`(${started} and ${full} and ${a}.open_issues + ${a}.for_review > 0)`;
   }
 }
-
-/**
- * The tasks that can have derived status `status`, as a condition on the enclosing `tasks` row
- * that an index serves (`tasks_project_base_status_idx`, and the primary key for the rest): its
- * base counters say `status`, or it has counter shards. A task without shards has its base as its
- * exact counters, so this never leaves out a task whose exact status is `status`; put it beside
- * `derivedStatusIs`, which decides. Only tasks written since the last `foldCounterShards` have
- * shards, so a rare status reads its few tasks instead of the whole project.
- */
-export const baseStatusCandidates = (status: unknown, alias = '"tasks"') =>
-  sql`(${sql.raw(alias)}.base_status = ${status} or ${sql.raw(alias)}.id = any(array(select distinct cs.task_id from task_counter_shards cs)))`;

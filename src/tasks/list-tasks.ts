@@ -9,7 +9,7 @@ import { selfAndGroupIdsSql } from '../projects/member-reads.ts';
 import { datasetFacts } from '../datasets/item-reads.ts';
 import { assigneeFacts } from '../task-units/assignee-reads.ts';
 import { taskRecordColumns, taskRecords as tasks } from '../task-units/task-reads.ts';
-import { baseStatusCandidates, derivedStatusIs, shardSumsLateral } from '../task-units/exact-counters.ts';
+import { derivedStatusIs, shardSumsLateral } from '../task-units/exact-counters.ts';
 import { rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
 
@@ -56,8 +56,7 @@ function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, s
   }
   if (f.status) {
     shape.push(`status=${f.status}`);
-    values.status = f.status;
-    c.push(derivedStatusIs(f.status, statuses), baseStatusCandidates(p('status')));
+    c.push(derivedStatusIs(f.status, statuses));
   }
   if (f.workflowState) {
     shape.push('workflowState');

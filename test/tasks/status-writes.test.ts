@@ -5,7 +5,6 @@ import { rowsOf } from '../../src/task-units/item-selection.ts';
 import type { ItemStatusListener } from '../../src/context.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { createTask, emptyAnswersRecipe, world } from './helpers.ts';
-import { foldCounterShards } from '../../src/task-units/counter-fold.ts';
 
 let t: TestApp;
 const clock = new ManualClock(new Date('2031-03-01T10:00:00Z'));
@@ -206,57 +205,5 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
     expect(listed.body.data.map((x: { id: string }) => x.id)).toContain(task.id);
     const open = await t.get(`/api/v1/projects/${w.projectId}/tasks?status=open`, { token: w.manager.token });
     expect(open.body.data.map((x: { id: string }) => x.id)).not.toContain(task.id);
-  });
-
-  it('keeps the counters exact while folds move the shards into the task row beside many parallel status writes', async () => {
-    const w = await world(t, 96);
-    const annotators = await Promise.all(Array.from({ length: 8 }, () => t.member(w.projectId, 'annotator')));
-    const task = await createTask(t, w, { assigneeIds: annotators.map((a) => a.id), recipeId: await emptyAnswersRecipe(t, w) });
-    const shares = await Promise.all(
-      annotators.map(async (a) =>
-        rowsOf<{ item_id: string }>(await t.ctx.db.execute(sql`select ti.item_id from task_items ti join task_assignees s on s.id = ti.assignment_id where ti.task_id = ${task.id}::uuid and s.assignee_id = ${a.id}::uuid`)).map((r) => r.item_id),
-      ),
-    );
-    let writing = true;
-    let folds = 0;
-    const folder = (async () => {
-      while (writing) {
-        await foldCounterShards(t.ctx.db);
-        folds++;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    const reads: Array<{ items: number; withStatus: number; done: number }> = [];
-    const reader = (async () => {
-      while (writing) {
-        reads.push((await t.get(`/api/v1/tasks/${task.id}`, { token: w.manager.token })).body.counts);
-        // A pause between reads: on PGlite a read can finish in microtasks alone, and a loop of
-        // them would starve the writers' timers and I/O.
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    try {
-      const writes = await Promise.all(shares.flatMap((items, i) => items.map((itemId) => put(task.id, itemId, 'completed', annotators[i]!.token))));
-      expect(writes.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
-      const removals = await Promise.all(shares.flatMap((items, i) => items.filter((_, j) => j % 2 === 0).map((itemId) => t.delete(`/api/v1/tasks/${task.id}/items/${itemId}/status`, { token: annotators[i]!.token }))));
-      expect(removals.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
-    } finally {
-      writing = false;
-      await Promise.all([folder, reader]);
-    }
-    expect(folds).toBeGreaterThan(1);
-    for (const counts of reads) {
-      expect(counts.done).toBe(counts.withStatus);
-      expect(counts.withStatus).toBeGreaterThanOrEqual(0);
-      expect(counts.withStatus).toBeLessThanOrEqual(96);
-    }
-    const c = await countersAndRecount(task.id);
-    expect(c).toEqual({ statusCount: 48, doneCount: 48, statusRecount: 48, doneRecount: 48, assignmentStatus: 48, assignmentDone: 48, hourlyDone: 48 });
-    // A last fold leaves no shard, and the row's base alone is the count.
-    await foldCounterShards(t.ctx.db);
-    const base = await one<{ shards: number; status_count: number; done_count: number; base_status: string }>(
-      sql`select (select count(*)::int from task_counter_shards where task_id = ${task.id}::uuid) as shards, status_count, done_count, base_status from tasks where id = ${task.id}::uuid`,
-    );
-    expect(base).toEqual({ shards: 0, status_count: 48, done_count: 48, base_status: 'in_progress' });
   });
 });
