@@ -26,17 +26,13 @@ export async function assertItemsInDataset(db: Db, datasetId: string, itemIds: s
  * side read every unit of the task for each item, the ones this statement had just inserted
  * included: creating a task over 585,000 such items was stopped after 14 minutes (86 s with
  * fresh statistics, 59 s with this probe), growing with the square of the items
- * (test/tasks/task-create-plan.test.ts). The task's condition is written `(…) is true` so that
- * no index can take it: only the item's index serves the probe. Given `task_id = …`, with
- * statistics in which the new task has no units, the planner probed `task_items_task_idx` by
- * task with the item as a filter, the same quadratic walk: the bench's status task over 585,024
- * items ran for more than 11 minutes (docs/benchmarks.md, tenth pass).
+ * (test/tasks/task-create-plan.test.ts).
  */
 export const insertUnitsSql = (task: { id: string; projectId: string }, datasetId: string, selection: ItemSelection, copies: number, now: Date, excludeIds: string[] = []) => sql`with ins as (
       insert into task_items (id, project_id, task_id, item_id, copy, position, created_at)
       select gen_random_uuid(), ${task.projectId}::uuid, ${task.id}::uuid, items.id, c.copy, items.seq, ${now.toISOString()}::timestamptz
       from ${pickedItems(datasetId, selection, excludeIds)} cross join generate_series(0, ${copies - 1}::int) as c(copy)
-      where not exists (select 1 from task_items x where x.item_id = items.id and (x.task_id = ${task.id}::uuid) is true and not x.is_gold offset 0)
+      where not exists (select 1 from task_items x where x.task_id = ${task.id}::uuid and x.item_id = items.id and not x.is_gold offset 0)
       on conflict do nothing
       returning 1)
     select count(*)::int as n from ins`;
