@@ -109,7 +109,8 @@ describe('where the queue starts', () => {
 
   // The start already sits before the unit, so lowering it changes nothing: the trigger must
   // still take the start row's lock, or a raise beside it looks before the change commits and
-  // raises the start past the unit (migration 0028).
+  // raises the start past the unit (migration 0028). On PostgreSQL both cases fail without the
+  // migration; on PGlite the held transaction holds the only session, so the raise waits anyway.
   for (const change of ['clears a unit’s status', 'inserts a unit'] as const) {
     it(`makes a raise wait for a transaction that ${change} after the start`, async () => {
       const w = await world(t, 12);
