@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { ruleBroken } from '../core/errors.ts';
-import { itemIdsInDatasets, pickedItems, type ItemPick } from '../datasets/item-reads.ts';
+import { itemIdsInDatasets, itemIdsOfDataset, pickedItems, type ItemPick } from '../datasets/item-reads.ts';
 
 /** Which items of a dataset: given ids, a filter, or all of them (`null`). */
 export type ItemSelection = ItemPick;
@@ -18,24 +18,51 @@ export async function assertItemsInDataset(db: Db, datasetId: string, itemIds: s
 }
 
 /**
- * The INSERT … SELECT of `insertUnits`, to run under `withIndexProbes`. The "item already in the
- * task" check is a per-item subquery (`offset 0` keeps the planner from turning it into a join)
- * on the task and the item: an index probe of a few pages. As a join, with statistics taken
- * before the dataset's items were imported (a task created right after a large import, before
- * autovacuum analyzed it), the planner estimated one item and chose a nested loop whose inner
- * side read every unit of the task for each item, the ones this statement had just inserted
- * included: creating a task over 585,000 such items was stopped after 14 minutes (86 s with
- * fresh statistics, 59 s with this probe), growing with the square of the items
- * (test/tasks/task-create-plan.test.ts).
+ * The INSERT … SELECT of `insertUnits`, to run under `withIndexProbes`. With `probe`, an item
+ * already in the task is skipped by a per-item subquery (`offset 0` keeps the planner from turning
+ * it into a join) on the task and the item. Without it, every picked item gets its units, and
+ * `on conflict do nothing` still refuses a unit the task holds (same task, item and copy).
+ *
+ * `insertUnits` leaves the probe out when the task holds no unit of the dataset, which is every
+ * task creation: the probe could only find what the statement inserts itself, and that it cannot
+ * see. The probe is what made creation quadratic. The statistics of a new task say it has no
+ * units, and the planner then chose, for the probe, the index on the task alone, with the item as
+ * a filter: each item read every unit inserted so far. Creating a task over 585,000 freshly
+ * imported items ran for more than 11 minutes. As a join, with statistics that predated the
+ * items, it ran 14 (docs/benchmarks.md, "Issue 19", ninth to eleventh pass;
+ * test/tasks/task-create-plan.test.ts).
  */
-export const insertUnitsSql = (task: { id: string; projectId: string }, datasetId: string, selection: ItemSelection, copies: number, now: Date, excludeIds: string[] = []) => sql`with ins as (
+export const insertUnitsSql = (
+  task: { id: string; projectId: string },
+  datasetId: string,
+  selection: ItemSelection,
+  copies: number,
+  now: Date,
+  excludeIds: string[] = [],
+  probe = true,
+) => sql`with ins as (
       insert into task_items (id, project_id, task_id, item_id, copy, position, created_at)
       select gen_random_uuid(), ${task.projectId}::uuid, ${task.id}::uuid, items.id, c.copy, items.seq, ${now.toISOString()}::timestamptz
       from ${pickedItems(datasetId, selection, excludeIds)} cross join generate_series(0, ${copies - 1}::int) as c(copy)
-      where not exists (select 1 from task_items x where x.task_id = ${task.id}::uuid and x.item_id = items.id and not x.is_gold offset 0)
+      ${probe ? sql`where not exists (select 1 from task_items x where x.task_id = ${task.id}::uuid and x.item_id = items.id and not x.is_gold offset 0)` : sql``}
       on conflict do nothing
       returning 1)
     select count(*)::int as n from ins`;
+
+/**
+ * Whether the task holds a unit (gold aside) of one of the dataset’s items. Reads the task’s units
+ * and looks each one’s item up by its key until one is in the dataset: linear in the task’s units
+ * at worst, whatever the statistics say, and one index probe for a new task.
+ */
+export async function taskHasUnitsOfDataset(tx: Tx, taskId: string, datasetId: string): Promise<boolean> {
+  const [row] = rowsOf<{ found: boolean }>(
+    await tx.execute(sql`select exists (
+      select 1 from task_items x
+      where x.task_id = ${taskId}::uuid and not x.is_gold
+        and exists (select 1 from ${itemIdsOfDataset(datasetId)} as d(id) where d.id = x.item_id offset 0)) as found`),
+  );
+  return row?.found === true;
+}
 
 /**
  * Adds the selected items to a task as units (`copies` per item: consensus copies), in one
@@ -51,7 +78,8 @@ export async function insertUnits(
   now: Date,
   excludeIds: string[] = [],
 ): Promise<number> {
-  const result = await withIndexProbes(tx, () => tx.execute(insertUnitsSql(task, datasetId, selection, copies, now, excludeIds)));
+  const probe = await taskHasUnitsOfDataset(tx, task.id, datasetId);
+  const result = await withIndexProbes(tx, () => tx.execute(insertUnitsSql(task, datasetId, selection, copies, now, excludeIds, probe)));
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
 }
 

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertUnitsSql, rowsOf, withIndexProbes } from '../../src/task-units/item-selection.ts';
+import { insertUnitsSql, rowsOf, taskHasUnitsOfDataset, withIndexProbes } from '../../src/task-units/item-selection.ts';
 import { newId } from '../../src/core/ids.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { planNodes } from '../support/plans.ts';
-import { world } from './helpers.ts';
+import { createTask, world } from './helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -40,6 +40,40 @@ describe('the plan of the units’ insert when a task is created', () => {
     expect(probes.length, plan).toBeGreaterThan(0);
     for (const probe of probes) expect(probe['Index Cond'] ?? '', plan).toMatch(/item_id = items\.id/);
     expect(old.itemIds).toHaveLength(200);
+  });
+
+  /**
+   * The probe made creation quadratic when the statistics said the new task had no units: the
+   * planner probed by task alone, with the item as a filter. A task being created holds no unit,
+   * so its insert leaves the probe out (`insertUnits`); `on conflict` still refuses a unit twice.
+   */
+  it('leaves the probe out while the task holds no unit of the dataset, and still never adds an item twice', async () => {
+    const w = await world(t, 40);
+    const other = await t.post(`/api/v1/projects/${w.projectId}/datasets`, { name: `other-${Math.random()}` }, { token: w.owner.token });
+    const planOf = async (probe: boolean) => {
+      const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(
+        await t.ctx.db.execute(sql`explain (format json) ${insertUnitsSql({ id: newId(), projectId: w.projectId }, w.datasetId, null, 1, new Date(), [], probe)}`),
+      );
+      return planNodes(row!['QUERY PLAN']).filter((n) => n['Node Type'] !== 'ModifyTable' && (n['Relation Name'] === 'task_items' || n['Index Name']?.startsWith('task_items')));
+    };
+    expect(await planOf(false)).toEqual([]);
+    expect((await planOf(true)).length).toBeGreaterThan(0);
+
+    expect(await t.ctx.db.transaction((tx) => taskHasUnitsOfDataset(tx, newId(), w.datasetId))).toBe(false);
+    const task = await createTask(t, w, { itemIds: w.itemIds.slice(0, 25) });
+    expect(task.counts.items).toBe(25);
+    expect(await t.ctx.db.transaction((tx) => taskHasUnitsOfDataset(tx, task.id, w.datasetId))).toBe(true);
+    expect(await t.ctx.db.transaction((tx) => taskHasUnitsOfDataset(tx, task.id, other.body.id))).toBe(false);
+
+    // Overlapping the 25 it holds: only the 15 new ones are added, each once.
+    const added = await t.post(`/api/v1/tasks/${task.id}/items`, { allRemaining: true }, { token: w.manager.token });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
+    expect(added.body.added).toBe(15);
+    const again = await t.post(`/api/v1/tasks/${task.id}/items`, { itemIds: w.itemIds.slice(10, 30) }, { token: w.manager.token });
+    expect(again.body.added).toBe(0);
+    expect((await t.get(`/api/v1/tasks/${task.id}`, { token: w.manager.token })).body.counts.items).toBe(40);
+    const units = (await t.get(`/api/v1/tasks/${task.id}/items`, { token: w.manager.token, query: { limit: 100 } })).body.data.map((u: { itemId: string }) => u.itemId);
+    expect(units.sort()).toEqual([...w.itemIds].sort());
   });
 
   it('puts the planner setting back for the rest of the transaction', async () => {
