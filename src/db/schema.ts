@@ -23,5 +23,6 @@ export * from '../workloads/workloads.table.ts';
 export { ingestTokens, traces } from '../traces/traces.table.ts';
 export * from '../evaluators/evaluators.table.ts';
 export * from '../outbox/outbox-positions.table.ts';
+export * from '../outbox/outbox-interests.table.ts';
 export * from '../webhooks/webhooks.table.ts';
 export * from '../notifications/notifications.table.ts';

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
 import { newId } from '../core/ids.ts';
 import { outboxEvents } from './outbox.table.ts';
+import { outboxInterests } from './outbox-interests.table.ts';
 
 /** The event names Loupe emits (docs/events.md). */
 export const EVENT_TYPES = [
@@ -18,6 +19,18 @@ export const EVENT_TYPES = [
   'job.failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * Events recorded only while a consumer of their project listens for them
+ * (docs/events.md#recorded-on-demand): they notify nobody in the app, so with no webhook asking
+ * for them nothing would ever read them. `item.status_set` is one row per status write, the
+ * busiest write there is.
+ */
+export const ON_DEMAND_EVENTS: ReadonlySet<EventType> = new Set(['item.status_set']);
+
+/** Some consumer of the event's project listens for its type (or for every type). */
+const listensFor = (event: DomainEvent) => sql`${outboxInterests.projectId} = ${event.projectId}::uuid and ${outboxInterests.types} && array[${event.type}, '*']::text[]`;
+const someoneListens = (event: DomainEvent) => sql`exists (select 1 from ${outboxInterests} where ${listensFor(event)})`;
 
 export interface DomainEvent {
   projectId: string | null;
@@ -42,8 +55,13 @@ export interface StoredEvent extends Required<Omit<DomainEvent, 'actorId'>> {
 /**
  * Records a domain event in the outbox. Call it with the transaction that makes the change, so
  * the event exists if and only if the change commits; delivery happens later, from the outbox.
+ * Returns the event's id, or null for an on-demand event nobody listens for (not recorded).
  */
-export async function recordEvent(tx: Tx, event: DomainEvent, at?: Date): Promise<string> {
+export async function recordEvent(tx: Tx, event: DomainEvent, at?: Date): Promise<string | null> {
+  if (ON_DEMAND_EVENTS.has(event.type)) {
+    const listening = await tx.select({ consumer: outboxInterests.consumer }).from(outboxInterests).where(listensFor(event)).limit(1);
+    if (!listening.length) return null;
+  }
   const id = newId();
   await tx.insert(outboxEvents).values({
     id,
@@ -82,13 +100,34 @@ export async function readEvents(
 /**
  * The same event as `recordEvent`, as an `INSERT` statement to run as one part of a larger
  * statement (a data-modifying CTE) on hot paths that write the change in one round trip. Run it
- * in the transaction that makes the change.
+ * in the transaction that makes the change. An on-demand event inserts nothing while nobody
+ * listens for it.
  */
 export function eventInsert(event: DomainEvent, at: Date): SQL {
   const recipients = event.recipientIds ?? [];
   const array = recipients.length ? sql`array[${sql.join(recipients.map((r) => sql`${r}::uuid`), sql`, `)}]::uuid[]` : sql`'{}'::uuid[]`;
+  const row = sql`${newId()}::uuid, ${event.projectId}::uuid, ${event.type}, ${event.subjectKind}, ${event.subjectId}::uuid, ${event.actorId ?? null}::uuid, ${array}, ${JSON.stringify(event.data)}::jsonb, ${at.toISOString()}::timestamptz`;
   return sql`insert into ${outboxEvents} (id, project_id, type, subject_kind, subject_id, actor_id, recipient_ids, data, created_at)
-    values (${newId()}::uuid, ${event.projectId}::uuid, ${event.type}, ${event.subjectKind}, ${event.subjectId}::uuid, ${event.actorId ?? null}::uuid, ${array}, ${JSON.stringify(event.data)}::jsonb, ${at.toISOString()}::timestamptz)`;
+    ${ON_DEMAND_EVENTS.has(event.type) ? sql`select ${row} where ${someoneListens(event)}` : sql`values (${row})`}`;
+}
+
+/**
+ * Replaces what `consumer` listens for in a project with `types()`, computed while this
+ * transaction holds the interest row's lock: two changes at once (two webhooks created together)
+ * take turns, and the second computes from what the first committed. An empty list removes the
+ * row.
+ */
+export async function refreshInterest(tx: Tx, projectId: string, consumer: string, types: () => Promise<string[]>): Promise<void> {
+  await tx.insert(outboxInterests).values({ projectId, consumer, types: [] }).onConflictDoNothing();
+  await tx
+    .select({ consumer: outboxInterests.consumer })
+    .from(outboxInterests)
+    .where(and(eq(outboxInterests.projectId, projectId), eq(outboxInterests.consumer, consumer)))
+    .for('update');
+  const wanted = [...new Set(await types())].sort();
+  const where = and(eq(outboxInterests.projectId, projectId), eq(outboxInterests.consumer, consumer));
+  if (wanted.length) await tx.update(outboxInterests).set({ types: wanted, updatedAt: new Date() }).where(where);
+  else await tx.delete(outboxInterests).where(where);
 }
 
 /** A consumer's position: the `(txId, seq)` of the last event it handled. */

@@ -8,7 +8,7 @@ import { isId, newId } from '../core/ids.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import { changedFields, recordAudit } from '../audit/audit.service.ts';
 import { requireRole } from '../projects/permissions.ts';
-import { EVENT_TYPES } from '../outbox/outbox.service.ts';
+import { EVENT_TYPES, refreshInterest } from '../outbox/outbox.service.ts';
 import { allowedHosts, isPublicAddress } from './address-guard.ts';
 import { seal } from './secret-box.ts';
 import { webhookDeliveries, webhooks } from './webhooks.table.ts';
@@ -50,6 +50,19 @@ function checkEvents(events: string[]) {
   if (unknown.length) throw invalid(`Unknown events: ${unknown.join(', ')}`, { allowed: [...EVENT_TYPES, '*'] });
 }
 
+/**
+ * Tells the outbox which events the project's webhooks listen for (every webhook, enabled or
+ * not: a disabled one may be re-enabled), after a webhook is created, changed or deleted, in the
+ * same transaction. On-demand events are recorded only while one listens
+ * (docs/events.md#recorded-on-demand).
+ */
+function refreshWebhookInterest(tx: Tx, projectId: string) {
+  return refreshInterest(tx, projectId, 'webhooks', async () => {
+    const rows = await tx.select({ events: webhooks.events }).from(webhooks).where(eq(webhooks.projectId, projectId));
+    return rows.flatMap((r) => r.events);
+  });
+}
+
 /** Creates a webhook (manager+). The secret is generated when absent and returned this once. */
 export async function createWebhook(ctx: Ctx, caller: Caller, projectId: string, input: { url: string; events: string[]; secret?: string }) {
   await requireRole(ctx.db, caller, projectId, 'manager', 'Project');
@@ -62,6 +75,7 @@ export async function createWebhook(ctx: Ctx, caller: Caller, projectId: string,
       .insert(webhooks)
       .values({ id: newId(), projectId, url: input.url, events: [...new Set(input.events)], secretCiphertext: seal(secret), createdBy: caller.userId, createdAt: now, updatedAt: now })
       .returning();
+    await refreshWebhookInterest(tx, projectId);
     await recordAudit(tx, { projectId, actorId: caller.userId, action: 'webhook.create', subjectKind: 'webhook', subjectId: row!.id, after: { url: input.url, events: row!.events } }, now);
     return { ...webhookView(row!), secret };
   });
@@ -110,6 +124,7 @@ export async function patchWebhook(ctx: Ctx, caller: Caller, webhookId: string, 
       })
       .where(eq(webhooks.id, webhookId))
       .returning();
+    if (patch.events) await refreshWebhookInterest(tx, found.projectId);
     const changes = changedFields(found as unknown as Record<string, unknown>, { url: patch.url, events: patch.events, enabled: patch.enabled });
     await recordAudit(tx, { projectId: found.projectId, actorId: caller.userId, action: 'webhook.update', subjectKind: 'webhook', subjectId: webhookId, before: changes?.before ?? {}, after: { ...changes?.after, ...(patch.secret ? { secret: 'rotated' } : {}) } }, now);
     return webhookView(row!);
@@ -120,6 +135,7 @@ export async function deleteWebhook(ctx: Ctx, caller: Caller, webhookId: string)
   const found = await findWebhook(ctx, caller, webhookId);
   await ctx.db.transaction(async (tx) => {
     await tx.delete(webhooks).where(eq(webhooks.id, webhookId));
+    await refreshWebhookInterest(tx, found.projectId);
     await recordAudit(tx, { projectId: found.projectId, actorId: caller.userId, action: 'webhook.delete', subjectKind: 'webhook', subjectId: webhookId, before: { url: found.url, events: found.events } });
   });
 }

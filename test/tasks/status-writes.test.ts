@@ -105,6 +105,9 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
     const w = await world(t, 3);
     const a = await t.member(w.projectId, 'annotator');
     const task = await createTask(t, w, { assigneeIds: [a.id], recipeId: await emptyAnswersRecipe(t, w) });
+    // A webhook listens, so each status change records its event (docs/events.md#recorded-on-demand).
+    const hook = await t.post(`/api/v1/projects/${w.projectId}/webhooks`, { url: 'https://hooks.example.com/loupe', events: ['item.status_set'] }, { token: w.owner.token });
+    expect(hook.status).toBe(201);
     watchedTask = task.id;
     ran.length = 0;
     try {
