@@ -6,7 +6,7 @@ import { tickJob } from '../workloads/workloads.jobs.ts';
 import { exportJob, exportRetentionJob } from '../exports/export.job.ts';
 import { spanRetentionJob } from '../traces/retention.job.ts';
 import { evalContinuousJob, evalRunJob } from '../evaluators/eval-jobs.ts';
-import { outboxTickJob } from '../webhooks/outbox.job.ts';
+import { outboxRetentionJob, outboxTickJob } from '../webhooks/outbox.job.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
-export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, outboxTickJob, exportJob, exportRetentionJob, importItemsJob];
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, outboxTickJob, outboxRetentionJob, exportJob, exportRetentionJob, importItemsJob];

@@ -3,6 +3,7 @@ import type { Db, Tx } from '../db/client.ts';
 import { newId } from '../core/ids.ts';
 import { outboxEvents } from './outbox.table.ts';
 import { outboxInterests } from './outbox-interests.table.ts';
+import { outboxPositions } from './outbox-positions.table.ts';
 
 /** The event names Loupe emits (docs/events.md). */
 export const EVENT_TYPES = [
@@ -157,4 +158,36 @@ export async function readSettledEvents(tx: Tx, position: OutboxPosition, limit:
 export async function lastEventPosition(db: Db): Promise<OutboxPosition> {
   const [row] = await db.select({ txId: outboxEvents.txId, seq: outboxEvents.seq }).from(outboxEvents).orderBy(sql`${outboxEvents.txId} desc, ${outboxEvents.seq} desc`).limit(1);
   return row ? { txId: Number(row.txId), seq: Number(row.seq) } : { txId: 0, seq: 0 };
+}
+
+/**
+ * Deletes the events recorded before `before` that every consumer has read (at or behind the
+ * lowest stored position; nothing while no consumer has stored one), `batch` rows per
+ * transaction so a large backlog never holds one long transaction (docs/events.md#retention).
+ * Walks the read events in `(tx_id, seq)` order on their index; a recording time out of that
+ * order (an event recorded with an earlier `at`) is still found. Returns how many were deleted.
+ */
+export async function pruneReadEvents(db: Db, before: Date, batch = 10_000): Promise<number> {
+  const [slowest] = await db.select({ txId: outboxPositions.txId, seq: outboxPositions.seq }).from(outboxPositions).orderBy(asc(outboxPositions.txId), asc(outboxPositions.seq)).limit(1);
+  if (!slowest) return 0;
+  let deleted = 0;
+  for (;;) {
+    const rows = await db
+      .delete(outboxEvents)
+      .where(
+        inArray(
+          outboxEvents.seq,
+          db
+            .select({ seq: outboxEvents.seq })
+            .from(outboxEvents)
+            .where(sql`(${outboxEvents.txId}, ${outboxEvents.seq}) <= (${slowest.txId}::bigint, ${slowest.seq}::bigint)
+              and ${outboxEvents.createdAt} < ${before.toISOString()}::timestamptz`)
+            .orderBy(asc(outboxEvents.txId), asc(outboxEvents.seq))
+            .limit(batch),
+        ),
+      )
+      .returning({ seq: outboxEvents.seq });
+    deleted += rows.length;
+    if (rows.length < batch) return deleted;
+  }
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Ctx } from '../context.ts';
 import { defineJob } from '../jobs/jobs.ts';
+import { pruneReadEvents } from '../outbox/outbox.service.ts';
 import { outboxTick, webhookSettings } from './delivery.ts';
 
 /**
@@ -13,5 +15,30 @@ export const outboxTickJob = defineJob({
   retryLimit: 0,
   handler: async (ctx) => {
     await outboxTick(ctx, webhookSettings());
+  },
+});
+
+/** Days an outbox event is kept once relayed (`LOUPE_OUTBOX_RETENTION_DAYS`, default 7). */
+export function outboxRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
+  const days = Number(env.LOUPE_OUTBOX_RETENTION_DAYS ?? 7);
+  return Number.isFinite(days) && days > 0 ? days : 7;
+}
+
+/**
+ * Deletes the outbox events the relay has read that are older than the retention
+ * (docs/events.md#retention). Deliveries and notifications made from them are rows of their own
+ * and stay.
+ */
+export function applyOutboxRetention(ctx: Ctx, days = outboxRetentionDays()) {
+  return pruneReadEvents(ctx.db, new Date(ctx.clock.now().getTime() - days * 86_400_000));
+}
+
+/** Daily at 03:17 UTC. */
+export const outboxRetentionJob = defineJob({
+  name: 'outbox.retention',
+  schema: z.object({}).passthrough(),
+  cron: '17 3 * * *',
+  handler: async (ctx) => {
+    await applyOutboxRetention(ctx);
   },
 });
