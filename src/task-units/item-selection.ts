@@ -51,8 +51,9 @@ export const insertUnitsSql = (
 
 /**
  * Whether the task holds a unit (gold aside) of one of the dataset’s items. Reads the task’s units
- * and looks each one’s item up by its key until one is in the dataset: linear in the task’s units
- * at worst, whatever the statistics say, and one index probe for a new task.
+ * and looks each one’s item up by its key until one is in the dataset: at worst one pass (over the
+ * task’s units, or the table if the planner scans it), never one per item; for a new task, one
+ * index probe.
  */
 export async function taskHasUnitsOfDataset(tx: Tx, taskId: string, datasetId: string): Promise<boolean> {
   const [row] = rowsOf<{ found: boolean }>(
