@@ -119,14 +119,10 @@ export function eventInsert(event: DomainEvent, at: Date): SQL {
  * row.
  */
 export async function refreshInterest(tx: Tx, projectId: string, consumer: string, types: () => Promise<string[]>): Promise<void> {
-  await tx.insert(outboxInterests).values({ projectId, consumer, types: [] }).onConflictDoNothing();
-  await tx
-    .select({ consumer: outboxInterests.consumer })
-    .from(outboxInterests)
-    .where(and(eq(outboxInterests.projectId, projectId), eq(outboxInterests.consumer, consumer)))
-    .for('update');
-  const wanted = [...new Set(await types())].sort();
   const where = and(eq(outboxInterests.projectId, projectId), eq(outboxInterests.consumer, consumer));
+  await tx.insert(outboxInterests).values({ projectId, consumer, types: [] }).onConflictDoNothing();
+  await tx.select({ consumer: outboxInterests.consumer }).from(outboxInterests).where(where).for('update');
+  const wanted = [...new Set(await types())].sort();
   if (wanted.length) await tx.update(outboxInterests).set({ types: wanted, updatedAt: new Date() }).where(where);
   else await tx.delete(outboxInterests).where(where);
 }
