@@ -50,19 +50,20 @@ export const insertUnitsSql = (
     select count(*)::int as n from ins`;
 
 /**
- * Whether the task holds a unit (gold aside) of one of the dataset’s items. Reads the task’s units
- * and looks each one’s item up by its key until one is in the dataset: at worst one pass (over the
- * task’s units, or the table if the planner scans it), never one per item; for a new task, one
- * index probe.
+ * Whether the units' insert must check "item already in the task" (`insertUnitsSql`'s `probe`):
+ * whether the task may hold a unit (gold aside) of one of the dataset's items. Looks at no more
+ * than the task's first 1,000 units, each one's item by its key: false when the task has none
+ * (every task being created), true when one of them is in the dataset, and true, to be safe,
+ * when all 1,000 are of other datasets and there may be more. Never a pass over a large task.
  */
-export async function taskHasUnitsOfDataset(tx: Tx, taskId: string, datasetId: string): Promise<boolean> {
-  const [row] = rowsOf<{ found: boolean }>(
-    await tx.execute(sql`select exists (
-      select 1 from task_items x
-      where x.task_id = ${taskId}::uuid and not x.is_gold
-        and exists (select 1 from ${itemIdsOfDataset(datasetId)} as d(id) where d.id = x.item_id offset 0)) as found`),
+export async function taskMayHoldDatasetUnits(tx: Tx, taskId: string, datasetId: string): Promise<boolean> {
+  const [row] = rowsOf<{ seen: number; found: boolean }>(
+    await tx.execute(sql`with first_units as (
+        select x.item_id from task_items x where x.task_id = ${taskId}::uuid and not x.is_gold limit 1000)
+      select (select count(*)::int from first_units) as seen,
+        exists (select 1 from first_units f where exists (select 1 from ${itemIdsOfDataset(datasetId)} as d(id) where d.id = f.item_id offset 0)) as found`),
   );
-  return row?.found === true;
+  return row !== undefined && (row.found || row.seen >= 1000);
 }
 
 /**
@@ -79,7 +80,7 @@ export async function insertUnits(
   now: Date,
   excludeIds: string[] = [],
 ): Promise<number> {
-  const probe = await taskHasUnitsOfDataset(tx, task.id, datasetId);
+  const probe = await taskMayHoldDatasetUnits(tx, task.id, datasetId);
   const result = await withIndexProbes(tx, () => tx.execute(insertUnitsSql(task, datasetId, selection, copies, now, excludeIds, probe)));
   return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertUnitsSql, rowsOf, taskHasUnitsOfDataset, withIndexProbes } from '../../src/task-units/item-selection.ts';
+import { insertUnitsSql, rowsOf, taskMayHoldDatasetUnits, withIndexProbes } from '../../src/task-units/item-selection.ts';
 import { newId } from '../../src/core/ids.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { planNodes } from '../support/plans.ts';
@@ -59,11 +59,11 @@ describe('the plan of the units’ insert when a task is created', () => {
     expect(await planOf(false)).toEqual([]);
     expect((await planOf(true)).length).toBeGreaterThan(0);
 
-    expect(await t.ctx.db.transaction((tx) => taskHasUnitsOfDataset(tx, newId(), w.datasetId))).toBe(false);
+    expect(await t.ctx.db.transaction((tx) => taskMayHoldDatasetUnits(tx, newId(), w.datasetId))).toBe(false);
     const task = await createTask(t, w, { itemIds: w.itemIds.slice(0, 25) });
     expect(task.counts.items).toBe(25);
-    expect(await t.ctx.db.transaction((tx) => taskHasUnitsOfDataset(tx, task.id, w.datasetId))).toBe(true);
-    expect(await t.ctx.db.transaction((tx) => taskHasUnitsOfDataset(tx, task.id, other.body.id))).toBe(false);
+    expect(await t.ctx.db.transaction((tx) => taskMayHoldDatasetUnits(tx, task.id, w.datasetId))).toBe(true);
+    expect(await t.ctx.db.transaction((tx) => taskMayHoldDatasetUnits(tx, task.id, other.body.id))).toBe(false);
 
     // Overlapping the 25 it holds: only the 15 new ones are added, each once.
     const added = await t.post(`/api/v1/tasks/${task.id}/items`, { allRemaining: true }, { token: w.manager.token });
