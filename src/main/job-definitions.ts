@@ -7,6 +7,7 @@ import { exportJob, exportRetentionJob } from '../exports/export.job.ts';
 import { spanRetentionJob } from '../traces/retention.job.ts';
 import { evalContinuousJob, evalRunJob } from '../evaluators/eval-jobs.ts';
 import { outboxRetentionJob, outboxTickJob } from '../webhooks/outbox.job.ts';
+import { vacuumJob } from '../jobs/vacuum.job.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
-export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, outboxTickJob, outboxRetentionJob, exportJob, exportRetentionJob, importItemsJob];
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, outboxTickJob, outboxRetentionJob, exportJob, exportRetentionJob, importItemsJob, vacuumJob];
