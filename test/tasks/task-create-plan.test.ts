@@ -6,9 +6,12 @@ import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { planNodes } from '../support/plans.ts';
 import { createTask, world } from './helpers.ts';
 
+// Its own database: these tests read plans, and plans follow the statistics. On the shared
+// PostgreSQL test database, other files running at the same time insert units and ANALYZE, which
+// moved the first test's plan once.
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ ownDatabase: true });
 });
 afterAll(() => t?.close());
 
