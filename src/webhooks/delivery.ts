@@ -197,3 +197,31 @@ export function startOutboxWorker(ctx: Ctx, settings: WebhookSettings, intervalM
     await running;
   };
 }
+
+/**
+ * Deletes the deliveries that finished (`succeeded` or `failed`) before `before`, `batch` per
+ * transaction (docs/webhooks.md#retention). Pending and retrying deliveries stay whatever their
+ * age: they still have attempts to make. Returns how many went.
+ */
+export async function pruneFinishedDeliveries(ctx: Ctx, before: Date, batch = 10_000): Promise<number> {
+  const finished = sql`${webhookDeliveries.status} in ('succeeded', 'failed')`;
+  let deleted = 0;
+  for (;;) {
+    const rows = await ctx.db
+      .delete(webhookDeliveries)
+      .where(
+        inArray(
+          webhookDeliveries.seq,
+          ctx.db
+            .select({ seq: webhookDeliveries.seq })
+            .from(webhookDeliveries)
+            .where(and(finished, sql`${webhookDeliveries.updatedAt} < ${before.toISOString()}::timestamptz`))
+            .orderBy(asc(webhookDeliveries.updatedAt))
+            .limit(batch),
+        ),
+      )
+      .returning({ seq: webhookDeliveries.seq });
+    deleted += rows.length;
+    if (rows.length < batch) return deleted;
+  }
+}

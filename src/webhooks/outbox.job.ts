@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { defineJob } from '../jobs/jobs.ts';
 import { pruneReadEvents } from '../outbox/outbox.service.ts';
-import { outboxTick, webhookSettings } from './delivery.ts';
+import { outboxTick, pruneFinishedDeliveries, webhookSettings } from './delivery.ts';
 
 /**
  * A once-a-minute turn of the outbox relay and webhook sender, for processes that run jobs but
@@ -40,5 +40,30 @@ export const outboxRetentionJob = defineJob({
   cron: '17 3 * * *',
   handler: async (ctx) => {
     await applyOutboxRetention(ctx);
+  },
+});
+
+/** Days a finished webhook delivery is kept (`LOUPE_WEBHOOK_DELIVERY_RETENTION_DAYS`, default 30). */
+export function deliveryRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
+  const days = Number(env.LOUPE_WEBHOOK_DELIVERY_RETENTION_DAYS ?? 30);
+  return Number.isFinite(days) && days > 0 ? days : 30;
+}
+
+/**
+ * Deletes the webhook deliveries that finished more than the retention ago
+ * (docs/webhooks.md#retention): the delivery log, with each body sent, would otherwise grow
+ * with every event every webhook wants.
+ */
+export function applyDeliveryRetention(ctx: Ctx, days = deliveryRetentionDays()) {
+  return pruneFinishedDeliveries(ctx, new Date(ctx.clock.now().getTime() - days * 86_400_000));
+}
+
+/** Daily at 03:29 UTC. */
+export const deliveryRetentionJob = defineJob({
+  name: 'webhooks.delivery-retention',
+  schema: z.object({}).passthrough(),
+  cron: '29 3 * * *',
+  handler: async (ctx) => {
+    await applyDeliveryRetention(ctx);
   },
 });

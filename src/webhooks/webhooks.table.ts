@@ -59,5 +59,7 @@ export const webhookDeliveries = pgTable(
     uniqueIndex('webhook_deliveries_once_idx').on(t.webhookId, t.eventId),
     index('webhook_deliveries_list_idx').on(t.webhookId, t.seq),
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status in ('pending', 'retrying')`),
+    // The retention job's read: finished deliveries by when they finished (docs/webhooks.md#retention).
+    index('webhook_deliveries_finished_idx').on(t.updatedAt).where(sql`status in ('succeeded', 'failed')`),
   ],
 );
