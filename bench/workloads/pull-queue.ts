@@ -92,7 +92,10 @@ export async function pullWorkload(target: Target, cfg: BenchConfig, routes: Set
   // Every row (each client count against each process count) claims beside its own raw run.
   const runs = cfg.pullClients.length * cfg.processes.length;
   const claims = Math.ceil(runs * cfg.seconds * expectedRaw(target.kind) * 1.3);
-  const queue = await buildQueue(target, cfg, claims, Math.ceil(claims / cfg.maxWorkload) + Math.max(...cfg.pullClients) * 2 * cfg.processes.length, 'pull');
+  // At most 1,000 annotators (a task's assignee limit): the sizing assumes raw SQL's best rate in
+  // every run, so 1,000 × maxWorkload claims are more than all the runs make.
+  const annotators = Math.min(1000, Math.ceil(claims / cfg.maxWorkload) + Math.max(...cfg.pullClients) * 2 * cfg.processes.length);
+  const queue = await buildQueue(target, cfg, claims, annotators, 'pull');
   const rows: ResultRow[] = [];
   let rate8: Rates | undefined;
   for (const clients of cfg.pullClients) {
