@@ -18,11 +18,14 @@ export const outboxTickJob = defineJob({
   },
 });
 
-/** Days an outbox event is kept once relayed (`LOUPE_OUTBOX_RETENTION_DAYS`, default 7). */
-export function outboxRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
-  const days = Number(env.LOUPE_OUTBOX_RETENTION_DAYS ?? 7);
-  return Number.isFinite(days) && days > 0 ? days : 7;
+/** A positive number of days from the environment, or `fallback`. */
+function daysFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const days = Number(env[name] ?? fallback);
+  return Number.isFinite(days) && days > 0 ? days : fallback;
 }
+
+/** Days an outbox event is kept once relayed (`LOUPE_OUTBOX_RETENTION_DAYS`, default 7). */
+export const outboxRetentionDays = (env: NodeJS.ProcessEnv = process.env) => daysFromEnv(env, 'LOUPE_OUTBOX_RETENTION_DAYS', 7);
 
 /**
  * Deletes the outbox events the relay has read that are older than the retention
@@ -44,10 +47,7 @@ export const outboxRetentionJob = defineJob({
 });
 
 /** Days a finished webhook delivery is kept (`LOUPE_WEBHOOK_DELIVERY_RETENTION_DAYS`, default 30). */
-export function deliveryRetentionDays(env: NodeJS.ProcessEnv = process.env): number {
-  const days = Number(env.LOUPE_WEBHOOK_DELIVERY_RETENTION_DAYS ?? 30);
-  return Number.isFinite(days) && days > 0 ? days : 30;
-}
+export const deliveryRetentionDays = (env: NodeJS.ProcessEnv = process.env) => daysFromEnv(env, 'LOUPE_WEBHOOK_DELIVERY_RETENTION_DAYS', 30);
 
 /**
  * Deletes the webhook deliveries that finished more than the retention ago
