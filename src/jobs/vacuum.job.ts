@@ -22,8 +22,6 @@ export const vacuumJob = defineJob({
     if (vacuumMode() === 'off') return;
     const done = await maintainTables(ctx.db);
     if (done.length && job)
-      await appendJobLog(ctx.db, job.id, `${done.length} table(s) vacuumed or analyzed (no autovacuum runs)`, {
-        tables: done.map((t) => ({ table: t.table, vacuum: t.vacuum, analyze: t.analyze, deadRows: t.deadRows, changedRows: t.changedRows })),
-      });
+      await appendJobLog(ctx.db, job.id, `${done.length} table(s) vacuumed or analyzed (no autovacuum runs)`, { tables: done });
   },
 });

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.ts';
+import { deleteInBatches } from '../db/batches.ts';
 import { newId } from '../core/ids.ts';
 import { outboxEvents } from './outbox.table.ts';
 import { outboxInterests } from './outbox-interests.table.ts';
@@ -166,8 +167,7 @@ export async function lastEventPosition(db: Db): Promise<OutboxPosition> {
 export async function pruneReadEvents(db: Db, before: Date, batch = 10_000): Promise<number> {
   const [slowest] = await db.select({ txId: outboxPositions.txId, seq: outboxPositions.seq }).from(outboxPositions).orderBy(asc(outboxPositions.txId), asc(outboxPositions.seq)).limit(1);
   if (!slowest) return 0;
-  let deleted = 0;
-  for (;;) {
+  return deleteInBatches(batch, async (limit) => {
     const rows = await db
       .delete(outboxEvents)
       .where(
@@ -179,11 +179,10 @@ export async function pruneReadEvents(db: Db, before: Date, batch = 10_000): Pro
             .where(sql`(${outboxEvents.txId}, ${outboxEvents.seq}) <= (${slowest.txId}::bigint, ${slowest.seq}::bigint)
               and ${outboxEvents.createdAt} < ${before.toISOString()}::timestamptz`)
             .orderBy(asc(outboxEvents.txId), asc(outboxEvents.seq))
-            .limit(batch),
+            .limit(limit),
         ),
       )
       .returning({ seq: outboxEvents.seq });
-    deleted += rows.length;
-    if (rows.length < batch) return deleted;
-  }
+    return rows.length;
+  });
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Ctx } from '../context.ts';
 import { newId } from '../core/ids.ts';
+import { deleteInBatches } from '../db/batches.ts';
 import { readSettledEvents } from '../outbox/outbox.service.ts';
 import { lockPosition, readPosition, savePosition } from '../outbox/outbox-positions.ts';
 import { notifyRecipients } from '../notifications/notifications.service.ts';
@@ -205,8 +206,7 @@ export function startOutboxWorker(ctx: Ctx, settings: WebhookSettings, intervalM
  */
 export async function pruneFinishedDeliveries(ctx: Ctx, before: Date, batch = 10_000): Promise<number> {
   const finished = sql`${webhookDeliveries.status} in ('succeeded', 'failed')`;
-  let deleted = 0;
-  for (;;) {
+  return deleteInBatches(batch, async (limit) => {
     const rows = await ctx.db
       .delete(webhookDeliveries)
       .where(
@@ -217,11 +217,10 @@ export async function pruneFinishedDeliveries(ctx: Ctx, before: Date, batch = 10
             .from(webhookDeliveries)
             .where(and(finished, sql`${webhookDeliveries.updatedAt} < ${before.toISOString()}::timestamptz`))
             .orderBy(asc(webhookDeliveries.updatedAt))
-            .limit(batch),
+            .limit(limit),
         ),
       )
       .returning({ seq: webhookDeliveries.seq });
-    deleted += rows.length;
-    if (rows.length < batch) return deleted;
-  }
+    return rows.length;
+  });
 }
