@@ -55,13 +55,16 @@ async function runTarget(kind: TargetKind): Promise<ResultRow[]> {
     if (workloads.has('evaluators')) await attempt('evaluators', () => evaluatorsWorkload(target));
     if (workloads.has('list') || workloads.has('detail')) {
       let big: BigProject | null = null;
+      let finished: BigProject | null = null;
       await attempt('seed 100k tasks', async () => {
         const t0 = performance.now();
         big = await seedBigProject(target, cfg.tasks);
         console.log(`  [${kind}] seeded ${cfg.tasks.toLocaleString('en-US')} tasks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        // And a finished project of the same size for the list's rare statuses.
+        if (workloads.has('list')) finished = await seedBigProject(target, cfg.tasks, 'finished');
         return [];
       });
-      if (workloads.has('list')) await attempt('task list', () => listWorkload(target, cfg, routes, big));
+      if (workloads.has('list')) await attempt('task list', () => listWorkload(target, cfg, routes, big, finished));
       if (workloads.has('detail')) await attempt('summary and task detail', () => detailWorkload(target, cfg, routes, big));
     }
   } finally {

@@ -9,6 +9,7 @@ import { runMigrations } from '../../src/db/migrate.ts';
 import { jobDefinitions } from '../../src/main/job-definitions.ts';
 import { PgBossQueue } from '../../src/jobs/jobs.ts';
 import { vacuumJob } from '../../src/jobs/vacuum.job.ts';
+import { foldCounterShardsJob } from '../../src/task-units/counter-fold.job.ts';
 import { startServer, type ServerProcess } from '../../test/support/server-process.ts';
 import { HttpClient } from './http-client.ts';
 import { postgresCpu, type DatabaseCpu } from './measure.ts';
@@ -132,10 +133,13 @@ export async function openTarget(kind: TargetKind, options: { baseUrl: string; p
   const jobs = new PgBossQueue(database, { schedule: false });
   const built = await buildApp({ database, jobs, logger: false, bodyLimit: 512 * 1024 * 1024 });
   await jobs.start(built.ctx, jobDefinitions, { work: true, schedule: false });
-  // The one schedule the bench keeps (`schedule: false` leaves the cron jobs out): the server's
-  // per-minute vacuum where no autovacuum runs (docs/deployment.md), sent as its cron sends it.
-  // `LOUPE_DB_VACUUM=off` turns it off, as on a server.
-  const vacuumTimer = setInterval(() => void jobs.boss.send(vacuumJob.name, {}).catch(() => {}), 60_000);
+  // The schedules the bench keeps (`schedule: false` leaves the cron jobs out), sent every minute
+  // as their cron sends them: the vacuum where no autovacuum runs (docs/deployment.md;
+  // `LOUPE_DB_VACUUM=off` turns it off, as on a server) and the fold of counter shards into task
+  // rows (docs/workflow.md), whose cost the status rows and the soak then carry.
+  const vacuumTimer = setInterval(() => {
+    for (const job of [vacuumJob, foldCounterShardsJob]) void jobs.boss.send(job.name, {}).catch(() => {});
+  }, 60_000);
   vacuumTimer.unref();
   await built.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(built.app.server.address() as AddressInfo).port}`;

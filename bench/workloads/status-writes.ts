@@ -42,8 +42,8 @@ begin
     where exists (select 1 from outbox_interests where project_id = p_project and types && array['item.status_set', '*'])
     returning 1
   ), cs as (
-    insert into task_counter_shards (task_id, shard, statuses, done)
-    select p_task, p_shard, 1, 1 from u
+    insert into task_counter_shards (task_id, shard, project_id, statuses, done)
+    select p_task, p_shard, p_project, 1, 1 from u
     on conflict (task_id, shard) do update set statuses = task_counter_shards.statuses + 1, done = task_counter_shards.done + 1
     returning 1
   ), ca as (

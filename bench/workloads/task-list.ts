@@ -34,8 +34,8 @@ export interface BigProject {
  * archived tasks, and assignees (the caller is assigned to 5%, a tenth of tasks have none), and
  * summary counters in step.
  */
-export async function seedBigProject(target: Target, count: number): Promise<BigProject> {
-  const projectId = await createProject(target, 'bench-list');
+export async function seedBigProject(target: Target, count: number, shape: 'mixed' | 'finished' = 'mixed'): Promise<BigProject> {
+  const projectId = await createProject(target, shape === 'mixed' ? 'bench-list' : 'bench-list-finished');
   const [caller] = await members(target, projectId, 'manager', 1, 'list-manager');
   const owners = await members(target, projectId, 'manager', 4, 'list-owner');
   const annotators = await members(target, projectId, 'annotator', 10, 'list-annotator');
@@ -56,20 +56,28 @@ export async function seedBigProject(target: Target, count: number): Promise<Big
        case when t.type = 'ticket' then (array['open','in_progress','resolved'])[1 + g % 3]
             else (array['pending','in_progress','pending_review','review_passed','data_submitted'])[1 + g % 5] end,
        '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb,
-       100, (g % 3) * 25, (g % 3) * 25, case when g % 20 = 0 then 2 else 0 end, case when g % 25 = 0 then 1 else 0 end, 1,
+       100, c.n, c.n, case when g % 20 = 0 then 2 else 0 end, case when g % 25 = 0 then 1 else 0 end, 1,
        to_timestamp(($5::bigint + g * 1000) / 1000.0), now() - g * interval '1 second'
      from generate_series(0, $6::int - 1) g,
-       lateral (select (array['labeling','labeling','labeling','labeling','labeling','labeling','labeling','review','consensus','ticket'])[1 + g % 10] as type) t`,
-    [projectId, datasetIds[0], datasetIds[1], owners.map((o) => o.id), baseMs, count],
+       lateral (select (array['labeling','labeling','labeling','labeling','labeling','labeling','labeling','review','consensus','ticket'])[1 + g % 10] as type) t,
+       -- Mixed: a third each open, in progress (25 of 100) and complete. Finished: all complete
+       -- but one task in 5,000, in progress (20 among 100,000: the old project of docs/benchmarks.md).
+       lateral (select case when $7 = 'mixed' then (g % 3) * 50 when g % 5000 = 1 then 50 else 100 end as n) c`,
+    [projectId, datasetIds[0], datasetIds[1], owners.map((o) => o.id), baseMs, count, shape],
   );
   await target.raw.query('insert into task_datasets (task_id, dataset_id, project_id) select id, dataset_id, project_id from tasks where project_id = $1', [projectId]);
-  // Status writes move counter shards, never the row (docs/tasks.md): a task with work has half its
-  // statuses in the row's base (written before the shards existed) and half spread over 16 shards.
+  // Status writes move counter shards, never the row, and every minute a job folds the shards
+  // into the row (docs/workflow.md): 16 statuses of each task written since the last fold are in
+  // 16 shards, the rest in its base. Mixed: one task in 100 was written since; finished: the 20
+  // still in progress were.
   await target.raw.query(
-    `insert into task_counter_shards (task_id, shard, statuses, done)
-     select t.id, s, t.status_count / 16 + (case when s < t.status_count % 16 then 1 else 0 end), t.done_count / 16 + (case when s < t.done_count % 16 then 1 else 0 end)
-     from tasks t, generate_series(0, 15) s where t.project_id = $1 and t.status_count > 0`,
-    [projectId],
+    `with w as (update tasks t set status_count = status_count - 16, done_count = done_count - 16
+       where t.project_id = $1 and t.status_count >= 16
+         and case when $2 = 'mixed' then ('x' || substr(md5(t.id::text), 1, 6))::bit(24)::int % 100 = 7 else t.status_count < t.item_count end
+       returning t.id, t.project_id)
+     insert into task_counter_shards (task_id, shard, project_id, statuses, done)
+     select w.id, s, w.project_id, 1, 1 from w, generate_series(0, 15) s`,
+    [projectId, shape],
   );
   const tasks = await target.raw.query<{ id: string }>('select id from tasks where project_id = $1 order by id', [projectId]);
   const taskIds = tasks.map((t) => t.id);
@@ -148,19 +156,35 @@ async function cursorAt(target: Target, p: BigProject, query: Record<string, str
   return cursor;
 }
 
+/**
+ * The rare statuses of a finished project (`seedBigProject(…, 'finished')`): 20 tasks in progress
+ * among 100,000 complete. Raw: the keyset query a hand-written service would run with the same
+ * stored base status and its index (`base_status`, tasks_project_status*_idx), checking the exact
+ * counters as the other rows do.
+ */
+function finishedCases(): Case[] {
+  const exact = (status: string, cond: string) => `not archived and base_status = '${status}' and ${cond}`;
+  return [
+    { name: 'finished project, status=in_progress (20 tasks)', query: { status: 'in_progress' }, where: exact('in_progress', `${STATUSES} <> 0 and ${STATUSES} < item_count`), order: 'id', params: [] },
+    { name: 'finished project, status=in_progress, sort=name', query: { status: 'in_progress', sort: 'name' }, where: exact('in_progress', `${STATUSES} <> 0 and ${STATUSES} < item_count`), order: 'name, id', params: [] },
+    { name: 'finished project, status=open (none)', query: { status: 'open' }, where: exact('open', `${STATUSES} = 0`), order: 'id', params: [] },
+  ];
+}
+
 /** Task list latency (one client, p50/p95/p99) for each filter and sort, and for deep pages. */
-export async function listWorkload(target: Target, cfg: BenchConfig, routes: Set<string>, p: BigProject | null): Promise<ResultRow[]> {
+export async function listWorkload(target: Target, cfg: BenchConfig, routes: Set<string>, p: BigProject | null, finished: BigProject | null = null): Promise<ResultRow[]> {
   const missing = missingRoutes(routes, listRoutes);
   if (missing.length || !p) return [skippedRow(target.kind, 'task list', `routes not landed: ${missing.join(', ') || 'tasks'}`)];
   const rows: ResultRow[] = [];
   const size = `${p.taskIds.length.toLocaleString('en-US')} tasks`;
   // One pass over every case first: the first case measured would otherwise also pay for the
   // process's warm-up (JIT, statement caches) and the checkpoint the seed left behind.
-  for (const c of cases(p)) {
+  const all = [...cases(p).map((c) => ({ c, p })), ...(finished ? finishedCases().map((c) => ({ c, p: finished })) : [])];
+  for (const { c, p } of all) {
     await target.http.request('GET', `/api/v1/projects/${p.projectId}/tasks?${qs({ ...c.query, limit: '50' })}`, { token: p.caller.token });
     await target.raw.query(`select ${COLUMNS} from ${FROM} where project_id = $1 and ${c.where} order by ${c.order} limit 51`, [p.projectId, ...c.params]);
   }
-  for (const c of cases(p)) {
+  for (const { c, p } of all) {
     const url = `/api/v1/projects/${p.projectId}/tasks?${qs({ ...c.query, limit: '50' })}`;
     let count = 0;
     const loupe = await timeSerial(cfg.samples, async () => {

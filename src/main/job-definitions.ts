@@ -8,6 +8,7 @@ import { spanRetentionJob } from '../traces/retention.job.ts';
 import { evalContinuousJob, evalRunJob } from '../evaluators/eval-jobs.ts';
 import { deliveryRetentionJob, outboxRetentionJob, outboxTickJob } from '../webhooks/outbox.job.ts';
 import { vacuumJob } from '../jobs/vacuum.job.ts';
+import { foldCounterShardsJob } from '../task-units/counter-fold.job.ts';
 
 /** Every job the workers run. A module with background work adds its definitions here. */
-export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, outboxTickJob, outboxRetentionJob, deliveryRetentionJob, exportJob, exportRetentionJob, importItemsJob, vacuumJob];
+export const jobDefinitions: JobDefinition<any>[] = [purgeExpiredJob, returnExpiredLeasesJob, tickJob, spanRetentionJob, evalRunJob, evalContinuousJob, outboxTickJob, outboxRetentionJob, deliveryRetentionJob, exportJob, exportRetentionJob, importItemsJob, vacuumJob, foldCounterShardsJob];

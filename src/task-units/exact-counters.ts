@@ -3,7 +3,7 @@ import { QueryBuilder } from 'drizzle-orm/pg-core';
 import { TASK_COUNTER_SHARDS, taskCounterShards, taskWideKey } from './tasks.table.ts';
 
 /**
- * The derived system status (docs/tasks.md) of a task's exact counters. It is not a stored
+ * The derived system status (docs/workflow.md, "Task units and the derived status") of a task's exact counters. It is not a stored
  * column: a status write moves a counter shard (`task_counter_shards`), not the task row, so the
  * status is computed from the row plus its shards wherever it is read or filtered on.
  */
@@ -75,3 +75,11 @@ export function derivedStatusIs(status: DerivedStatus, statuses: SQL, alias = '"
       return sql`(${started} and ${full} and ${a}.open_issues + ${a}.for_review > 0)`;
   }
 }
+
+/**
+ * The ids of a project's tasks that have counter shards, as an array (`= any(…)`): the tasks
+ * written since the last fold (`foldCounterShards`), read on `task_counter_shards_project_idx`.
+ * Every other task's base counters are its exact counters (its `base_status` is its status).
+ */
+export const projectTasksWithShards = (projectId: SQL) =>
+  sql`array(select distinct cs.task_id from task_counter_shards cs where cs.project_id = ${projectId})`;

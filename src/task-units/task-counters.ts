@@ -98,8 +98,8 @@ export function statusCounterCtes(
                        order by (s.shard - ${shard}::int + ${TASK_COUNTER_SHARDS}::int) % ${TASK_COUNTER_SHARDS}::int
                        limit 1 for update skip locked), ${shard}::int) end as shard)`,
     sql`cs as (
-      insert into task_counter_shards (task_id, shard, statuses, done)
-      select ${task.id}::uuid, sk.shard, ${delta.statuses}, ${delta.done} from sk where ${moves}
+      insert into task_counter_shards (task_id, shard, project_id, statuses, done)
+      select ${task.id}::uuid, sk.shard, ${task.projectId}::uuid, ${delta.statuses}, ${delta.done} from sk where ${moves}
       on conflict (task_id, shard) do update set statuses = task_counter_shards.statuses + excluded.statuses, done = task_counter_shards.done + excluded.done
       returning shard)`,
     sql`ca as (

@@ -5,7 +5,7 @@ import { prepared } from '../db/prepared.ts';
 import { membershipFacts } from '../projects/member-reads.ts';
 import { exactDoneCount, exactStatusCount, lastTaskWideKey, taskWideDoneSince } from './exact-counters.ts';
 import { linksJsonSql } from './task-rows.ts';
-import { taskCounterShards, taskDoneHourly, tasks, taskWideKey } from './tasks.table.ts';
+import { taskDoneHourly, tasks, taskWideKey } from './tasks.table.ts';
 
 /**
  * Reads of task rows and their progress for the modules above (task lists and detail, assignment
@@ -50,15 +50,16 @@ export async function recentDone(db: Db, taskIds: string[], assignmentKeys: stri
 }
 
 /**
- * A task row with its exact status counters: the row's base plus its counter shards (one read
- * on the shards' primary key). For rows read without `exactStatusCount`/`exactDoneCount`.
+ * A task row with its exact status counters: the row's base plus its counter shards, both read
+ * again in ONE statement (one snapshot). Reading the shards alone beside a row read earlier could
+ * miss a fold (`foldCounterShards`) that moved them into the base in between.
  */
 export async function withExactCounters<T extends { id: string; statusCount: number; doneCount: number }>(db: Db, row: T): Promise<T> {
   const [s] = await db
-    .select({ statuses: sql<number>`coalesce(sum(${taskCounterShards.statuses}), 0)::int`, done: sql<number>`coalesce(sum(${taskCounterShards.done}), 0)::int` })
-    .from(taskCounterShards)
-    .where(eq(taskCounterShards.taskId, row.id));
-  return { ...row, statusCount: row.statusCount + Number(s?.statuses ?? 0), doneCount: row.doneCount + Number(s?.done ?? 0) };
+    .select({ statuses: exactStatusCount(), done: exactDoneCount() })
+    .from(tasks)
+    .where(eq(tasks.id, row.id));
+  return s ? { ...row, statusCount: Number(s.statuses), doneCount: Number(s.done) } : row;
 }
 
 /**

@@ -63,6 +63,18 @@ export const tasks = pgTable(
     statusCount: integer('status_count').notNull().default(0),
     openIssues: integer('open_issues').notNull().default(0),
     forReview: integer('for_review').notNull().default(0),
+    /**
+     * The derived status (`derivedStatus`) of the row's base counters alone. It is the task's
+     * status whenever the task has no counter shard, which is most tasks: `foldCounterShards`
+     * moves a task's shards into its base every minute. The list's `status` filter reads its
+     * indexes for those tasks and checks the few with shards on their exact counters
+     * (docs/workflow.md, "A status filter reads an index").
+     */
+    baseStatus: text('base_status')
+      .$type<'open' | 'in_progress' | 'completed' | 'completed_with_issues'>()
+      .generatedAlwaysAs(
+        sql`case when status_count = 0 then 'open' when status_count < item_count then 'in_progress' when open_issues + for_review > 0 then 'completed_with_issues' else 'completed' end`,
+      ),
     /** Datasets in the task (rows of `task_datasets`), moved with them. */
     datasetCount: integer('dataset_count').notNull().default(0),
     /** Current annotations marked invalid (docs/robotics.md), moved by invalidate / re-annotate. */
@@ -81,6 +93,13 @@ export const tasks = pgTable(
     // tasks among 100,000) otherwise scanned the whole project (docs/benchmarks.md).
     index('tasks_project_type_idx').on(t.projectId, t.archived, t.type, t.id),
     index('tasks_project_workflow_idx').on(t.projectId, t.archived, t.workflowState, t.id),
+    // `status=` lists, one per sort: the base status in list order. A rare status (20 tasks in
+    // progress among 100,000 finished) otherwise walked the project summing every row's shards.
+    index('tasks_project_status_idx').on(t.projectId, t.archived, t.baseStatus, t.id),
+    index('tasks_project_status_name_idx').on(t.projectId, t.archived, t.baseStatus, t.name, t.id),
+    index('tasks_project_status_priority_idx').on(t.projectId, t.archived, t.baseStatus, t.priorityRank, t.id),
+    index('tasks_project_status_due_idx').on(t.projectId, t.archived, t.baseStatus, sql`coalesce(${t.dueDate}, 'infinity'::timestamptz)`, t.id),
+    index('tasks_project_status_updated_idx').on(t.projectId, t.archived, t.baseStatus, t.updatedAt, t.id),
     // `forReview=true` / `openIssues=true` lists: few tasks match, so walking the id index and
     // filtering read most of the project; these hold only the matching tasks, in list order.
     index('tasks_project_for_review_idx').on(t.projectId, t.archived, t.id).where(sql`${t.forReview} > 0`),
@@ -132,7 +151,10 @@ export const TASK_COUNTER_SHARDS = 16;
  * `TASK_COUNTER_SHARDS` rows per task so that concurrent status writes of one task do not queue
  * on one row (the task row was every write's hot row, held until commit). The exact counter is
  * the task row's base plus the sum of its shards, read in the same statement (one snapshot), so
- * it is exact at every read. Nothing folds the shards back: a task has at most 16 of them.
+ * it is exact at every read. A task has at most 16 of them. Every minute `foldCounterShards`
+ * moves them into the task row's base and deletes them, in one statement, so reads stay exact;
+ * only tasks written since have shards. The list's `status` filter relies on that for speed,
+ * never for correctness. `projectId` finds a project's tasks with shards.
  */
 export const taskCounterShards = pgTable(
   'task_counter_shards',
@@ -141,9 +163,10 @@ export const taskCounterShards = pgTable(
       .notNull()
       .references(() => tasks.id, { onDelete: 'cascade' }),
     shard: smallint('shard').notNull(),
+    projectId: uuid('project_id').notNull(),
     statuses: integer('statuses').notNull().default(0),
     done: integer('done').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.taskId, t.shard] })],
+  (t) => [primaryKey({ columns: [t.taskId, t.shard] }), index('task_counter_shards_project_idx').on(t.projectId, t.taskId)],
 );
 

@@ -9,7 +9,7 @@ import { selfAndGroupIdsSql } from '../projects/member-reads.ts';
 import { datasetFacts } from '../datasets/item-reads.ts';
 import { assigneeFacts } from '../task-units/assignee-reads.ts';
 import { taskRecordColumns, taskRecords as tasks } from '../task-units/task-reads.ts';
-import { derivedStatusIs, shardSumsLateral } from '../task-units/exact-counters.ts';
+import { derivedStatusIs, projectTasksWithShards, shardSumsLateral } from '../task-units/exact-counters.ts';
 import { rateWindowStart, recentDoneSql, taskView } from './task-view.ts';
 import type { ListTasksQuery, TaskListFilter } from './tasks.schema.ts';
 
@@ -26,7 +26,7 @@ const sortKey: Record<SortField, SQL | typeof tasks.id> = {
 };
 
 /** What a list row reads of the task row: everything the API shows, and the sort keys. */
-const { hasHistory: _unused, ...listColumns } = taskRecordColumns;
+const { hasHistory: _unused, baseStatus: _base, ...listColumns } = taskRecordColumns;
 
 const NO_ONE = '00000000-0000-0000-0000-000000000000';
 const p = (name: string) => sql.placeholder(name);
@@ -55,7 +55,9 @@ function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, s
     );
   }
   if (f.status) {
+    // Decides alone; `statusCandidates` (below) makes it fast.
     shape.push(`status=${f.status}`);
+    values.status = f.status;
     c.push(derivedStatusIs(f.status, statuses));
   }
   if (f.workflowState) {
@@ -108,10 +110,29 @@ function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, s
 const sums = shardSumsLateral();
 const statuses = sql<number>`(${tasks.statusCount} + ${sums.statuses})`;
 
+/**
+ * The tasks a `status` filter can match, as a condition on the enclosing row that the primary key
+ * serves (docs/workflow.md, "A status filter reads an index"): the first `limit` rows in list
+ * order (`order`) of two sets, each read on an index whatever the planner believes of the
+ * project. Tasks whose base status is the status, on `tasks_project_status*_idx` in list order;
+ * tasks of the project with counter shards (written since the last fold, few) whose base status
+ * is another, on `task_counter_shards_project_idx`. A task without shards has its base as its
+ * exact counters, so no match is left out; `where` (with `derivedStatusIs`) still decides in
+ * both sets and again on the page.
+ */
+function statusCandidates(db: Db, where: SQL, order: SQL[]) {
+  const branch = (base: SQL) => db.select({ id: tasks.id }).from(tasks).crossJoinLateral(sums).where(and(where, base)).orderBy(...order).limit(p('limit'));
+  const indexed = branch(sql`${tasks.baseStatus} = ${p('status')}`);
+  const sharded = branch(sql`${tasks.baseStatus} <> ${p('status')} and ${tasks.id} = any(${projectTasksWithShards(sql`${p('projectId')}::uuid`)})`);
+  return sql`${tasks.id} = any(array((${indexed}) union all (${sharded})))`;
+}
+
 /** Task ids matching a filter, for batch operations (at most `max`). */
 export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilter, callerId: string, max = 1000) {
   const filter = taskFilterSql(projectId, f, callerId, statuses);
-  const rows = await db.select({ id: tasks.id }).from(tasks).crossJoinLateral(sums).where(filter.where).orderBy(asc(tasks.id)).limit(max).execute(filter.values);
+  const order = [asc(tasks.id)];
+  const where = f.status ? and(filter.where, statusCandidates(db, filter.where, order)) : filter.where;
+  const rows = await db.select({ id: tasks.id }).from(tasks).crossJoinLateral(sums).where(where).orderBy(...order).limit(max).execute({ ...filter.values, limit: max });
   return rows.map((r) => r.id);
 }
 
@@ -122,7 +143,7 @@ export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilt
  * request's time (drizzle walks some 40 columns). It runs unnamed (`prepare('')`), so PostgreSQL
  * still plans each execution for its own values, as it did for a statement built per request.
  */
-function pageStatement(db: Db, field: SortField, descending: boolean, withCursor: boolean, filter: SQL) {
+function pageStatement(db: Db, field: SortField, descending: boolean, withCursor: boolean, filter: SQL, byStatus: boolean) {
   const key = sortKey[field];
   const conditions = [filter];
   if (withCursor) {
@@ -130,6 +151,7 @@ function pageStatement(db: Db, field: SortField, descending: boolean, withCursor
     conditions.push(descending ? sql`(${key}, ${tasks.id}) < (${v}, ${p('afterId')}::uuid)` : sql`(${key}, ${tasks.id}) > (${v}, ${p('afterId')}::uuid)`);
   }
   const order = descending ? [desc(key as SQL), desc(tasks.id)] : [asc(key as SQL), asc(tasks.id)];
+  if (byStatus) conditions.push(statusCandidates(db, and(...conditions)!, order));
   return db
     .select({
       ...listColumns,
@@ -163,7 +185,7 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
     values.afterId = String(id);
   }
   const shape = `task list: ${field}${descending ? ' desc' : ''}${query.cursor ? ' after' : ''}?${filter.shape}`;
-  const rows = await prepared(ctx.db, shape, () => pageStatement(ctx.db, field, descending, Boolean(query.cursor), filter.where)).execute(values);
+  const rows = await prepared(ctx.db, shape, () => pageStatement(ctx.db, field, descending, Boolean(query.cursor), filter.where, Boolean(query.status))).execute(values);
   const position = (t: (typeof rows)[number]): unknown[] => {
     switch (field) {
       case 'createdAt':

@@ -69,7 +69,7 @@ export const countsOf = (c: Counted) => ({
  * (managers and up); below that the honeypot shows only its ratio, since gold is mixed in
  * unannounced and annotators are scored on it.
  */
-export function taskView(task: Omit<TaskRow, 'hasHistory' | 'priorityRank'>, recent: number, now: Date, links?: TaskLink[], seesGold = true) {
+export function taskView(task: Omit<TaskRow, 'hasHistory' | 'priorityRank' | 'baseStatus'>, recent: number, now: Date, links?: TaskLink[], seesGold = true) {
   return {
     id: task.id,
     projectId: task.projectId,

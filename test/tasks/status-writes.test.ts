@@ -5,6 +5,7 @@ import { rowsOf } from '../../src/task-units/item-selection.ts';
 import type { ItemStatusListener } from '../../src/context.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { createTask, emptyAnswersRecipe, world } from './helpers.ts';
+import { foldCounterShards } from '../../src/task-units/counter-fold.ts';
 
 let t: TestApp;
 const clock = new ManualClock(new Date('2031-03-01T10:00:00Z'));
@@ -208,5 +209,95 @@ describe('PUT /api/v1/tasks/:taskId/items/:itemId/status', () => {
     expect(listed.body.data.map((x: { id: string }) => x.id)).toContain(task.id);
     const open = await t.get(`/api/v1/projects/${w.projectId}/tasks?status=open`, { token: w.manager.token });
     expect(open.body.data.map((x: { id: string }) => x.id)).not.toContain(task.id);
+  });
+
+  it('keeps the counters exact while folds move the shards into the task row beside many parallel status writes', async () => {
+    const w = await world(t, 96);
+    const annotators = await Promise.all(Array.from({ length: 8 }, () => t.member(w.projectId, 'annotator')));
+    const task = await createTask(t, w, { assigneeIds: annotators.map((a) => a.id), recipeId: await emptyAnswersRecipe(t, w) });
+    const shares = await Promise.all(
+      annotators.map(async (a) =>
+        rowsOf<{ item_id: string }>(await t.ctx.db.execute(sql`select ti.item_id from task_items ti join task_assignees s on s.id = ti.assignment_id where ti.task_id = ${task.id}::uuid and s.assignee_id = ${a.id}::uuid`)).map((r) => r.item_id),
+      ),
+    );
+    // Folds and reads ride on the writes: after every fourth write ends, a fold and a read of
+    // the task start, while the other writes are still running (on PGlite, between their
+    // statements; a timer loop there would only run before and after them).
+    let folds = 0;
+    let foldedTasks = 0;
+    const reads: Array<{ items: number; withStatus: number; done: number }> = [];
+    const alongside = async (i: number) => {
+      if (i % 4 !== 0) return;
+      const [folded, read] = await Promise.all([foldCounterShards(t.ctx.db, { projectId: w.projectId }), t.get(`/api/v1/tasks/${task.id}`, { token: w.manager.token })]);
+      folds++;
+      foldedTasks += folded;
+      reads.push(read.body.counts);
+    };
+    const writes = await Promise.all(
+      shares.flatMap((items, i) => items.map(async (itemId, j) => {
+        const res = await put(task.id, itemId, 'completed', annotators[i]!.token);
+        await alongside(i * items.length + j);
+        return res;
+      })),
+    );
+    expect(writes.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    const removals = await Promise.all(
+      shares.flatMap((items, i) => items.filter((_, j) => j % 2 === 0).map(async (itemId, j) => {
+        const res = await t.delete(`/api/v1/tasks/${task.id}/items/${itemId}/status`, { token: annotators[i]!.token });
+        await alongside(i * items.length + j + 1);
+        return res;
+      })),
+    );
+    expect(removals.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    expect(folds).toBeGreaterThan(20);
+    // Folds found shards to move while the writes ran (a fold is one task's at most here).
+    expect(foldedTasks).toBeGreaterThan(5);
+    for (const counts of reads) {
+      // Every unit written is `completed` (done): a read that saw a fold twice or not at all would break this.
+      expect(counts.done).toBe(counts.withStatus);
+      expect(counts.withStatus).toBeGreaterThanOrEqual(0);
+      expect(counts.withStatus).toBeLessThanOrEqual(96);
+    }
+    const c = await countersAndRecount(task.id);
+    expect(c).toEqual({ statusCount: 48, doneCount: 48, statusRecount: 48, doneRecount: 48, assignmentStatus: 48, assignmentDone: 48, hourlyDone: 48 });
+    // A last fold leaves no shard, and the row's base alone is the count.
+    await foldCounterShards(t.ctx.db, { projectId: w.projectId });
+    const base = await one<{ shards: number; status_count: number; done_count: number; base_status: string }>(
+      sql`select (select count(*)::int from task_counter_shards where task_id = ${task.id}::uuid) as shards, status_count, done_count, base_status from tasks where id = ${task.id}::uuid`,
+    );
+    expect(base).toEqual({ shards: 0, status_count: 48, done_count: 48, base_status: 'in_progress' });
+    expect(await countersAndRecount(task.id)).toEqual(c);
+  });
+
+  it('leaves a task whose row is held for the next fold, without waiting for it', async () => {
+    const w = await world(t, 2);
+    const a = await t.member(w.projectId, 'annotator');
+    const task = await createTask(t, w, { assigneeIds: [a.id], recipeId: await emptyAnswersRecipe(t, w) });
+    expect((await put(task.id, w.itemIds[0]!, 'completed', a.token)).status).toBe(200);
+    const shards = sql`select count(*)::int as n from task_counter_shards where task_id = ${task.id}::uuid`;
+    expect((await one<{ n: number }>(shards)).n).toBe(1);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = t.ctx.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from tasks where id = ${task.id}::uuid for update`);
+      locked();
+      await held;
+    });
+    await isLocked;
+    try {
+      // On PGlite (one connection) the fold would queue behind the holder: PostgreSQL only.
+      if (t.database.pool) {
+        expect(await foldCounterShards(t.ctx.db, { projectId: w.projectId })).toBe(0);
+        expect((await one<{ n: number }>(shards)).n).toBe(1);
+      }
+    } finally {
+      release();
+      await holder;
+    }
+    expect(await foldCounterShards(t.ctx.db, { projectId: w.projectId })).toBe(1);
+    expect((await one<{ n: number }>(shards)).n).toBe(0);
+    expect(await one(sql`select status_count, done_count, base_status from tasks where id = ${task.id}::uuid`)).toEqual({ status_count: 1, done_count: 1, base_status: 'in_progress' });
   });
 });
