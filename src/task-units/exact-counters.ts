@@ -80,6 +80,7 @@ export function derivedStatusIs(status: DerivedStatus, statuses: SQL, alias = '"
  * The ids of a project's tasks that have counter shards, as an array (`= any(…)`): the tasks
  * written since the last fold (`foldCounterShards`), read on `task_counter_shards_project_idx`.
  * Every other task's base counters are its exact counters (its `base_status` is its status).
+ * `where` may narrow them further, on `cs.task_id`.
  */
-export const projectTasksWithShards = (projectId: SQL) =>
-  sql`array(select distinct cs.task_id from task_counter_shards cs where cs.project_id = ${projectId})`;
+export const projectTasksWithShards = (projectId: SQL, where?: SQL) =>
+  sql`array(select distinct cs.task_id from task_counter_shards cs where cs.project_id = ${projectId}${where ? sql` and ${where}` : sql``})`;

@@ -114,24 +114,30 @@ const statuses = sql<number>`(${tasks.statusCount} + ${sums.statuses})`;
  * The tasks a `status` filter can match, as a condition on the enclosing row that the primary key
  * serves (docs/workflow.md, "A status filter reads an index"): the first `limit` rows in list
  * order (`order`) of two sets, each read on an index whatever the planner believes of the
- * project. Tasks whose base status is the status, on `tasks_project_status*_idx` in list order;
- * tasks of the project with counter shards (written since the last fold, few) whose base status
- * is another, on `task_counter_shards_project_idx`. A task without shards has its base as its
- * exact counters, so no match is left out; `where` (with `derivedStatusIs`) still decides in
- * both sets and again on the page.
+ * project.
+ * - `a`: tasks whose base status is the status, on `tasks_project_status*_idx` in list order.
+ * - tasks of the project with counter shards (written since the last fold) whose base status is
+ *   another, on `task_counter_shards_project_idx`. In id order (`byId`, the default sort), when
+ *   `a` is a full page, only those up to its last row can be on the page, so only those are read:
+ *   a common status then reads a page, not every task written in the last minute.
+ * A task without shards has its base as its exact counters, so no match is left out; `where`
+ * (with `derivedStatusIs`) still decides in both sets and again on the page.
  */
-function statusCandidates(db: Db, where: SQL, order: SQL[]) {
+function statusCandidates(db: Db, where: SQL, order: SQL[], byId?: 'asc' | 'desc') {
   const branch = (base: SQL) => db.select({ id: tasks.id }).from(tasks).crossJoinLateral(sums).where(and(where, base)).orderBy(...order).limit(p('limit'));
   const indexed = branch(sql`${tasks.baseStatus} = ${p('status')}`);
-  const sharded = branch(sql`${tasks.baseStatus} <> ${p('status')} and ${tasks.id} = any(${projectTasksWithShards(sql`${p('projectId')}::uuid`)})`);
-  return sql`${tasks.id} = any(array((${indexed}) union all (${sharded})))`;
+  const upTo = byId
+    ? sql`((select count(*) from a) < ${p('limit')} or cs.task_id ${sql.raw(byId === 'asc' ? '<= (select a.id from a order by a.id desc limit 1)' : '>= (select a.id from a order by a.id limit 1)')})`
+    : undefined;
+  const sharded = branch(sql`${tasks.baseStatus} <> ${p('status')} and ${tasks.id} = any(${projectTasksWithShards(sql`${p('projectId')}::uuid`, upTo)})`);
+  return sql`${tasks.id} = any(array(with a as (${indexed}) select a.id from a union all (${sharded})))`;
 }
 
 /** Task ids matching a filter, for batch operations (at most `max`). */
 export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilter, callerId: string, max = 1000) {
   const filter = taskFilterSql(projectId, f, callerId, statuses);
   const order = [asc(tasks.id)];
-  const where = f.status ? and(filter.where, statusCandidates(db, filter.where, order)) : filter.where;
+  const where = f.status ? and(filter.where, statusCandidates(db, filter.where, order, 'asc')) : filter.where;
   const rows = await db.select({ id: tasks.id }).from(tasks).crossJoinLateral(sums).where(where).orderBy(...order).limit(max).execute({ ...filter.values, limit: max });
   return rows.map((r) => r.id);
 }
@@ -151,7 +157,7 @@ function pageStatement(db: Db, field: SortField, descending: boolean, withCursor
     conditions.push(descending ? sql`(${key}, ${tasks.id}) < (${v}, ${p('afterId')}::uuid)` : sql`(${key}, ${tasks.id}) > (${v}, ${p('afterId')}::uuid)`);
   }
   const order = descending ? [desc(key as SQL), desc(tasks.id)] : [asc(key as SQL), asc(tasks.id)];
-  if (byStatus) conditions.push(statusCandidates(db, and(...conditions)!, order));
+  if (byStatus) conditions.push(statusCandidates(db, and(...conditions)!, order, field === 'createdAt' ? (descending ? 'desc' : 'asc') : undefined));
   return db
     .select({
       ...listColumns,

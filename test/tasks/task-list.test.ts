@@ -227,6 +227,41 @@ describe('the list statement', () => {
     expect(ids(await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { status: 'open', limit: 100 } }))).toContain(live.id);
   });
 
+  it('pages a common status exactly when tasks written since the last fold sit before, inside and after the indexed page', async () => {
+    const w = await world(t, 1);
+    const id = (n: number) => `00000000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
+    // Tasks 100, 200, …, 6000: in progress in their base, no shards (60: more than a page).
+    await t.ctx.db.execute(sql`insert into tasks (id, project_id, name, type, workflow_state, allocation, item_count, status_count, done_count)
+      select ('00000000-0000-7000-8000-' || lpad(to_hex(g * 100), 12, '0'))::uuid, ${w.projectId}::uuid, 'indexed ' || g, 'labeling', 'pending',
+        '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb, 10, 5, 5
+      from generate_series(1, 60) g`);
+    // Written since the last fold: open in their base, in progress by their shards (150: inside
+    // the first page, 9950: after every indexed task), and one in progress in its base that its
+    // shards complete (250: must not be listed).
+    const sharded = [
+      { n: 150, base: 0, shards: 3 },
+      { n: 9950, base: 0, shards: 4 },
+      { n: 250, base: 5, shards: 5 },
+    ];
+    for (const x of sharded) {
+      await t.ctx.db.execute(sql`insert into tasks (id, project_id, name, type, workflow_state, allocation, item_count, status_count, done_count)
+        values (${id(x.n)}::uuid, ${w.projectId}::uuid, ${`sharded ${x.n}`}, 'labeling', 'pending', '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb, 10, ${x.base}, ${x.base})`);
+      await t.ctx.db.execute(sql`insert into task_counter_shards (task_id, shard, project_id, statuses, done) values (${id(x.n)}::uuid, 3, ${w.projectId}::uuid, ${x.shards}, ${x.shards})`);
+    }
+    await t.ctx.db.execute(sql`analyze tasks`);
+    const want = [...Array.from({ length: 60 }, (_, i) => (i + 1) * 100), 150, 9950].sort((a, b) => a - b).map(id);
+    for (const sort of ['createdAt', '-createdAt']) {
+      const expected = sort === 'createdAt' ? want : [...want].reverse();
+      const first = await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { status: 'in_progress', sort, limit: 51 } });
+      expect(ids(first), sort).toEqual(expected.slice(0, 51));
+      const second = await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { status: 'in_progress', sort, limit: 51, cursor: first.body.nextCursor } });
+      expect(ids(second), sort).toEqual(expected.slice(51));
+      expect(second.body.nextCursor).toBeNull();
+    }
+    const completed = await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { status: 'completed' } });
+    expect(ids(completed)).toEqual([id(250)]);
+  });
+
   it('runs without JIT compilation on PostgreSQL (a filtered page’s cost estimate must not buy a compile)', async () => {
     if (!t.database.pool) return;
     const [row] = rowsOf<{ jit: string }>(await t.ctx.db.execute(sql`show jit`));
