@@ -2,9 +2,13 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { rowsOf } from './item-selection.ts';
 
+/** Tasks folded by one statement, unless asked otherwise. */
+export const FOLD_BATCH = 500;
+
 /**
  * Moves tasks' counter shards (`task_counter_shards`) into their task rows' base counters and
- * deletes them, for at most `limit` tasks (of one project when `projectId` is given), in ONE statement. Returns how many tasks it folded.
+ * deletes them, for at most `limit` tasks (of one project when `projectId` is given), in ONE
+ * statement. Returns how many tasks it folded.
  * The `counters.fold-shards` job runs it every minute, so that only the tasks written since have
  * shards: the task list's `status` filter then reads the base status's index and checks only
  * those few on their exact counters (docs/workflow.md, "A status filter reads an index").
@@ -21,7 +25,7 @@ import { rowsOf } from './item-selection.ts';
  * write holds is left for the next run.
  */
 export async function foldCounterShards(db: Db, options: { limit?: number; projectId?: string } = {}): Promise<number> {
-  const limit = options.limit ?? 500;
+  const limit = options.limit ?? FOLD_BATCH;
   // One project's only, when asked (a test beside others on the same database).
   const inProject = options.projectId ? sql`where s.project_id = ${options.projectId}::uuid` : sql``;
   const [r] = rowsOf<{ folded: number }>(
