@@ -14,6 +14,11 @@ import type { SQL } from 'drizzle-orm';
  */
 export interface Ctx {
   db: Db;
+  /**
+   * Reads whose statement keeps one generic plan per connection (`Database.genericPlanDb`):
+   * outside any transaction, and only statements planned the same for any values. Absent: `db`.
+   */
+  genericPlanDb?: Db;
   clock: Clock;
   /** Every random choice the domain makes (gold order, counter shards) draws from this port. */
   random: Random;

@@ -90,7 +90,7 @@ const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url))
  * routes. No socket is opened here: tests call `app.inject()`, `src/main/server.ts` listens.
  */
 export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
-  const ctx: Ctx = { db: deps.database.db, clock: deps.clock ?? systemClock, random: deps.random ?? systemRandom, sweeps: new Map(), jobs: deps.jobs, datasetUse, pullGate, statusListeners: [...statusListeners, ...(deps.statusListeners ?? [])], spanEvaluations, ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.uploads ? { uploads: deps.uploads } : {}) };
+  const ctx: Ctx = { db: deps.database.db, genericPlanDb: deps.database.genericPlanDb, clock: deps.clock ?? systemClock, random: deps.random ?? systemRandom, sweeps: new Map(), jobs: deps.jobs, datasetUse, pullGate, statusListeners: [...statusListeners, ...(deps.statusListeners ?? [])], spanEvaluations, ...(deps.llm ? { llm: deps.llm } : {}), ...(deps.uploads ? { uploads: deps.uploads } : {}) };
   const timeouts = { ...defaultTimeouts, ...deps.timeouts };
   const fastify = Fastify({
     // Typed as boolean only to keep Fastify's overloads on the plain HTTP server; numbers and address lists work too.

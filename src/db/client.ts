@@ -66,6 +66,13 @@ export interface Database {
   /** Present on the embedded database; pg-boss and snapshots need the raw handle. */
   pglite?: PGlite;
   pool?: pg.Pool;
+  /**
+   * The handle for reads whose statement keeps ONE generic plan per connection (`genericPlans`
+   * below); on the embedded database, `db` itself.
+   */
+  genericPlanDb: Db;
+  /** PostgreSQL only: the small pool behind `genericPlanDb`. */
+  genericPlanPool?: pg.Pool;
   /** The PGlite data directory's owner lock (`data-dir-lock.ts`); `lost` means writes must stop. */
   lock?: DataDirLock;
   close(): Promise<void>;
@@ -95,6 +102,37 @@ const pgTypes = {
   }) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * The second pool's connections plan each named statement ONCE, for any values
+ * (`plan_cache_mode=force_generic_plan`), where PostgreSQL would otherwise plan it again for
+ * every execution: its automatic choice kept custom plans for the task list's status page, whose
+ * planning cost more than its execution (docs/benchmarks.md, fourteenth pass). Only statements
+ * whose plan is the same whatever their values may run there (`listTasks` says which); it runs
+ * no transaction and no write. A connection lives at most `lifetimeSeconds`, so a plan made
+ * while a table was small or empty is made again within a minute as the table grows.
+ */
+const genericPlans = { options: '-c jit=off -c plan_cache_mode=force_generic_plan', lifetimeSeconds: 60 };
+
+function openPool(connectionString: string, max: number, settings: { options: string; lifetimeSeconds?: number } = { options: '-c jit=off' }) {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    types: pgTypes,
+    // No JIT compilation: our statements are short, and a plan whose estimate crosses
+    // `jit_above_cost` (a filtered list page, docs/benchmarks.md) spent 20–300 ms compiling
+    // what runs in 1 ms. PGlite has no JIT.
+    options: settings.options,
+    ...(settings.lifetimeSeconds ? { maxLifetimeSeconds: settings.lifetimeSeconds } : {}),
+  });
+  // An idle client that loses its connection (server restart, pg_terminate_backend) must not crash us.
+  pool.on('error', () => {});
+  // A connection killed under a checked-out client (pg_terminate_backend, failover) emits on the
+  // client too; unhandled, that event would take the whole process down. The query in flight
+  // fails and answers 500; the pool replaces the connection.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
 export class DataDirLockedError extends Error {
   constructor(dir: string) {
     super(
@@ -113,23 +151,21 @@ export class DataDirLockedError extends Error {
  */
 export async function openDb(config: DbConfig = {}): Promise<Database> {
   if (config.databaseUrl) {
-    const pool = new pg.Pool({
-      connectionString: config.databaseUrl,
-      max: config.poolSize ?? 20,
-      types: pgTypes,
-      // No JIT compilation: our statements are short, and a plan whose estimate crosses
-      // `jit_above_cost` (a filtered list page, docs/benchmarks.md) spent 20–300 ms compiling
-      // what runs in 1 ms. PGlite has no JIT.
-      options: '-c jit=off',
-    });
-    // An idle client that loses its connection (server restart, pg_terminate_backend) must not crash us.
-    pool.on('error', () => {});
-    // A connection killed under a checked-out client (pg_terminate_backend, failover) emits on the
-    // client too; unhandled, that event would take the whole process down. The query in flight
-    // fails and answers 500; the pool replaces the connection.
-    pool.on('connect', (client) => client.on('error', () => {}));
+    const size = config.poolSize ?? 20;
+    const pool = openPool(config.databaseUrl, size);
     const db = drizzlePg({ client: pool }) as unknown as Db;
-    return { db, kind: 'postgres', pool, close: () => pool.end() };
+    const genericPlanPool = openPool(config.databaseUrl, Math.max(2, Math.ceil(size / 4)), genericPlans);
+    const genericPlanDb = drizzlePg({ client: genericPlanPool }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      pool,
+      genericPlanDb,
+      genericPlanPool,
+      close: async () => {
+        await Promise.all([pool.end(), genericPlanPool.end()]);
+      },
+    };
   }
 
   const dataDir = config.dataDir ?? './.loupe/data';
@@ -149,6 +185,7 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
   const db = drizzlePglite({ client: pglite }) as unknown as Db;
   return {
     db,
+    genericPlanDb: db,
     kind: 'pglite',
     pglite,
     ...(lock ? { lock } : {}),

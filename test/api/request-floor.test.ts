@@ -18,18 +18,21 @@ afterAll(() => t?.close());
 
 /** Counts the statements the application sends while `fn` runs (both drivers' query entry point). */
 async function statementsDuring(fn: () => Promise<unknown>): Promise<string[]> {
-  const target = (t.database.pool ?? t.database.pglite) as unknown as { query: (...args: unknown[]) => unknown };
+  // On PostgreSQL, both pools: a list page runs on the generic-plan pool (docs/workflow.md).
+  const targets = (t.database.pool ? [t.database.pool, t.database.genericPlanPool!] : [t.database.pglite]) as unknown as Array<{ query: (...args: unknown[]) => unknown }>;
   const seen: string[] = [];
-  const original = target.query;
-  target.query = function (this: unknown, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
-    seen.push(String(text));
-    return original.apply(this, args);
-  };
+  const originals = targets.map((target) => target.query);
+  targets.forEach((target, i) => {
+    target.query = function (this: unknown, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+      seen.push(String(text));
+      return originals[i]!.apply(this, args);
+    };
+  });
   try {
     await fn();
   } finally {
-    target.query = original;
+    targets.forEach((target, i) => (target.query = originals[i]!));
   }
   return seen;
 }

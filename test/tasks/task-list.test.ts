@@ -23,26 +23,51 @@ afterAll(() => t?.close());
 
 const ids = (res: { body: { data: Array<{ id: string }> } }) => res.body.data.map((x) => x.id);
 
-/** The statements the application sends while `fn` runs, with their parameters (both drivers' query entry point). */
+/** The statements the application sends while `fn` runs, with their parameters (both drivers' query entry points; both pools on PostgreSQL). */
 async function statementsDuring(fn: () => Promise<unknown>) {
-  const target = (t.database.pool ?? t.database.pglite) as unknown as { query: (...args: unknown[]) => unknown };
+  type Queryable = { query: (...args: unknown[]) => unknown };
+  const targets = (t.database.pool ? [t.database.pool, t.database.genericPlanPool!] : [t.database.pglite]) as unknown as Queryable[];
   const seen: Array<{ text: string; params: unknown[] }> = [];
-  const original = target.query;
-  target.query = function (this: unknown, ...args: unknown[]) {
-    const first = args[0] as string | { text?: string; values?: unknown[] };
-    const text = typeof first === 'string' ? first : String(first?.text);
-    seen.push({ text, params: (args[1] as unknown[] | undefined) ?? (typeof first === 'string' ? [] : (first?.values ?? [])) });
-    return original.apply(this, args);
-  };
+  const originals = targets.map((target) => target.query);
+  targets.forEach((target, i) => {
+    target.query = function (this: unknown, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string; values?: unknown[] };
+      const text = typeof first === 'string' ? first : String(first?.text);
+      seen.push({ text, params: (args[1] as unknown[] | undefined) ?? (typeof first === 'string' ? [] : (first?.values ?? [])) });
+      return originals[i]!.apply(this, args);
+    };
+  });
   try {
     await fn();
   } finally {
-    target.query = original;
+    targets.forEach((target, i) => (target.query = originals[i]!));
   }
+  const lines = (rows: Array<Record<string, string>>) => rows.map((r) => Object.values(r)[0]).join('\n');
   return {
     seen,
+    /** The plan PostgreSQL makes for these values (a custom plan), as `explain` shows it. */
     explain: async (s: { text: string; params: unknown[] }, options = '') =>
-      ((await original.call(target, `explain ${options ? `(${options}) ` : ''}${s.text}`, s.params)) as { rows: Array<Record<string, string>> }).rows.map((r) => Object.values(r)[0]).join('\n'),
+      lines(((await originals[0]!.call(targets[0], `explain ${options ? `(${options}) ` : ''}${s.text}`, s.params)) as { rows: Array<Record<string, string>> }).rows),
+    /**
+     * On PostgreSQL, the plan the generic-plan pool runs: one plan for any values, made before
+     * seeing these (`plan_cache_mode=force_generic_plan`), explained on one of its connections.
+     * On the embedded database, which plans every statement for its values, `explain`'s.
+     */
+    explainGeneric: async (s: { text: string; params: unknown[] }, options = '') => {
+      const pool = t.database.genericPlanPool;
+      if (!pool) return lines(((await originals[0]!.call(targets[0], `explain ${options ? `(${options}) ` : ''}${s.text}`, s.params)) as { rows: Array<Record<string, string>> }).rows);
+      const client = await pool.connect();
+      try {
+        expect((await client.query('show plan_cache_mode')).rows[0].plan_cache_mode).toBe('force_generic_plan');
+        await client.query(`prepare generic_probe as ${s.text}`);
+        const literal = (v: unknown) => (v === null ? 'null' : client.escapeLiteral(v instanceof Date ? v.toISOString() : String(v)));
+        const plan = await client.query(`explain ${options ? `(${options}) ` : ''}execute generic_probe(${s.params.map(literal).join(', ')})`);
+        return lines(plan.rows);
+      } finally {
+        await client.query('deallocate generic_probe');
+        client.release();
+      }
+    },
   };
 }
 
@@ -206,7 +231,7 @@ describe('the list statement', () => {
       ['-updatedAt', 'tasks_project_status_updated_idx'],
     ] as const) {
       let data: Array<{ id: string; status: string }> = [];
-      const { seen, explain } = await statementsDuring(async () => {
+      const { seen, explain, explainGeneric } = await statementsDuring(async () => {
         const res = await t.get(`/api/v1/projects/${w.projectId}/tasks?status=in_progress&sort=${sort}`);
         expect(res.status).toBe(200);
         data = res.body.data;
@@ -214,12 +239,16 @@ describe('the list statement', () => {
       expect(data, sort).toHaveLength(21);
       expect(data.map((x) => x.id), sort).toContain(live.id);
       expect(new Set(data.map((x) => x.status)), sort).toEqual(new Set(['in_progress']));
-      const plan = await explain(seen[seen.length - 1]!);
-      expect(plan, sort).toContain(index);
-      expect(plan, sort).not.toMatch(/Seq Scan on tasks/);
-      // What it reads, not only which index: no step of the page passes over the finished tasks.
-      const removed = [...(await explain(seen[seen.length - 1]!, 'analyze')).matchAll(/Rows Removed by Filter: (\d+)/g)].map((m) => Number(m[1]));
-      expect(Math.max(0, ...removed), sort).toBeLessThan(100);
+      // The plan for these values and the one generic plan the list runs on PostgreSQL (planned
+      // before any value is known): both read the base-status index in the sort's order, and no
+      // step of the page passes over the finished tasks.
+      for (const explainAs of [explain, explainGeneric]) {
+        const plan = await explainAs(seen[seen.length - 1]!);
+        expect(plan, sort).toContain(index);
+        expect(plan, sort).not.toMatch(/Seq Scan on tasks/);
+        const removed = [...(await explainAs(seen[seen.length - 1]!, 'analyze')).matchAll(/Rows Removed by Filter: (\d+)/g)].map((m) => Number(m[1]));
+        expect(Math.max(0, ...removed), sort).toBeLessThan(100);
+      }
     }
     // Its status moves back to open in its shards: the list follows at once, before any fold.
     expect((await t.delete(`/api/v1/tasks/${live.id}/items/${w.itemIds[0]}/status`, { token: a.token })).status).toBe(200);
@@ -260,6 +289,40 @@ describe('the list statement', () => {
     }
     const completed = await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { status: 'completed' } });
     expect(ids(completed)).toEqual([id(250)]);
+  });
+
+  it('plans an unfiltered or status page once per connection on PostgreSQL, and a page filtered by owner for its values', async () => {
+    const pool = t.database.genericPlanPool;
+    if (!pool) return; // The embedded database plans every statement for its values.
+    const w = await world(t, 1);
+    const task = await createTask(t, w, {});
+    const viaGenericPool = async (query: Record<string, string>) => {
+      let calls = 0;
+      const original = pool.query;
+      pool.query = function (this: unknown, ...args: unknown[]) {
+        calls++;
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      } as typeof pool.query;
+      try {
+        const res = await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query });
+        expect(res.status).toBe(200);
+        return { calls, ids: ids(res) };
+      } finally {
+        pool.query = original;
+      }
+    };
+    expect(await viaGenericPool({ status: 'open', sort: '-name' })).toEqual({ calls: 1, ids: [task.id] });
+    expect(await viaGenericPool({})).toEqual({ calls: 1, ids: [task.id] });
+    expect(await viaGenericPool({ ownerId: 'me' })).toEqual({ calls: 0, ids: [] });
+    expect(await viaGenericPool({ status: 'open', type: 'labeling' })).toEqual({ calls: 0, ids: [task.id] });
+    // One after the other, the requests take the pool's most recently released connection.
+    for (let i = 0; i < 6; i++) expect((await viaGenericPool({ status: 'open', sort: '-name' })).ids).toEqual([task.id]);
+    const statements = (await pool.query<{ name: string; generic_plans: number; custom_plans: number }>(
+      `select name, generic_plans::int, custom_plans::int from pg_prepared_statements where name like 'loupe_task_list_%'`,
+    )).rows;
+    expect(statements.length).toBeGreaterThan(0);
+    expect(Math.max(...statements.map((r) => r.generic_plans))).toBeGreaterThanOrEqual(6);
+    expect(statements.map((r) => r.custom_plans)).toEqual(statements.map(() => 0));
   });
 
   it('runs without JIT compilation on PostgreSQL (a filtered page’s cost estimate must not buy a compile)', async () => {
