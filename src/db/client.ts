@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { PgTransaction, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { is, type ExtractTablesWithRelations } from 'drizzle-orm';
 import pg from 'pg';
 import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from './data-dir-lock.ts';
 /**
@@ -132,6 +132,13 @@ function openPool(connectionString: string, max: number, settings: { options: st
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
+
+/**
+ * Where a statement planned once for any values runs: `generic` (`Ctx.genericPlanDb`) when the
+ * caller's handle is the root one, `db` itself inside a transaction, whose statements must see
+ * and commit with its own work.
+ */
+export const genericPlanHandle = (db: Db, generic: Db | undefined): Db => (generic && !is(db, PgTransaction) ? generic : db);
 
 export class DataDirLockedError extends Error {
   constructor(dir: string) {

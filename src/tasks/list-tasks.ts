@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, asc, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, Ctx } from '../context.ts';
-import type { Db } from '../db/client.ts';
+import { genericPlanHandle, type Db } from '../db/client.ts';
 import { prepared } from '../db/prepared.ts';
 import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
@@ -205,7 +205,7 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
   }
   const shape = `task list: ${field}${descending ? ' desc' : ''}${query.cursor ? ' after' : ''}?${filter.shape}`;
   const once = plannedOnce(filter.shape);
-  const db = once ? (ctx.genericPlanDb ?? ctx.db) : ctx.db;
+  const db = once ? genericPlanHandle(ctx.db, ctx.genericPlanDb) : ctx.db;
   const rows = await prepared(db, shape, () => pageStatement(db, field, descending, Boolean(query.cursor), filter.where, Boolean(query.status), once ? statementName(shape) : '')).execute(values);
   const position = (t: (typeof rows)[number]): unknown[] => {
     switch (field) {

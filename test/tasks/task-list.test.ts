@@ -325,6 +325,27 @@ describe('the list statement', () => {
     expect(statements.map((r) => r.custom_plans)).toEqual(statements.map(() => 0));
   });
 
+  it('lists inside a transaction on that transaction, which sees its own uncommitted task', async () => {
+    const w = await world(t, 1);
+    const caller = { userId: w.manager.id, isAdmin: false, projectRole: { projectId: w.projectId, role: 'manager' as const } };
+    const names = async (db: typeof t.ctx.db, query: Record<string, string>) =>
+      (await listTasks({ ...t.ctx, db }, caller, w.projectId, listTasksQuery.parse(query))).data.map((x) => x.name);
+    await t.ctx.db
+      .transaction(async (tx) => {
+        await tx.execute(sql`insert into tasks (id, project_id, name, type, workflow_state, allocation, item_count)
+          values (gen_random_uuid(), ${w.projectId}::uuid, 'uncommitted', 'labeling', 'pending', '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb, 0)`);
+        // Both shapes planned once (on the generic-plan pool outside a transaction) and one planned per call.
+        expect(await names(tx, {})).toEqual(['uncommitted']);
+        expect(await names(tx, { status: 'open' })).toEqual(['uncommitted']);
+        expect(await names(tx, { q: 'uncommitted' })).toEqual(['uncommitted']);
+        // Outside it, on PostgreSQL, the task is not there yet (PGlite runs one transaction at a time).
+        if (t.database.pool) expect(await names(t.ctx.db, {})).toEqual([]);
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => expect(error.message).toBe('roll back'));
+    expect(await names(t.ctx.db, {})).toEqual([]);
+  });
+
   it('runs without JIT compilation on PostgreSQL (a filtered page’s cost estimate must not buy a compile)', async () => {
     if (!t.database.pool) return;
     const [row] = rowsOf<{ jit: string }>(await t.ctx.db.execute(sql`show jit`));
