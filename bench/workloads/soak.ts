@@ -80,10 +80,38 @@ interface Facts {
   cpu?: { node: number; database: Record<number, number> | null };
   /** The oldest snapshot held in this database: its xmin age (transactions) and the longest open transaction. */
   horizon?: { xminAge: number; longestXactSeconds: number; longestQuery: string | null };
+  /** The machine's speed at this moment (`machineProbe`). */
+  probe?: { minMs: number; medianMs: number };
 }
 
+/**
+ * The same fixed piece of pure JavaScript (an xorshift loop, about a millisecond), timed 25 times
+ * in a row: its minimum and median in ms. The work never changes, so when items/s falls and this
+ * rises with it, the machine slowed (a neighbour on the shared VM, CPU frequency), not Loupe or
+ * the database; the minimum moves with the CPU's speed, the median also with time lost to other
+ * processes. Costs ~25 ms of the event loop per window.
+ */
+let probeSink = 0;
+function machineProbe() {
+  const runs: number[] = [];
+  for (let r = 0; r < 25; r++) {
+    const t0 = performance.now();
+    let x = (r + 1) | 0;
+    for (let i = 0; i < 400_000; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+    }
+    probeSink ^= x;
+    runs.push(performance.now() - t0);
+  }
+  runs.sort((a, b) => a - b);
+  return { minMs: +runs[0]!.toFixed(3), medianMs: +runs[12]!.toFixed(3) };
+}
+machineProbe(); // warm: the first runs are interpreted, not optimised
+
 async function sampleFacts(target: Target, taskId: string, at: number): Promise<Facts> {
-  const f: Facts = { at };
+  const f: Facts = { at, probe: machineProbe() };
   const q = target.raw.query;
   const tryRead = async (fn: () => Promise<void>) => {
     try {
@@ -251,6 +279,8 @@ function explain(side: SideResult) {
       xminAge: cur.horizon?.xminAge ?? null,
       longestXactSeconds: cur.horizon?.longestXactSeconds ?? null,
       indexEntriesPerItem: perItem.join(', '),
+      probeMinMs: cur.probe?.minMs ?? null,
+      probeMedianMs: cur.probe?.medianMs ?? null,
     };
   });
 }
@@ -354,6 +384,13 @@ export async function soakWorkload(target: Target, cfg: BenchConfig, routes: Set
     const lat = s.reads.latency.slice(0, n.length);
     return n.length && knobs.readers ? `${n.at(-1)!.toFixed(1)} reads/s p95 ${lat.at(-1)!.p95.toFixed(1)} ms` : 'no readers';
   };
+  // The machine probe over the Loupe side: its first and last full windows (facts[1] closes window 1).
+  const probeNote = (s: SideResult) => {
+    const n = full(s.throughput).length;
+    const a = s.facts[1]?.probe;
+    const b = s.facts[n]?.probe;
+    return a && b && n > 1 ? `; machine probe (fixed JS loop, median) ${a.medianMs.toFixed(2)} → ${b.medianMs.toFixed(2)} ms` : '';
+  };
   for (const [who, s] of [['Loupe', loupe], ['raw', raw]] as const) {
     for (const e of explain(s)) console.log(`  [${target.kind}] soak ${who} facts ${JSON.stringify(e)}`);
   }
@@ -375,7 +412,7 @@ export async function soakWorkload(target: Target, cfg: BenchConfig, routes: Set
       last(loupe.throughput),
       last(raw.throughput),
       {
-        note: `Loupe ${change(loupe.throughput)}, raw ${change(raw.throughput)} first → last${dry(loupe.throughput, cfg.soakSeconds, 'Loupe')}${dry(raw.throughput, knobs.rawSeconds, 'raw')}; last window's readers: Loupe ${readNote(loupe)}, raw ${readNote(raw)}`,
+        note: `Loupe ${change(loupe.throughput)}, raw ${change(raw.throughput)} first → last${dry(loupe.throughput, cfg.soakSeconds, 'Loupe')}${dry(raw.throughput, knobs.rawSeconds, 'raw')}${probeNote(loupe)}; last window's readers: Loupe ${readNote(loupe)}, raw ${readNote(raw)}`,
         details: { items: knobs.items, readers: knobs.readers, loupe: side(loupe), raw: side(raw) },
       },
     ),
