@@ -13,6 +13,7 @@ import { foldCounterShardsJob } from '../../src/task-units/counter-fold.job.ts';
 import { startServer, type ServerProcess } from '../../test/support/server-process.ts';
 import { HttpClient } from './http-client.ts';
 import { postgresCpu, type DatabaseCpu } from './measure.ts';
+import { timePgliteStatements } from './pglite-statements.ts';
 
 export type TargetKind = 'postgres' | 'pglite';
 
@@ -129,6 +130,8 @@ export async function openTarget(kind: TargetKind, options: { baseUrl: string; p
     tempDir = options.pglitePath === 'dir' ? await mkdtemp(`${tmpdir()}/loupe-bench-`) : undefined;
     database = await openDb({ dataDir: tempDir ? `${tempDir}/data` : 'memory://' });
   }
+  // BENCH_PGLITE_STATEMENTS=1: the embedded database's time by statement, printed at close.
+  const statements = database.pglite && process.env.BENCH_PGLITE_STATEMENTS === '1' ? timePgliteStatements(database.pglite) : undefined;
   await runMigrations(database);
   const jobs = new PgBossQueue(database, { schedule: false });
   const built = await buildApp({ database, jobs, logger: false, bodyLimit: 512 * 1024 * 1024 });
@@ -192,6 +195,7 @@ export async function openTarget(kind: TargetKind, options: { baseUrl: string; p
     },
     close: async () => {
       clearInterval(vacuumTimer);
+      if (statements) console.log(statements.report(20));
       for (const group of groups.values()) await (await group.catch(() => null))?.stop();
       await built.app.close();
       await jobs.stop(2000).catch(() => {});
