@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Column, is, Name, Param, Placeholder, SQL, StringChunk, Subquery, Table, View } from 'drizzle-orm';
 import { PgDialect, type PgSession } from 'drizzle-orm/pg-core';
 import type { Db } from './client.ts';
+import { withNamedClient } from './pglite-named.ts';
 
 const dialect = new PgDialect();
 
@@ -24,12 +25,13 @@ function nameOf(text: string) {
  * but takes few shapes (a status write's statement: one text per set of status listeners). The
  * name is a digest of the text, so one name always holds one text, as node-postgres requires,
  * and PostgreSQL parses and plans each shape once per connection instead of once per call (a
- * ten-CTE write costs more to plan than to run). PGlite runs it as an ordinary statement.
+ * ten-CTE write costs more to plan than to run). On PGlite, outside a transaction, it runs named
+ * the same way (`pglite-named.ts`); inside one, as an ordinary statement.
  */
 export function executeNamed(db: Db, query: SQL): Promise<unknown> {
   const q = compileSql(query) ?? dialect.sqlToQuery(query);
   const session = (db as unknown as { _: { session: PgSession } })._.session;
-  return session.prepareQuery(q, undefined, nameOf(q.sql), false).execute();
+  return withNamedClient(session.prepareQuery(q, undefined, nameOf(q.sql), false)).execute();
 }
 
 /**

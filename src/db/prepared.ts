@@ -1,12 +1,14 @@
 import { Column, is, SQL, Subquery } from 'drizzle-orm';
 import type { Db } from './client.ts';
+import { withNamedClient } from './pglite-named.ts';
 
 /**
  * Named prepared statements for the hottest fixed-shape reads (authentication, task detail):
  * PostgreSQL parses and plans them once per connection instead of once per request, which for a
  * few joined primary-key lookups is most of their cost (planning ~0.3 ms, execution ~0.05 ms).
  * Built once per database handle and name; the same name always holds the same text, as
- * node-postgres requires. (PGlite runs them as ordinary statements.)
+ * node-postgres requires. On PGlite every statement built here runs named too, keyed by its text
+ * (`pglite-named.ts`), since PGlite's own `query` parses and plans each call.
  */
 const cache = new WeakMap<Db, Map<string, unknown>>();
 /** Statements kept per handle: keys built from request shapes (the task list's) stay bounded; past it, `build` runs per call. */
@@ -22,7 +24,7 @@ export function prepared<T>(db: Db, key: string, build: () => T): T {
   if (!byKey) cache.set(db, (byKey = new Map()));
   let statement = byKey.get(key) as T | undefined;
   if (!statement) {
-    statement = withFlatRowMapper(build());
+    statement = withNamedClient(withFlatRowMapper(build()));
     if (byKey.size < MAX_PER_HANDLE) byKey.set(key, statement);
   }
   return statement;

@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/core/clock.ts';
 import { roleIn } from '../../src/projects/permissions.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { answer, createTask, world } from '../tasks/helpers.ts';
+import { observeNamedStatements } from '../../src/db/pglite-named.ts';
 
 /**
  * The floor of an authenticated request: the token (or session), the user and, on a
@@ -29,10 +30,13 @@ async function statementsDuring(fn: () => Promise<unknown>): Promise<string[]> {
       return originals[i]!.apply(this, args);
     };
   });
+  // On PGlite, the statements it runs named go round `query` (src/db/pglite-named.ts).
+  const stopObserving = t.database.pglite ? observeNamedStatements(t.database.pglite, (text, params) => seen.push(text)) : undefined;
   try {
     await fn();
   } finally {
     targets.forEach((target, i) => (target.query = originals[i]!));
+    stopObserving?.();
   }
   return seen;
 }

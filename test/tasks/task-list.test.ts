@@ -9,6 +9,7 @@ import { rowsOf } from '../../src/task-units/item-selection.ts';
 import { foldCounterShards } from '../../src/task-units/counter-fold.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { answer, createTask, world } from './helpers.ts';
+import { observeNamedStatements } from '../../src/db/pglite-named.ts';
 
 /**
  * The task list's status filter and the shape of its page statement (docs/benchmarks.md): the
@@ -37,10 +38,13 @@ async function statementsDuring(fn: () => Promise<unknown>) {
       return originals[i]!.apply(this, args);
     };
   });
+  // On PGlite, the statements it runs named go round `query` (src/db/pglite-named.ts).
+  const stopObserving = t.database.pglite ? observeNamedStatements(t.database.pglite, (text, params) => seen.push({ text, params })) : undefined;
   try {
     await fn();
   } finally {
     targets.forEach((target, i) => (target.query = originals[i]!));
+    stopObserving?.();
   }
   const lines = (rows: Array<Record<string, string>>) => rows.map((r) => Object.values(r)[0]).join('\n');
   return {
