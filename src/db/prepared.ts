@@ -17,14 +17,17 @@ const MAX_PER_HANDLE = 1000;
 /**
  * The statement `build` makes, built once per database handle and `key` (a statement name, or a
  * shape key for unnamed statements whose text depends on the request's shape, as the task
- * list's page).
+ * list's page). `named: false` says the statement is planned for each call's values on
+ * PostgreSQL (built with `.prepare('')`), and keeps it so on PGlite, where every other statement
+ * built here runs named.
  */
-export function prepared<T>(db: Db, key: string, build: () => T): T {
+export function prepared<T>(db: Db, key: string, build: () => T, { named = true }: { named?: boolean } = {}): T {
   let byKey = cache.get(db);
   if (!byKey) cache.set(db, (byKey = new Map()));
   let statement = byKey.get(key) as T | undefined;
   if (!statement) {
-    statement = withNamedClient(withFlatRowMapper(build()));
+    statement = withFlatRowMapper(build());
+    if (named) statement = withNamedClient(statement);
     if (byKey.size < MAX_PER_HANDLE) byKey.set(key, statement);
   }
   return statement;

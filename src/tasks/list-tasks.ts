@@ -212,7 +212,7 @@ export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, que
   const shape = `task list: ${field}${descending ? ' desc' : ''}${query.cursor ? ' after' : ''}?${filter.shape}`;
   const once = plannedOnce(filter.shape, field);
   const db = once ? genericPlanHandle(ctx.db, ctx.genericPlanDb) : ctx.db;
-  const rows = await prepared(db, shape, () => pageStatement(db, field, descending, Boolean(query.cursor), filter.where, Boolean(query.status), once ? statementName(shape) : '')).execute(values);
+  const rows = await prepared(db, shape, () => pageStatement(db, field, descending, Boolean(query.cursor), filter.where, Boolean(query.status), once ? statementName(shape) : ''), { named: once }).execute(values);
   const position = (t: (typeof rows)[number]): unknown[] => {
     switch (field) {
       case 'createdAt':
