@@ -36,6 +36,7 @@ const area = (url: string, name: string) => {
   if (url.includes('node_modules/drizzle-orm')) return 'drizzle';
   if (url.includes('node_modules/fastify') || url.includes('node_modules/@fastify') || url.includes('find-my-way') || url.includes('light-my-request') || url.includes('avvio')) return 'fastify';
   if (url.includes('node_modules/@electric-sql/pglite')) return 'pglite';
+  if (url.startsWith('wasm://')) return 'pglite (WebAssembly: the database)';
   if (url.startsWith('node:') || url === '') return `node core${name ? '' : ''}`;
   if (url.includes('/src/')) return 'loupe src';
   if (url.includes('/bench/')) return 'bench clients';

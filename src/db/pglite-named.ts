@@ -63,6 +63,21 @@ async function forget(pg: PGlite, byText: Map<string, Statement>, text: string, 
   }
 }
 
+/**
+ * The instance's parsers with a statement's own (drizzle passes its date and interval parsers
+ * with every call), merged once per statement's options object: `parseResults` would spread the
+ * instance's map, some hundred types with every array type, into a new object on every call, which
+ * was a tenth of the embedded soak's CPU (docs/benchmarks.md, fifteenth pass).
+ */
+const mergedParsers = new WeakMap<object, { base: object; merged: Record<number, unknown> }>();
+function parsersFor(pg: PGlite, options?: QueryOptions) {
+  const own = options?.parsers;
+  if (!own) return pg.parsers;
+  let entry = mergedParsers.get(own);
+  if (!entry || entry.base !== pg.parsers) mergedParsers.set(own, (entry = { base: pg.parsers, merged: { ...pg.parsers, ...own } }));
+  return entry.merged as typeof pg.parsers;
+}
+
 type Observer = (text: string, params: unknown[]) => void;
 const observers = new WeakMap<PGlite, Set<Observer>>();
 
@@ -98,7 +113,7 @@ async function runNamed(pg: PGlite, text: string, params: unknown[], options?: Q
       messages.push(...(await exchange(pg, serialize.sync(), options)));
     }
     await pg.syncToFs();
-    return parse.parseResults(messages, pg.parsers, options)[0]!;
+    return parse.parseResults(messages, parsersFor(pg, options), options?.parsers ? { ...options, parsers: undefined } : options)[0]!;
   };
   const known = byText.get(text);
   if (known) {
