@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -76,6 +77,30 @@ export const defaultTimeouts: ServerTimeouts = {
   keepAliveTimeoutMs: 72_000,
 }
 
+/**
+ * The connection timeout closes sockets that are idle (a client that stops sending, or stops
+ * reading the answer), never one whose request is being worked on. Node's own reaction to the
+ * timeout destroys the socket whatever it carries, so a request that worked longer than the
+ * timeout (a task over millions of items) lost its answer while its work went on and committed,
+ * and a retry did it twice. Between `preHandler` (the request is received and valid) and
+ * `onSend` (the answer starts out) the socket is the server's: a timeout then is ignored, and the
+ * timer runs again from the answer's first bytes (docs/deployment.md, "Server timeouts").
+ */
+function closeIdleSocketsOnly(fastify: FastifyInstance) {
+  const working = new WeakSet<Socket>();
+  fastify.addHook('preHandler', async (request) => {
+    working.add(request.raw.socket);
+  });
+  fastify.addHook('onSend', async (request, _reply, payload) => {
+    working.delete(request.raw.socket);
+    return payload;
+  });
+  // With a listener here Node leaves the socket to it (http's socketOnTimeout).
+  fastify.server.on('timeout', (socket: Socket) => {
+    if (!working.has(socket)) socket.destroy();
+  });
+}
+
 export interface BuiltApp {
   app: App;
   ctx: Ctx;
@@ -115,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   // Headers must arrive quickly (slow-loris); Node requires it not to exceed requestTimeout.
   fastify.server.headersTimeout = timeouts.requestTimeoutMs ? Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) : timeouts.headersTimeoutMs;
+  closeIdleSocketsOnly(fastify);
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   const app = fastify.withTypeProvider<ZodTypeProvider>() as App;

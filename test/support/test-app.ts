@@ -133,6 +133,8 @@ export interface TestAppOptions {
   uploads?: AppDeps['uploads'];
   /** Status listeners of this app, after the modules' own (a test's probe). */
   statusListeners?: AppDeps['statusListeners'];
+  /** Server timeouts (short ones in tests of the timeouts). */
+  timeouts?: AppDeps['timeouts'];
 }
 
 /**
@@ -143,7 +145,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const own = options.ownDatabase && usingPostgres() ? await prepareTemplate() : null;
   const database = await openTestDb(own ?? { databaseUrl: inject('testDatabaseUrl') || undefined, snapshotPath: inject('testSnapshotPath') || undefined });
   const jobs = new PgBossQueue(database, { schedule: false });
-  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: process.env.TEST_LOG ? { level: 'error' } : false, ...(options.llm ? { llm: options.llm } : {}), ...(options.uploads ? { uploads: options.uploads } : {}), ...(options.statusListeners ? { statusListeners: options.statusListeners } : {}) });
+  const built = await buildApp({ database, jobs, clock: options.clock ?? systemClock, logger: process.env.TEST_LOG ? { level: 'error' } : false, ...(options.llm ? { llm: options.llm } : {}), ...(options.uploads ? { uploads: options.uploads } : {}), ...(options.statusListeners ? { statusListeners: options.statusListeners } : {}), ...(options.timeouts ? { timeouts: options.timeouts } : {}) });
   await jobs.start(built.ctx, options.jobs ?? jobDefinitions, { work: options.work ?? false, schedule: false });
   const name = unique('admin');
   const adminUser = await createUser(built.ctx, null, { email: `${name}@example.com`, name, isAdmin: true, password: 'correct horse battery' });
