@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import cookie from '@fastify/cookie';
@@ -82,22 +82,18 @@ export const defaultTimeouts: ServerTimeouts = {
  * reading the answer), never one whose request is being worked on. Node's own reaction to the
  * timeout destroys the socket whatever it carries, so a request that worked longer than the
  * timeout (a task over millions of items) lost its answer while its work went on and committed,
- * and a retry did it twice. Between `preHandler` (the request is received and valid) and
- * `onSend` (the answer starts out) the socket is the server's: a timeout then is ignored, and the
- * timer runs again from the answer's first bytes (docs/deployment.md, "Server timeouts").
+ * and a retry did it twice. The decision is made when the timer fires, from the socket's last
+ * request: received whole (`complete`) and not answered yet (`headersSent`) means the server is
+ * working, so the timeout is ignored and the timer runs again from the answer's first bytes
+ * (docs/deployment.md, "Server timeouts"). A request costs one map write, no hook.
  */
-function closeIdleSocketsOnly(fastify: FastifyInstance) {
-  const working = new WeakSet<Socket>();
-  fastify.addHook('preHandler', async (request) => {
-    working.add(request.raw.socket);
-  });
-  fastify.addHook('onSend', async (request, _reply, payload) => {
-    working.delete(request.raw.socket);
-    return payload;
-  });
+function closeIdleSocketsOnly(server: Server) {
+  const last = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => last.set(req.socket, { req, res }));
   // With a listener here Node leaves the socket to it (http's socketOnTimeout).
-  fastify.server.on('timeout', (socket: Socket) => {
-    if (!working.has(socket)) socket.destroy();
+  server.on('timeout', (socket: Socket) => {
+    const current = last.get(socket);
+    if (!(current && current.req.complete && !current.res.headersSent)) socket.destroy();
   });
 }
 
@@ -140,7 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   // Headers must arrive quickly (slow-loris); Node requires it not to exceed requestTimeout.
   fastify.server.headersTimeout = timeouts.requestTimeoutMs ? Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) : timeouts.headersTimeoutMs;
-  closeIdleSocketsOnly(fastify);
+  closeIdleSocketsOnly(fastify.server);
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   const app = fastify.withTypeProvider<ZodTypeProvider>() as App;
