@@ -10,6 +10,7 @@ import { machine, markdownTable, skippedRow, writeResults, type ResultRow } from
 import { documentedRoutes, openTarget, type TargetKind } from './support/target.ts';
 import { decayWorkload, pullWorkload, type Rates } from './workloads/pull-queue.ts';
 import { statusWorkload } from './workloads/status-writes.ts';
+import { createWorkload } from './workloads/task-create.ts';
 import { soakWorkload } from './workloads/soak.ts';
 import { importWorkload } from './workloads/import-items.ts';
 import { otlpWorkload } from './workloads/otlp-ingest.ts';
@@ -48,6 +49,7 @@ async function runTarget(kind: TargetKind): Promise<ResultRow[]> {
     }
     if (workloads.has('decay')) await attempt('pull-queue decay', () => decayWorkload(target, cfg, routes, rate8));
     if (workloads.has('status')) await attempt('item status writes', () => statusWorkload(target, cfg, routes));
+    if (workloads.has('create')) await attempt('task creation', () => createWorkload(target, cfg, routes));
     if (workloads.has('soak')) await attempt('soak', () => soakWorkload(target, cfg, routes));
     if (workloads.has('import')) await attempt('NDJSON import', () => importWorkload(target, cfg, routes));
     if (workloads.has('otlp')) await attempt('OTLP ingest', () => otlpWorkload(target, routes));

@@ -10,7 +10,7 @@ export const num = (name: string, fallback: number) => {
 };
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean);
 
-export const workloadNames = ['pull', 'decay', 'status', 'soak', 'import', 'list', 'detail', 'otlp', 'export', 'evaluators'] as const;
+export const workloadNames = ['pull', 'decay', 'status', 'soak', 'import', 'list', 'detail', 'otlp', 'export', 'evaluators', 'create'] as const;
 export type WorkloadName = (typeof workloadNames)[number];
 
 /**
@@ -41,6 +41,8 @@ export function benchConfig(kind: TargetKind) {
     soakWindowSeconds: num('BENCH_SOAK_WINDOW_SECONDS', quick ? 10 : 60),
     soakClients: num('BENCH_SOAK_CLIENTS', 16),
     importItems: num('BENCH_IMPORT_ITEMS', quick ? 20_000 : pg ? 1_000_000 : 200_000),
+    /** Items of the task-creation workload's dataset (one unit each, distributed to 32 annotators). */
+    createItems: num('BENCH_CREATE_ITEMS', quick ? 20_000 : pg ? 1_000_000 : 200_000),
     tasks: num('BENCH_TASKS', quick ? 20_000 : 100_000),
     samples: num('BENCH_SAMPLES', quick ? 40 : 300),
     /** Items held per annotator before the pull queue refuses more (the task's maxWorkload). */

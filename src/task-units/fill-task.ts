@@ -4,7 +4,7 @@ import { distributeUnits } from './distribute.ts';
 import { ensureAssignments, sharesOf } from './assignment-rows.ts';
 import { taskItems } from './task-items.table.ts';
 import { moveAssignmentCountersInOrder, moveTaskCounters, type UnitDelta } from './task-counters.ts';
-import { insertUnits, type ItemSelection } from './item-selection.ts';
+import { insertDistributedUnits, insertUnits, taskHoldsUnits, type ItemSelection } from './item-selection.ts';
 import type { TaskRow } from './task-access.ts';
 
 /**
@@ -37,8 +37,25 @@ export async function fillTask(tx: Tx, task: TaskRow, selection: ItemSelection, 
     await moveAssignmentCountersInOrder(tx, deltas);
     return added;
   }
-  const added = await insertUnits(tx, task, task.datasetId, selection, task.consensus?.annotatorsPerItem ?? 1, now, gold);
-  if (task.allocation.method === 'distribution') await distributeUnits(tx, task.id, sharesOf(annotators), { onlyUnassigned: true, addedItems: added, now });
+  const copies = task.consensus?.annotatorsPerItem ?? 1;
+  const shares = sharesOf(annotators);
+  // A new task with equal shares: each unit is inserted in its share (`insertDistributedUnits`).
+  if (
+    task.allocation.method === 'distribution' &&
+    task.type !== 'honeypot' &&
+    !gold.length &&
+    shares.length >= copies &&
+    shares.every((s) => s.weight === null) &&
+    !(await taskHoldsUnits(tx, task.id))
+  ) {
+    const perShare = await insertDistributedUnits(tx, task, task.datasetId, selection, copies, shares.map((s) => s.assignmentId), now);
+    const added = [...perShare.values()].reduce((a, b) => a + b, 0);
+    await moveTaskCounters(tx, task.id, null, { items: added });
+    await moveAssignmentCountersInOrder(tx, [...perShare].map(([id, items]) => [id, { items }] as const));
+    return added;
+  }
+  const added = await insertUnits(tx, task, task.datasetId, selection, copies, now, gold);
+  if (task.allocation.method === 'distribution') await distributeUnits(tx, task.id, shares, { onlyUnassigned: true, addedItems: added, now });
   else await moveTaskCounters(tx, task.id, null, { items: added });
   return added;
 }
