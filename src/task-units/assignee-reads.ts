@@ -6,6 +6,6 @@ import { taskAssignees } from './assignments.table.ts';
  * role (annotator, reviewer) and the person or group. Writes go through this module's functions.
  */
 export const assigneeFacts = new QueryBuilder()
-  .select({ id: taskAssignees.id, taskId: taskAssignees.taskId, role: taskAssignees.role, assigneeKind: taskAssignees.assigneeKind, assigneeId: taskAssignees.assigneeId })
+  .select({ id: taskAssignees.id, projectId: taskAssignees.projectId, taskId: taskAssignees.taskId, role: taskAssignees.role, assigneeKind: taskAssignees.assigneeKind, assigneeId: taskAssignees.assigneeId })
   .from(taskAssignees)
   .as('assignee_facts');

@@ -40,5 +40,7 @@ export const taskAssignees = pgTable(
   (t) => [
     uniqueIndex('task_assignees_uq').on(t.taskId, t.role, t.assigneeId),
     index('task_assignees_assignee_idx').on(t.assigneeId, t.taskId),
+    // A person's tasks in one project, in id order (the task list's `assignee` filter).
+    index('task_assignees_assignee_project_idx').on(t.assigneeId, t.projectId, t.taskId),
   ],
 );

@@ -392,3 +392,65 @@ describe('the list reply', () => {
     expect(res.body.data.find((x: { name: string }) => x.name === 'gold').honeypot).toEqual({ ratio: 0.25 });
   });
 });
+
+describe('GET /api/v1/projects/:projectId/tasks?assignee=', () => {
+  it('reads a person’s few tasks from their assignments in every sort, and pages a person with many in the same order as the walk', async () => {
+    const w = await world(t, 1);
+    const [few, many] = [await t.member(w.projectId, 'annotator'), await t.member(w.projectId, 'annotator')];
+    // 5,000 tasks: `few` is assigned to 3 of them, `many` to 2,500 (over the count past which a
+    // page in another order than id walks its sort's index instead).
+    await t.ctx.db.execute(sql`insert into tasks (id, project_id, name, type, workflow_state, allocation, item_count, priority, priority_rank)
+      select gen_random_uuid(), ${w.projectId}::uuid, 'bulk ' || g, 'labeling', 'pending',
+        '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb, 10,
+        (array['high','medium','low',null])[1 + g % 4], g % 4
+      from generate_series(1, 5000) g`);
+    await t.ctx.db.execute(sql`insert into task_assignees (id, project_id, task_id, role, assignee_kind, assignee_id)
+      select gen_random_uuid(), ${w.projectId}::uuid, x.id, 'annotator', 'user', case when x.n % 2 = 0 then ${many.id}::uuid else ${few.id}::uuid end
+      from (select id, row_number() over (order by id) as n from tasks where project_id = ${w.projectId}::uuid) x
+      where x.n % 2 = 0 or x.n in (7, 2001, 4999)`);
+    await t.ctx.db.execute(sql`analyze tasks`);
+    await t.ctx.db.execute(sql`analyze task_assignees`);
+    const expected = async (userId: string, order: string) =>
+      rowsOf<{ id: string }>(
+        await t.ctx.db.execute(sql`select t.id from tasks t where t.project_id = ${w.projectId}::uuid and not t.archived
+          and exists (select 1 from task_assignees a where a.task_id = t.id and a.assignee_id = ${userId}::uuid)
+          order by ${sql.raw(order)} limit 50`),
+      ).map((r) => r.id);
+    const orders = {
+      createdAt: 't.id',
+      '-createdAt': 't.id desc',
+      name: 't.name, t.id',
+      '-priority': 't.priority_rank desc, t.id desc',
+      dueDate: "coalesce(t.due_date, 'infinity'), t.id",
+    } as const;
+    for (const [sort, order] of Object.entries(orders)) {
+      for (const [who, token] of [
+        [few.id, few.token],
+        [many.id, undefined],
+      ] as const) {
+        let data: Array<{ id: string }> = [];
+        const { seen, explain, explainGeneric } = await statementsDuring(async () => {
+          const res = await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { assignee: token ? 'me' : who, sort }, ...(token ? { token } : {}) });
+          expect(res.status).toBe(200);
+          data = res.body.data;
+        });
+        expect(data.map((x) => x.id), `${sort} ${who === few.id ? 'few' : 'many'}`).toEqual(await expected(who, order));
+        // Every page of the person with three tasks reads their assignments, then those tasks:
+        // no step reads (or reads and drops) the project's tasks, whatever the sort.
+        // In id order the page is planned once for anyone (the generic plan on PostgreSQL).
+        for (const explainAs of who === few.id ? (sort.endsWith('createdAt') ? [explain, explainGeneric] : [explain]) : []) {
+          const plan = (await explainAs(seen[seen.length - 1]!, 'analyze')).split('\n');
+          const taskNodes = plan.flatMap((line, i) => {
+            const read = /on tasks\b.*actual[^)]*rows=([\d.]+)/.exec(line);
+            if (!read) return [];
+            const body = plan.slice(i + 1, plan.findIndex((l, j) => j > i && l.includes('->')) >>> 0);
+            const removed = body.map((l) => /Rows Removed by Filter: (\d+)/.exec(l)).filter(Boolean).map((m) => Number(m![1]));
+            return [Number(read[1]) + removed.reduce((a, b) => a + b, 0)];
+          });
+          expect(taskNodes.length, sort).toBeGreaterThan(0);
+          expect(Math.max(...taskNodes), `${sort}\n${plan.join('\n')}`).toBeLessThan(20);
+        }
+      }
+    }
+  });
+});

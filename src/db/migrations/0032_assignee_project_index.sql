@@ -1,0 +1,1 @@
+CREATE INDEX "task_assignees_assignee_project_idx" ON "task_assignees" USING btree ("assignee_id","project_id","task_id");
