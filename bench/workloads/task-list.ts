@@ -90,6 +90,14 @@ export async function seedBigProject(target: Target, count: number, shape: 'mixe
      where x.n % 10 <> 0`,
     [projectId, caller!.id, annotators.map((a) => a.id)],
   );
+  // And one person with three tasks (an owner, spread through the id order, none archived): the "my tasks" page
+  // of someone new to a large project.
+  await target.raw.query(
+    `insert into task_assignees (id, project_id, task_id, role, assignee_kind, assignee_id, item_count, status_count, done_count)
+     select gen_random_uuid(), $1, x.id, 'annotator', 'user', $2, 100, 0, 0
+     from (select id, row_number() over (order by id) as n from tasks where project_id = $1) x where x.n in (1002, 50003, 99004)`,
+    [projectId, owners[3]!.id],
+  );
   const [agg] = await target.raw.query<{ tasks: number; assignments: number; issues: number }>(
     `select count(*) filter (where not archived)::int as tasks, sum(open_issues)::int as issues,
        (select count(*)::int from task_assignees where project_id = $1) as assignments
@@ -132,6 +140,10 @@ function cases(p: BigProject): Case[] {
     { name: 'assignee=me', query: { assignee: 'me' }, where: `not archived and ${assigned('$2')}`, order: 'id', params: [me] },
     { name: 'assignee=unassigned', query: { assignee: 'unassigned' }, where: `not archived and not exists (select 1 from task_assignees a where a.task_id = t.id and a.role = 'annotator')`, order: 'id', params: [] },
     { name: 'assignee={userId}', query: { assignee: p.annotators[3]!.id }, where: `not archived and ${assigned('$2')}`, order: 'id', params: [p.annotators[3]!.id] },
+    { name: 'assignee=me, sort=name', query: { assignee: 'me', sort: 'name' }, where: `not archived and ${assigned('$2')}`, order: 'name, id', params: [me] },
+    // Raw: the person's assignments first, as a hand-written service would for a person with few.
+    { name: 'assignee={userId with 3 tasks}', query: { assignee: p.owners[3]!.id }, where: `not archived and t.id = any(array(select a.task_id from task_assignees a where a.assignee_id = $2 and a.project_id = $1))`, order: 'id', params: [p.owners[3]!.id] },
+    { name: 'assignee={userId with 3 tasks}, sort=-priority', query: { assignee: p.owners[3]!.id, sort: '-priority' }, where: `not archived and t.id = any(array(select a.task_id from task_assignees a where a.assignee_id = $2 and a.project_id = $1))`, order: 'priority_rank desc, id desc', params: [p.owners[3]!.id] },
     { name: 'openIssues=true', query: { openIssues: 'true' }, where: 'not archived and open_issues > 0', order: 'id', params: [] },
     { name: 'forReview=true', query: { forReview: 'true' }, where: 'not archived and for_review > 0', order: 'id', params: [] },
     { name: 'datasetId', query: { datasetId: p.datasetIds[1]! }, where: 'not archived and exists (select 1 from task_datasets td where td.task_id = t.id and td.dataset_id = $2)', order: 'id', params: [p.datasetIds[1]] },
