@@ -50,28 +50,6 @@ export const insertUnitsSql = (
     select count(*)::int as n from ins`;
 
 /**
- * The units of a new distributed task, each inserted with its share (`insertDistributedUnits`).
- * Unit k (from 1, in queue order: item position, then copy) goes to `shareIds[(k - 1) mod n]`.
- * Returns each share's count of inserted units.
- */
-export const insertDistributedUnitsSql = (
-  task: { id: string; projectId: string },
-  datasetId: string,
-  selection: ItemSelection,
-  copies: number,
-  shareIds: string[],
-  now: Date,
-) => sql`with ins as (
-      insert into task_items (id, project_id, task_id, item_id, copy, position, assignment_id, created_at)
-      select gen_random_uuid(), ${task.projectId}::uuid, ${task.id}::uuid, u.id, u.copy, u.seq,
-        (${`{${shareIds.join(',')}}`}::uuid[])[1 + ((u.k - 1) % ${shareIds.length}::int)], ${now.toISOString()}::timestamptz
-      from (select items.id, items.seq, c.copy, row_number() over (order by items.seq, c.copy) as k
-        from ${pickedItems(datasetId, selection)} cross join generate_series(0, ${copies - 1}::int) as c(copy)) as u
-      on conflict do nothing
-      returning assignment_id)
-    select assignment_id, count(*)::int as n from ins group by assignment_id`;
-
-/**
  * Inserts the units of a distributed task that holds none yet, each already in its share, in one
  * statement: what `insertUnits` then `distributeUnits` do, without reading every unit back into
  * the server and writing it a second time (a 1.7M-unit task took minutes, most of it there).
@@ -89,7 +67,18 @@ export async function insertDistributedUnits(
   shareIds: string[],
   now: Date,
 ): Promise<Map<string, number>> {
-  const rows = rowsOf<{ assignment_id: string; n: number }>(await tx.execute(insertDistributedUnitsSql(task, datasetId, selection, copies, shareIds, now)));
+  // Unit k (from 1, in queue order: item position, then copy) goes to share (k - 1) mod n.
+  const rows = rowsOf<{ assignment_id: string; n: number }>(
+    await tx.execute(sql`with ins as (
+      insert into task_items (id, project_id, task_id, item_id, copy, position, assignment_id, created_at)
+      select gen_random_uuid(), ${task.projectId}::uuid, ${task.id}::uuid, u.id, u.copy, u.seq,
+        (${`{${shareIds.join(',')}}`}::uuid[])[1 + ((u.k - 1) % ${shareIds.length}::int)], ${now.toISOString()}::timestamptz
+      from (select items.id, items.seq, c.copy, row_number() over (order by items.seq, c.copy) as k
+        from ${pickedItems(datasetId, selection)} cross join generate_series(0, ${copies - 1}::int) as c(copy)) as u
+      on conflict do nothing
+      returning assignment_id)
+    select assignment_id, count(*)::int as n from ins group by assignment_id`),
+  );
   return new Map(rows.map((r) => [r.assignment_id, Number(r.n)]));
 }
 
