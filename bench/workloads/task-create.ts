@@ -57,16 +57,22 @@ export async function createWorkload(target: Target, cfg: BenchConfig, routes: S
   const loupe = await createTask(target, projectId, { name: 'create loupe', recipeId, datasetId, assigneeIds: annotators.map((a) => a.id), allocation: { method: 'distribution' } });
   await settle(target);
   const t0 = performance.now();
-  await target.raw.withClient(async (query) => {
-    await query('begin');
-    try {
-      await rawCreate(query, projectId, datasetId, recipeId, annotators.map((a) => a.id));
-      await query('commit');
-    } catch (err) {
-      await query('rollback');
-      throw err;
-    }
-  });
+  const userIds = annotators.map((a) => a.id);
+  if (target.database.pglite) {
+    // PGlite is one session that the server's own jobs share: its transaction holds the session.
+    await target.database.pglite.transaction((tx) => rawCreate(async (text, params) => (await tx.query(text, params)).rows as any[], projectId, datasetId, recipeId, userIds));
+  } else {
+    await target.raw.withClient(async (query) => {
+      await query('begin');
+      try {
+        await rawCreate(query, projectId, datasetId, recipeId, userIds);
+        await query('commit');
+      } catch (err) {
+        await query('rollback');
+        throw err;
+      }
+    });
+  }
   const raw = (performance.now() - t0) / 1000;
   const [check] = await target.raw.query<{ n: number }>('select item_count as n from tasks where id = $1', [loupe.id]);
   if (Number(check?.n) !== cfg.createItems) throw new Error(`task creation: Loupe's task counts ${check?.n} items, not ${cfg.createItems}`);
