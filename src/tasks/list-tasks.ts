@@ -119,7 +119,7 @@ function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, s
 
 type AssigneeReading = 'ids' | 'walk';
 
-/** Past this many assignments in the project, a page sorted by something else than id walks its sort's index. */
+/** Past this many assignments in the project, a page sorted by anything but id walks its sort's index. */
 const FEW_ASSIGNMENTS = 2000;
 
 /**
