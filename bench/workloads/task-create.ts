@@ -13,9 +13,7 @@ const ANNOTATORS = 32;
  * annotator, and every unit inserted in its share (round-robin in dataset order) with the
  * assignments' and the task's item counters, in one transaction. No checks, no audit.
  */
-type Query = RawSql['query'];
-
-async function rawCreate(query: Query, projectId: string, datasetId: string, recipeId: string, userIds: string[]) {
+async function rawCreate(query: RawSql['query'], projectId: string, datasetId: string, recipeId: string, userIds: string[]) {
   const [task] = await query<{ id: string }>(
     `insert into tasks (id, project_id, name, type, recipe_id, dataset_id, workflow_state, allocation, created_at, updated_at)
      values (gen_random_uuid(), $1, 'create raw', 'labeling', $2, $3, 'pending', '{"method":"distribution"}'::jsonb, now(), now()) returning id`,

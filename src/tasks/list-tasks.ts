@@ -100,8 +100,8 @@ function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, s
     shape.push('assignee=unassigned');
     c.push(sql`not exists (select 1 from ${assigneeFacts} where assignee_facts.task_id = ${tasks.id} and assignee_facts.role = 'annotator')`);
   } else if (f.assignee) {
-    values.who = f.assignee === 'me' ? callerId : isId(f.assignee) ? f.assignee : NO_ONE;
-    const who = selfAndGroupIdsSql(sql`${p('who')}::uuid`, sql`${p('projectId')}::uuid`);
+    values.who = assigneeOf(f.assignee, callerId);
+    const who = whoAndGroups();
     if (assigneeBy === 'ids') {
       // The task ids of the person's (and their groups') assignments in the project, read on
       // `task_assignees_assignee_project_idx`, then the tasks by primary key: in id order, only
@@ -118,6 +118,11 @@ function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, s
 }
 
 type AssigneeReading = 'ids' | 'walk';
+
+/** The person an `assignee` filter names (`me`: the caller; not an id: no one). */
+const assigneeOf = (assignee: string, callerId: string) => (assignee === 'me' ? callerId : isId(assignee) ? assignee : NO_ONE);
+/** The ids of the person `who` and of their groups in the project, as an array. */
+const whoAndGroups = () => selfAndGroupIdsSql(sql`${p('who')}::uuid`, sql`${p('projectId')}::uuid`);
 
 /** Past this many assignments in the project, a page sorted by anything but id walks its sort's index. */
 const FEW_ASSIGNMENTS = 2000;
@@ -136,7 +141,7 @@ const FEW_ASSIGNMENTS = 2000;
  */
 async function assigneeReading(ctx: Ctx, projectId: string, f: TaskListFilter, callerId: string, field: SortField): Promise<AssigneeReading> {
   if (!f.assignee || f.assignee === 'unassigned' || field === 'createdAt') return 'ids';
-  const who = f.assignee === 'me' ? callerId : isId(f.assignee) ? f.assignee : NO_ONE;
+  const who = assigneeOf(f.assignee, callerId);
   const [row] = await prepared(ctx.db, 'task list: assignments of the assignee', () =>
     ctx.db
       .select({ n: sql<number>`count(*)::int` })
@@ -144,7 +149,7 @@ async function assigneeReading(ctx: Ctx, projectId: string, f: TaskListFilter, c
         ctx.db
           .select({ one: sql`1` })
           .from(assigneeFacts)
-          .where(sql`assignee_facts.assignee_id = any(${selfAndGroupIdsSql(sql`${p('who')}::uuid`, sql`${p('projectId')}::uuid`)}) and assignee_facts.project_id = ${p('projectId')}::uuid`)
+          .where(sql`assignee_facts.assignee_id = any(${whoAndGroups()}) and assignee_facts.project_id = ${p('projectId')}::uuid`)
           .limit(FEW_ASSIGNMENTS)
           .as('few'),
       )
