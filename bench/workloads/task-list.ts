@@ -128,6 +128,9 @@ function cases(p: BigProject): Case[] {
   return [
     { name: 'no filter', query: {}, where: 'not archived', order: 'id', params: [] },
     { name: 'q=alpha', query: { q: 'alpha' }, where: `not archived and name ilike '%alpha%'`, order: 'id', params: [] },
+    // A term in one task name of 100,000 ('Task 99999 …'; none at quick sizes): read on the name's trigrams.
+    { name: 'q=99999 (rare)', query: { q: '99999' }, where: `not archived and name ilike '%99999%'`, order: 'id', params: [] },
+    { name: 'q=99999 (rare), sort=name', query: { q: '99999', sort: 'name' }, where: `not archived and name ilike '%99999%'`, order: 'name, id', params: [] },
     { name: 'status=in_progress', query: { status: 'in_progress' }, where: `not archived and ${STATUSES} <> 0 and ${STATUSES} < item_count`, order: 'id', params: [] },
     // A third of the seeded tasks are complete (base + shards = item_count), 1.7 % complete with
     // issues: the rarer the status, the more rows a page looks at (the status is derived, not indexed).

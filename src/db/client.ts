@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { PgTransaction, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -188,7 +189,9 @@ export async function openDb(config: DbConfig = {}): Promise<Database> {
       throw error;
     }
   }
-  const pglite = await PGlite.create(dataDir, config.loadDataDir ? { loadDataDir: config.loadDataDir } : {});
+  // pg_trgm: the task name's trigram index (migration 0033, docs/workflow.md); PostgreSQL ships
+  // it in contrib, the embedded database loads it here, into every instance it opens.
+  const pglite = await PGlite.create(dataDir, { extensions: { pg_trgm }, ...(config.loadDataDir ? { loadDataDir: config.loadDataDir } : {}) });
   const db = drizzlePglite({ client: pglite }) as unknown as Db;
   return {
     db,

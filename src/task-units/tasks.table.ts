@@ -104,6 +104,10 @@ export const tasks = pgTable(
     // filtering read most of the project; these hold only the matching tasks, in list order.
     index('tasks_project_for_review_idx').on(t.projectId, t.archived, t.id).where(sql`${t.forReview} > 0`),
     index('tasks_project_open_issues_idx').on(t.projectId, t.archived, t.id).where(sql`${t.openIssues} > 0`),
+    // `q=` lists: the name's trigrams (pg_trgm), so a rare term reads its few tasks instead of
+    // walking the project (docs/workflow.md, "A search term reads the name's trigrams"). Migration
+    // 0033 creates it only where the extension can be created (docs/deployment.md).
+    index('tasks_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
     index('tasks_dataset_idx').on(t.datasetId),
     index('tasks_source_idx').on(t.sourceTaskId),
   ],

@@ -37,22 +37,24 @@ const p = (name: string) => sql.placeholder(name);
  * a placeholder: `values` fills them, and `shape` names the branches taken, so that two filters
  * with the same shape are the same statement text (see `pageStatement`). `statuses` is the row's
  * exact status count (over `sums`, which the statement must join). `assigneeBy` says how an
- * `assignee` filter reads (`assigneeReading`).
+ * `assignee` filter reads (`assigneeReading`); `search` is what a `q` filter matches (`searchOf`).
  */
-function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, statuses: SQL, assigneeBy: AssigneeReading = 'ids') {
+function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, statuses: SQL, assigneeBy: AssigneeReading = 'ids', search?: Search) {
   const values: Record<string, unknown> = { projectId, archived: f.archived ?? false };
   const shape: string[] = [];
   const c: Array<SQL | undefined> = [eq(tasks.projectId, p('projectId')), eq(tasks.archived, p('archived'))];
-  if (f.q) {
-    values.like = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    if (isId(f.q)) values.qId = f.q;
-    shape.push(isId(f.q) ? 'q=id' : 'q');
+  if (search) {
+    // Each branch can read an index (the name's trigrams, the primary key, the dataset's tasks),
+    // so a rare term reads its few tasks (docs/workflow.md, "A search term reads the name's trigrams").
+    values.like = search.like;
+    if (search.id) values.qId = search.id;
+    if (search.datasetIds.length) values.qDatasets = search.datasetIds;
+    shape.push(`q${search.id ? '=id' : ''}${search.datasetIds.length ? '+datasets' : ''}`);
     c.push(
       or(
         sql`${tasks.name} ilike ${p('like')}`,
-        isId(f.q) ? eq(tasks.id, p('qId')) : undefined,
-        // The project's datasets named like it, found once per request (a hashed subplan), not probed per task row.
-        sql`${tasks.datasetId} in (select dataset_facts.id from ${datasetFacts} where dataset_facts.project_id = ${p('projectId')}::uuid and dataset_facts.name ilike ${p('like')})`,
+        search.id ? eq(tasks.id, p('qId')) : undefined,
+        search.datasetIds.length ? sql`${tasks.datasetId} = any(${p('qDatasets')}::uuid[])` : undefined,
       ),
     );
   }
@@ -118,6 +120,33 @@ function taskFilterSql(projectId: string, f: TaskListFilter, callerId: string, s
 }
 
 type AssigneeReading = 'ids' | 'walk';
+
+/** What a search term matches: task names like it (`like`, an ILIKE pattern), the task it names (`id`), and the tasks of the datasets named like it. */
+interface Search {
+  like: string;
+  id?: string;
+  datasetIds: string[];
+}
+
+/**
+ * A `q` filter's matches, ready for the page statement: the term as an ILIKE pattern (its own
+ * `%`, `_` and `\` taken literally), and the project's datasets whose name is like it, read here
+ * (a project has a few) so that the page holds their ids as values. As a subquery they were a
+ * hashed subplan, which no index serves, and the planner, unable to tell that it matches nothing,
+ * walked the project's tasks for any term (150 ms for a rare one among 100,000).
+ */
+async function searchOf(db: Db, projectId: string, q: string | undefined): Promise<Search | undefined> {
+  if (!q) return undefined;
+  const like = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  const named = await prepared(db, 'task list: datasets named like the term', () =>
+    db
+      .select({ id: datasetFacts.id })
+      .from(datasetFacts)
+      .where(sql`dataset_facts.project_id = ${p('projectId')}::uuid and dataset_facts.name ilike ${p('like')}`)
+      .prepare('loupe_task_list_search_datasets'),
+  ).execute({ projectId, like });
+  return { like, ...(isId(q) ? { id: q } : {}), datasetIds: named.map((d) => d.id) };
+}
 
 /** The person an `assignee` filter names (`me`: the caller; not an id: no one). */
 const assigneeOf = (assignee: string, callerId: string) => (assignee === 'me' ? callerId : isId(assignee) ? assignee : NO_ONE);
@@ -187,7 +216,7 @@ function statusCandidates(db: Db, where: SQL, order: SQL[], byId?: 'asc' | 'desc
 
 /** Task ids matching a filter, for batch operations (at most `max`). */
 export async function taskIdsMatching(db: Db, projectId: string, f: TaskListFilter, callerId: string, max = 1000) {
-  const filter = taskFilterSql(projectId, f, callerId, statuses);
+  const filter = taskFilterSql(projectId, f, callerId, statuses, 'ids', await searchOf(db, projectId, f.q));
   const order = [asc(tasks.id)];
   const where = f.status ? and(filter.where, statusCandidates(db, filter.where, order, 'asc')) : filter.where;
   const rows = await db.select({ id: tasks.id }).from(tasks).crossJoinLateral(sums).where(where).orderBy(...order).limit(max).execute({ ...filter.values, limit: max });
@@ -253,7 +282,7 @@ const statementName = (shape: string) => `loupe_task_list_${createHash('sha1').u
 export async function listTasks(ctx: Ctx, caller: Caller, projectId: string, query: ListTasksQuery) {
   const role = await requireRole(ctx.db, caller, projectId, 'viewer', 'Project');
   const { field, desc: descending } = parseSort(query.sort, sortFields, 'createdAt');
-  const filter = taskFilterSql(projectId, query, caller.userId, statuses, await assigneeReading(ctx, projectId, query, caller.userId, field));
+  const filter = taskFilterSql(projectId, query, caller.userId, statuses, await assigneeReading(ctx, projectId, query, caller.userId, field), await searchOf(ctx.db, projectId, query.q));
   const now = ctx.clock.now();
   const values: Record<string, unknown> = { ...filter.values, since: rateWindowStart(now), limit: query.limit + 1 };
   if (query.cursor) {

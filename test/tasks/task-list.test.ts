@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import { compiledSerializer } from '../../src/core/compiled-serializer.ts';
 import { page } from '../../src/core/pagination.ts';
@@ -452,5 +452,63 @@ describe('GET /api/v1/projects/:projectId/tasks?assignee=', () => {
         }
       }
     }
+  });
+});
+
+describe('GET /api/v1/projects/:projectId/tasks?q=', () => {
+  it('reads a rare term’s few tasks on the name’s trigrams in every sort, and still finds tasks by dataset name, id and literal % and _', async () => {
+    const w = await world(t, 1);
+    // 20,000 tasks (fewer, and reading them all is the cheaper plan); three carry the rare term, and the tasks of one dataset match by its name.
+    await t.ctx.db.execute(sql`insert into tasks (id, project_id, name, type, workflow_state, allocation, item_count, priority, priority_rank)
+      select gen_random_uuid(), ${w.projectId}::uuid, 'bulk ' || g || case when g in (7, 9001, 19999) then ' Quokka-survey' when g = 12000 then ' 100% done_x' else '' end,
+        'labeling', 'pending', '{"method":"distribution","batchSize":5,"maxWorkload":10,"leaseSeconds":3600}'::jsonb, 10,
+        (array['high','medium','low',null])[1 + g % 4], g % 4
+      from generate_series(1, 20000) g`);
+    const zebra = (await t.post(`/api/v1/projects/${w.projectId}/datasets`, { name: 'Zebra crossings' }, { token: w.owner.token })).body;
+    const zebraTasks = [await createTask(t, w, { name: 'plain one', datasetId: zebra.id }), await createTask(t, w, { name: 'plain two', datasetId: zebra.id })];
+    await t.ctx.db.execute(sql`analyze tasks`);
+    const expected = async (where: SQL, order: string) =>
+      rowsOf<{ id: string }>(
+        await t.ctx.db.execute(sql`select t.id from tasks t where t.project_id = ${w.projectId}::uuid and not t.archived and (${where}) order by ${sql.raw(order)} limit 50`),
+      ).map((r) => r.id);
+    const orders = {
+      createdAt: 't.id',
+      '-createdAt': 't.id desc',
+      name: 't.name, t.id',
+      '-priority': 't.priority_rank desc, t.id desc',
+      dueDate: "coalesce(t.due_date, 'infinity'), t.id",
+    } as const;
+    for (const [sort, order] of Object.entries(orders)) {
+      let data: Array<{ id: string }> = [];
+      const { seen, explain } = await statementsDuring(async () => {
+        const res = await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { q: 'quokka', sort } });
+        expect(res.status).toBe(200);
+        data = res.body.data;
+      });
+      const found = data.map((x) => x.id);
+      expect(found, sort).toHaveLength(3);
+      expect(found, sort).toEqual(await expected(sql`t.name ilike '%quokka%'`, order));
+      // No step reads (or reads and drops) more than a few of the project's 20,000 tasks.
+      const plan = (await explain(seen[seen.length - 1]!, 'analyze')).split('\n');
+      const taskNodes = plan.flatMap((line, i) => {
+        const read = /on tasks\b.*actual[^)]*rows=([\d.]+)/.exec(line);
+        if (!read) return [];
+        const body = plan.slice(i + 1, plan.findIndex((l, j) => j > i && l.includes('->')) >>> 0);
+        const removed = body.map((l) => /Rows Removed by (?:Filter|Index Recheck): (\d+)/.exec(l)).filter(Boolean).map((m) => Number(m![1]));
+        return [Number(read[1]) + removed.reduce((a, b) => a + b, 0)];
+      });
+      expect(taskNodes.length, sort).toBeGreaterThan(0);
+      expect(Math.max(...taskNodes), `${sort}\n${plan.join('\n')}`).toBeLessThan(20);
+    }
+    const list = async (q: string) => ids(await t.get(`/api/v1/projects/${w.projectId}/tasks`, { query: { q, limit: 100 } }));
+    // A dataset's name finds its tasks, beside the tasks whose own name matches.
+    expect(await list('zebra')).toEqual(zebraTasks.map((x) => x.id));
+    expect(await list('plain')).toEqual(zebraTasks.map((x) => x.id));
+    // An id finds its task; `%` and `_` are the characters, not wildcards.
+    expect(await list(zebraTasks[1]!.id)).toEqual([zebraTasks[1]!.id]);
+    const literal = await expected(sql`t.name like '%100\\% done\\_x%'`, 't.id');
+    expect(literal).toHaveLength(1);
+    expect(await list('0% DONE_')).toEqual(literal);
+    expect(await list('0%_')).toEqual([]);
   });
 });
