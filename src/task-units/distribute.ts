@@ -59,6 +59,11 @@ export async function distributeUnits(tx: Tx, taskId: string, shares: Share[], o
     await moveTaskCounters(tx, taskId, null, { items: addedItems });
     return 0;
   }
+  const [task] = await tx.select({ id: tasks.id, projectId: tasks.projectId, type: tasks.type, honeypot: tasks.honeypot }).from(tasks).where(eq(tasks.id, taskId));
+  // One unit per item (no consensus copies, no gold) and equal shares: planned in the database.
+  if (task && !['consensus', 'honeypot', 'qualification'].includes(task.type) && shares.every((s) => s.weight === null)) {
+    return distributeEqually(tx, taskId, shares.map((s) => s.assignmentId), options.onlyUnassigned, addedItems);
+  }
   const all = await tx
     .select({ id: taskItems.id, itemId: taskItems.itemId, assignmentId: taskItems.assignmentId, workerId: taskItems.workerId, status: taskItems.status, isGold: taskItems.isGold, openIssues: taskItems.openIssues, forReview: taskItems.forReview })
     .from(taskItems)
@@ -77,7 +82,6 @@ export async function distributeUnits(tx: Tx, taskId: string, shares: Share[], o
     taken.set(u.itemId, (taken.get(u.itemId) ?? new Set()).add(u.assignmentId));
   }
   const targets = plan(units, shares, fixed, taken);
-  const [task] = await tx.select({ id: tasks.id, projectId: tasks.projectId, type: tasks.type, honeypot: tasks.honeypot }).from(tasks).where(eq(tasks.id, taskId));
   const honeypot = task?.type === 'honeypot' ? task.honeypot : null;
   const people = honeypot ? await peopleOf(tx, shares) : new Map<string, string>();
   const moved: Array<{ id: string; to: string; worker: string | null }> = [];
@@ -135,6 +139,69 @@ export async function distributeUnits(tx: Tx, taskId: string, shares: Share[], o
   await moveTaskCounters(tx, taskId, null, { items: addedItems + goldDelta });
   await moveAssignmentCountersInOrder(tx, deltas);
   return moved.length;
+}
+
+/**
+ * `distributeUnits` for a task with one unit per item (not consensus, honeypot or qualification:
+ * no copies, no gold) and equal shares, in two statements that never ship units to the server:
+ * the same outcome as `plan`, unit for unit (docs/allocation.md, "Equal shares"). There, each
+ * unit goes to the least loaded share, ties to the earlier one; share j receives its units at
+ * loads f_j, f_j + 1, …, so the k-th movable unit in queue order gets the k-th of the slots
+ * (load, j) in that order, counted up to the lowest load T at which the slots hold every movable
+ * unit. The first statement locks the task's units in queue order (as every path does) and
+ * counts, per assignment, the movable units and the ones that stay; the second pairs units with
+ * slots, moves the units whose share changes and sums the counter moves. Reading and rewriting
+ * every unit in the server took as long as creating the task (1M units).
+ */
+async function distributeEqually(tx: Tx, taskId: string, shareIds: string[], onlyUnassigned: boolean, addedItems: number): Promise<number> {
+  const movable = onlyUnassigned ? sql`status is null and not is_gold and assignment_id is null` : sql`status is null and not is_gold`;
+  const counts = rowsOf<{ assignment_id: string | null; movable: number; staying: number }>(
+    await tx.execute(sql`with locked as (
+        select assignment_id, status, is_gold from task_items where task_id = ${taskId}::uuid order by position, copy for update)
+      select assignment_id, count(*) filter (where ${movable})::int as movable,
+        count(*) filter (where not (${movable}) and not is_gold)::int as staying
+      from locked group by assignment_id`),
+  );
+  const total = counts.reduce((n, c) => n + Number(c.movable), 0);
+  const loads = shareIds.map((id) => Number(counts.find((c) => c.assignment_id === id)?.staying ?? 0));
+  let moved = 0;
+  const deltas = new Map<string, { items: number; openIssues: number; forReview: number }>();
+  if (total > 0) {
+    // The lowest T with Σ max(0, T − load) ≥ total: loads up to T hold every movable unit.
+    const slotsBelow = (level: number) => loads.reduce((n, f) => n + Math.max(0, level - f), 0);
+    let [low, high] = [Math.min(...loads), Math.min(...loads) + total];
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      if (slotsBelow(mid) >= total) high = mid;
+      else low = mid + 1;
+    }
+    const rows = rowsOf<{ id: string; items: number; open_issues: number; for_review: number; moved: number }>(
+      await tx.execute(sql`with movable as (
+          select id, assignment_id, open_issues, for_review, row_number() over (order by position, copy) as k
+          from task_items where task_id = ${taskId}::uuid and ${movable}),
+        slots as (
+          select s.id as share, row_number() over (order by l.level, s.j) as k
+          from unnest(${uuidArray(shareIds)}::uuid[], ${`{${loads.join(',')}}`}::int[]) with ordinality as s(id, load, j)
+          cross join lateral generate_series(s.load, ${low}::int - 1) as l(level)),
+        moved as (
+          update task_items t set assignment_id = s.share, worker_id = null, lease_expires_at = null
+          from movable m join slots s on s.k = m.k
+          where t.id = m.id and m.assignment_id is distinct from s.share
+          returning m.assignment_id as from_id, s.share as to_id, m.open_issues, m.for_review)
+        select d.id, sum(d.items)::int as items, sum(d.open_issues)::int as open_issues, sum(d.for_review)::int as for_review,
+          (select count(*)::int from moved) as moved
+        from (select from_id as id, -1 as items, -open_issues as open_issues, -for_review as for_review from moved where from_id is not null
+              union all select to_id, 1, open_issues, for_review from moved) d
+        group by d.id`),
+    );
+    for (const r of rows) {
+      moved = Number(r.moved);
+      deltas.set(r.id, { items: Number(r.items), openIssues: Number(r.open_issues), forReview: Number(r.for_review) });
+    }
+  }
+  await moveTaskCounters(tx, taskId, null, { items: addedItems });
+  await moveAssignmentCountersInOrder(tx, deltas);
+  return moved;
 }
 
 /** A PostgreSQL array literal of uuids (or NULLs), bound as one parameter. */
