@@ -150,8 +150,8 @@ export async function distributeUnits(tx: Tx, taskId: string, shares: Share[], o
  * (load, j) in that order, counted up to the lowest load T at which the slots hold every movable
  * unit. The first statement locks the task's units in queue order (as every path does) and
  * counts, per assignment, the movable units and the ones that stay; the second pairs units with
- * slots, moves the units whose share changes and sums the counter moves. Reading and rewriting
- * every unit in the server took as long as creating the task (1M units).
+ * slots, moves the units whose share changes and sums the counter moves. The server's memory
+ * stays flat: reading every unit into it took about 0.7 KB a unit (144 MB at 200,000).
  */
 async function distributeEqually(tx: Tx, taskId: string, shareIds: string[], onlyUnassigned: boolean, addedItems: number): Promise<number> {
   const movable = onlyUnassigned ? sql`status is null and not is_gold and assignment_id is null` : sql`status is null and not is_gold`;
