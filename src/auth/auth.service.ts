@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, ilike, inArray, isNull, ne, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { containsPattern } from '../core/like.ts';
 import { decodeCursor, toPage, type PageQuery } from '../core/pagination.ts';
 import type { Caller, Ctx } from '../context.ts';
 import type { Db } from '../db/client.ts';
@@ -64,7 +65,7 @@ export async function createUser(
 export async function listUsers(ctx: Ctx, caller: Caller, query: PageQuery & { q?: string }) {
   if (!caller.isAdmin) throw forbidden('Only administrators list users');
   const conditions = [];
-  if (query.q) conditions.push(or(ilike(users.email, `%${escapeLike(query.q)}%`), ilike(users.name, `%${escapeLike(query.q)}%`)));
+  if (query.q) conditions.push(or(ilike(users.email, containsPattern(query.q)), ilike(users.name, containsPattern(query.q))));
   if (query.cursor) conditions.push(gt(users.id, String(decodeCursor(query.cursor, 1)[0])));
   const rows = await ctx.db
     .select()
@@ -77,7 +78,6 @@ export async function listUsers(ctx: Ctx, caller: Caller, query: PageQuery & { q
   return { data: result.data.map((u) => ({ ...publicUser(u), deactivatedAt: u.deactivatedAt })), nextCursor: result.nextCursor };
 }
 
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function getUser(db: Db, id: string) {
   if (!isId(id)) return null;

@@ -5,6 +5,7 @@ import { genericPlanHandle, type Db } from '../db/client.ts';
 import { prepared } from '../db/prepared.ts';
 import { cursorValue, decodeCursor, parseSort, toPage } from '../core/pagination.ts';
 import { isId } from '../core/ids.ts';
+import { containsPattern } from '../core/like.ts';
 import { atLeast, requireRole } from '../projects/permissions.ts';
 import { selfAndGroupIdsSql } from '../projects/member-reads.ts';
 import { datasetFacts } from '../datasets/item-reads.ts';
@@ -137,7 +138,7 @@ interface Search {
  */
 async function searchOf(db: Db, projectId: string, q: string | undefined): Promise<Search | undefined> {
   if (!q) return undefined;
-  const like = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  const like = containsPattern(q);
   const named = await prepared(db, 'task list: datasets named like the term', () =>
     db
       .select({ id: datasetFacts.id })
